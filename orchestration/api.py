@@ -1,0 +1,16 @@
+"""The JSON API instance. Routers live with their apps; this file only mounts them."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from plans.api import install_error_handlers, router as plans_router
+
+api = NinjaAPI(
+    title="Plangate API",
+    version="1",
+    description="Submit plans for human sign-off, follow their review and execution.",
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/plans", plans_router)

@@ -1,0 +1,202 @@
+"""Plangate settings: wiring only, read from the environment.
+
+Every knob a deployment turns is an environment variable, listed in the README:
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, and the
+PLANGATE_* settings at the end of this file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def _secret_key() -> str:
+    # A deployment sets SECRET_KEY (the same on every machine). Without one, a random key is kept
+    # in a local file so sessions survive restarts of the embedded set-up.
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    key_file = BASE_DIR / ".secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "channels",
+    "django_htmx",
+    "template_partials",
+    "ninja",
+    "orchestration",
+    "plans",
+    "executors",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "orchestration.urls"
+ASGI_APPLICATION = "orchestration.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The server, the worker and the tests share one SQLite file: WAL lets readers run beside the
+    # single writer, IMMEDIATE takes the write lock up front (no deadlock on lock upgrade), and
+    # the timeout makes a writer wait its turn instead of failing with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "plans:list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it in production; WhiteNoise wants it to exist
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# Plan bodies are limited to this size; larger requests are refused with a 422 naming the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PLANGATE_MAX_BODY_BYTES", str(1024 * 1024)))
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": "plangate"},
+        }
+    }
+else:
+    # One process only: live updates from a worker in another process reach pages through the
+    # event-log poll in plans/consumers.py instead.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Plangate ---------------------------------------------------------------------------------
+
+# Executor name -> dotted path of its class. A plan naming any other executor is refused.
+PLANGATE_EXECUTORS = {
+    "echo": "executors.builtin.echo.EchoExecutor",
+    "combine": "executors.builtin.combine.CombineExecutor",
+    "python": "executors.builtin.python.PythonExecutor",
+    "http": "executors.builtin.http.HttpExecutor",
+}
+# The executor a step (or delegation task node) gets when it names none.
+PLANGATE_DEFAULT_EXECUTOR = os.environ.get("PLANGATE_DEFAULT_EXECUTOR", "echo")
+# The `python` executor calls only these functions, by the name a plan gives in params.function.
+PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
+    "word_count": "executors.builtin.functions.word_count",
+    "sum_numbers": "executors.builtin.functions.sum_numbers",
+    "sleep": "executors.builtin.functions.sleep",
+}
+# The `http` executor POSTs only to these URLs (exact match, scheme and host included).
+PLANGATE_HTTP_ALLOWED_URLS = env_list("PLANGATE_HTTP_ALLOWED_URLS", "")
+PLANGATE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_HTTP_TIMEOUT_SECONDS", "30"))
+
+# Limits on what one plan may hold; each is named in the error when exceeded.
+PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))
+PLANGATE_MAX_TREE_DEPTH = int(os.environ.get("PLANGATE_MAX_TREE_DEPTH", "50"))
+
+# Worker: how often it looks for work when idle, and how many steps it runs at once.
+PLANGATE_WORKER_POLL_SECONDS = float(os.environ.get("PLANGATE_WORKER_POLL_SECONDS", "0.5"))
+PLANGATE_WORKER_CONCURRENCY = int(os.environ.get("PLANGATE_WORKER_CONCURRENCY", "4"))
+
+# Pages: how often an open page's socket checks the event log for changes the channel layer did
+# not carry (a worker in another process without Redis, a lost message).
+PLANGATE_LIVE_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_POLL_SECONDS", "1.0"))

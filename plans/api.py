@@ -1,0 +1,252 @@
+"""The plans API: thin endpoints that parse, call one service or selector, and answer."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Header, NinjaAPI, Query, Router
+from ninja.errors import HttpError, ValidationError
+from ninja.security import HttpBearer
+
+from plans import selectors, services, tokens
+from plans.models import ApiToken, Plan, PlanEvent, PlanStep
+from plans.schemas import (
+    ApproveIn,
+    ArtifactIn,
+    ArtifactOut,
+    CancelIn,
+    EventOut,
+    PlanIn,
+    PlanFilters,
+    PlanOut,
+    PlanPageOut,
+    SkipIn,
+    StepIn,
+)
+from plans.states import DomainError, StaleVersion
+from plans.validation import PlanInvalid, StepDraft
+
+MAX_EVENTS_PER_PAGE = 1000
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        return tokens.authenticate(token)
+
+
+router = Router(auth=TokenAuth(), tags=["plans"])
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)  # noqa: S101 - the router's auth guarantees it
+    return token
+
+
+def _plan(request: HttpRequest, plan_id: UUID) -> Plan:
+    return selectors.plan_get_for_team(_token(request).team, plan_id)
+
+
+def _fresh(plan: Plan) -> Plan:
+    return selectors.plan_get_for_team(plan.team, plan.pk)
+
+
+def _render(plan: Plan) -> dict[str, Any]:
+    return PlanOut.from_orm(_fresh(plan)).model_dump(mode="json")
+
+
+def _submission(payload: PlanIn) -> services.PlanSubmission:
+    steps = None
+    if payload.steps is not None:
+        steps = [_step_draft(i, s) for i, s in enumerate(payload.steps)]
+    return services.PlanSubmission(
+        user_id=payload.user_id,
+        topic_id=payload.topic_id,
+        goal=payload.goal,
+        title=payload.title,
+        tags=payload.tags,
+        artifacts=[services.ArtifactDraft(**a.dict()) for a in payload.artifacts],
+        steps=steps,
+        delegation=payload.delegation,
+    )
+
+
+def _step_draft(index: int, step: StepIn) -> StepDraft:
+    return StepDraft(
+        key=step.key,
+        title=step.title,
+        task=step.task,
+        hint=step.hint,
+        executor=step.executor or settings.PLANGATE_DEFAULT_EXECUTOR,
+        params=step.params,
+        depends_on=step.depends_on,
+        loc=("steps", index),
+    )
+
+
+@router.post("", response={201: PlanOut}, summary="Submit a plan for review")
+def create_plan(
+    request: HttpRequest,
+    payload: PlanIn,
+    idempotency_key: Header[str | None] = None,  # type: ignore[type-arg]
+) -> HttpResponse:
+    """Create a draft plan from a list of steps or a delegation tree.
+
+    With an `Idempotency-Key` header, repeating the request with the same body returns the
+    original response (and creates nothing); the same key with another body is a 422.
+    """
+    token = _token(request)
+    actor = services.Actor.for_token(token)
+    submission = _submission(payload)
+    if not idempotency_key:
+        plan = services.plan_submit(team=token.team, actor=actor, submission=submission)
+        return JsonResponse(_render(plan), status=201)
+    body_hash = hashlib.sha256(
+        json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
+    response, _replayed = services.plan_submit_once(
+        team=token.team,
+        actor=actor,
+        submission=submission,
+        key=idempotency_key[:200],
+        request_hash=body_hash,
+        render=_render,
+    )
+    # A replay answers exactly as the first request did.
+    return JsonResponse(response, status=201)
+
+
+@router.get("", response=PlanPageOut, summary="List plans, newest first")
+def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:  # type: ignore[type-arg]
+    plans = selectors.plan_list_for_team(
+        _token(request).team,
+        status=filters.status or "",
+        user_id=filters.user_id,
+        topic_id=filters.topic_id,
+    )
+    page = plans[filters.offset : filters.offset + filters.limit]
+    return {"count": plans.count(), "limit": filters.limit, "offset": filters.offset, "items": list(page)}
+
+
+@router.get("/{uuid:plan_id}", response=PlanOut, summary="A plan with its steps and artifacts")
+def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
+    return _plan(request, plan_id)
+
+
+@router.post("/{uuid:plan_id}/approve", response=PlanOut, summary="Approve the version you reviewed")
+def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
+    token = _token(request)
+    plan = services.plan_approve(
+        plan=_plan(request, plan_id), actor=services.Actor.for_token(token), version=payload.version
+    )
+    return _fresh(plan)
+
+
+@router.post("/{uuid:plan_id}/cancel", response=PlanOut, summary="Cancel a plan that has not ended")
+def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
+    token = _token(request)
+    plan = services.plan_cancel(
+        plan=_plan(request, plan_id), actor=services.Actor.for_token(token), reason=payload.reason
+    )
+    return _fresh(plan)
+
+
+@router.post("/{uuid:plan_id}/steps/{key}/skip", response=PlanOut, summary="Skip a pending step")
+def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) -> Plan:
+    token = _token(request)
+    plan = _plan(request, plan_id)
+    services.step_skip(plan=plan, key=key, actor=services.Actor.for_token(token), reason=payload.reason)
+    return _fresh(plan)
+
+
+@router.post(
+    "/{uuid:plan_id}/artifacts", response={201: ArtifactOut}, summary="Attach a planning artifact"
+)
+def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactIn) -> tuple[int, Any]:
+    token = _token(request)
+    artifact = services.artifact_add(
+        plan=_plan(request, plan_id),
+        actor=services.Actor.for_token(token),
+        draft=services.ArtifactDraft(**payload.dict()),
+    )
+    return 201, artifact
+
+
+@router.get("/{uuid:plan_id}/events", response=list[EventOut], summary="The plan's event log")
+def list_events(
+    request: HttpRequest, plan_id: UUID, after: int = 0, limit: Query[int] = 100  # type: ignore[type-arg]
+) -> list[PlanEvent]:
+    """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
+    limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))
+    return selectors.events_after(_plan(request, plan_id), after=after, limit=limit)
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Map domain errors to HTTP: bad input 422 (every problem with its path), state 409, 404."""
+
+    def problems(request: HttpRequest, items: list[dict[str, Any]]) -> HttpResponse:
+        return api.create_response(request, {"detail": items}, status=422)
+
+    @api.exception_handler(ValidationError)
+    def invalid_body(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        # Paths point into the JSON body as sent: ["body", "steps", 0, "key"], without the name
+        # of the Python parameter the body is bound to.
+        items = []
+        for error in exc.errors:
+            loc = list(error.get("loc", []))
+            if loc[:2] == ["body", "payload"]:
+                loc = ["body", *loc[2:]]
+            items.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "")})
+        return problems(request, items)
+
+    @api.exception_handler(PlanInvalid)
+    def plan_invalid(request: HttpRequest, exc: PlanInvalid) -> HttpResponse:
+        return problems(
+            request,
+            [{"loc": ["body", *p.loc], "msg": p.msg, "type": "value_error"} for p in exc.problems],
+        )
+
+    @api.exception_handler(services.IdempotencyConflict)
+    def idempotency_conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return problems(
+            request, [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}]
+        )
+
+    @api.exception_handler(RequestDataTooBig)
+    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problems(
+            request,
+            [{"loc": ["body"], "msg": f"request body exceeds the limit of {limit} bytes", "type": "value_error"}],
+        )
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            # Malformed JSON is bad input like any other: a 422 with the same shape.
+            return problems(request, [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}])
+        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(StaleVersion)
+    def stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": str(exc), "current_version": exc.current_version}, status=409
+        )
+
+    @api.exception_handler(DomainError)
+    def conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=409)
+
+    @api.exception_handler(Plan.DoesNotExist)
+    def no_plan(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return api.create_response(request, {"detail": "plan not found"}, status=404)
+
+    @api.exception_handler(PlanStep.DoesNotExist)
+    def no_step(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return api.create_response(request, {"detail": "no step with that key in this plan"}, status=404)

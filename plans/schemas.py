@@ -1,0 +1,170 @@
+"""Request and response bodies of the JSON API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from ninja import Field, Schema
+from pydantic import ConfigDict, StringConstraints
+
+from plans.models import Plan, PlanStep
+from plans.states import PlanStatus
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class StrictSchema(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepIn(StrictSchema):
+    # Emptiness of key and task is checked with the plan as a whole, so every problem is listed.
+    key: str = Field(max_length=200)
+    title: str = Field("", max_length=300)
+    task: str
+    hint: str = ""
+    executor: str | None = Field(None, description="Registered executor name; the default if omitted.")
+    params: dict[str, Any] = {}
+    depends_on: list[str] = []
+
+
+class ArtifactIn(StrictSchema):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    summary: str = Field("", description="Markdown; rendered sanitized on the plan page.")
+    assumptions: list[str] = []
+    parameters: dict[str, Any] = {}
+    proposed_plan: Any = None
+
+
+class PlanIn(StrictSchema):
+    goal: str = Field("", description="Required, unless the delegation tree carries it.")
+    title: str = Field("", max_length=300)
+    user_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    topic_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field([], max_length=50)
+    artifacts: list[ArtifactIn] = Field([], max_length=100)
+    steps: list[StepIn] | None = None
+    delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
+
+
+class PlanFilters(Schema):
+    status: PlanStatus | None = None
+    user_id: str = ""
+    topic_id: str = ""
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class ApproveIn(StrictSchema):
+    version: int = Field(description="The plan version the reviewer saw.")
+
+
+class CancelIn(StrictSchema):
+    reason: str = ""
+
+
+class SkipIn(StrictSchema):
+    reason: NonEmpty
+
+
+class StepOut(Schema):
+    key: str
+    title: str
+    task: str
+    hint: str
+    executor: str
+    params: dict[str, Any]
+    context: dict[str, Any]
+    depends_on: list[str]
+    status: str
+    result: Any
+    error: str
+    skip_reason: str
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_depends_on(obj: PlanStep) -> list[str]:
+        return [d.key for d in obj.depends_on.all()]
+
+
+class ArtifactOut(Schema):
+    id: int
+    title: str
+    summary: str
+    assumptions: list[Any]
+    parameters: dict[str, Any]
+    proposed_plan: Any
+    created_at: datetime
+
+
+class ApprovalOut(Schema):
+    source: str
+    by: str | None
+    version: int | None
+    at: datetime | None
+
+
+class PlanSummaryOut(Schema):
+    id: UUID
+    title: str
+    goal: str
+    user_id: str
+    topic_id: str
+    tags: list[str]
+    status: PlanStatus
+    version: int
+    created_at: datetime
+    approved_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class PlanOut(PlanSummaryOut):
+    approval: ApprovalOut | None
+    cancel_reason: str
+    delegation: dict[str, Any] | None
+    steps: list[StepOut]
+    artifacts: list[ArtifactOut]
+
+    @staticmethod
+    def resolve_approval(obj: Plan) -> dict[str, Any] | None:
+        if not obj.approved_via:
+            return None
+        by = None
+        if obj.approved_by is not None:
+            by = f"user:{obj.approved_by.get_username()}"
+        elif obj.approved_by_token is not None:
+            by = f"token:{obj.approved_by_token.prefix}"
+        return {"source": obj.approved_via, "by": by, "version": obj.approved_version, "at": obj.approved_at}
+
+    @staticmethod
+    def resolve_steps(obj: Plan) -> list[PlanStep]:
+        return list(obj.steps.all())
+
+    @staticmethod
+    def resolve_artifacts(obj: Plan) -> list[Any]:
+        return list(obj.artifacts.all())
+
+
+class PlanPageOut(Schema):
+    count: int
+    limit: int
+    offset: int
+    items: list[PlanSummaryOut]
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    step_key: str
+    actor: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ErrorOut(Schema):
+    detail: str

@@ -1,0 +1,114 @@
+"""Reads that carry a permission check or a non-trivial query.
+
+Every read of a plan goes through a team filter here: a reviewer sees their teams' plans, a token
+its own team's; anything else is "not found", never "forbidden", so ids do not leak.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from plans.models import Plan, PlanEvent, PlanStep, Team
+from plans.states import PlanStatus, StepStatus
+
+STEP_NOT_READY = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED]
+
+
+def _filtered(plans: QuerySet[Plan], *, status: str = "", user_id: str = "", topic_id: str = "") -> QuerySet[Plan]:
+    if status:
+        plans = plans.filter(status=status)
+    if user_id:
+        plans = plans.filter(user_id=user_id)
+    if topic_id:
+        plans = plans.filter(topic_id=topic_id)
+    return plans.order_by("-created_at", "-pk")
+
+
+def teams_for_user(user: Any) -> QuerySet[Team]:
+    if not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(members=user)
+
+
+def plan_list_for_user(user: Any, **filters: str) -> QuerySet[Plan]:
+    plans = Plan.objects.filter(team__in=teams_for_user(user)).select_related("team")
+    return _filtered(plans, **filters)
+
+
+def plan_list_for_team(team: Team, **filters: str) -> QuerySet[Plan]:
+    return _filtered(Plan.objects.filter(team=team), **filters)
+
+
+def _with_details(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    return plans.select_related("team", "approved_by", "approved_by_token").prefetch_related(
+        Prefetch("steps", queryset=PlanStep.objects.prefetch_related("depends_on", "dependents")),
+        "artifacts",
+    )
+
+
+def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
+    """The plan with its steps and artifacts; raises Plan.DoesNotExist unless the user is in its team."""
+    return _with_details(Plan.objects.filter(team__in=teams_for_user(user))).get(pk=plan_id)
+
+
+def plan_get_for_team(team: Team, plan_id: UUID | str) -> Plan:
+    """The plan with its steps and artifacts; raises Plan.DoesNotExist for another team's plan."""
+    return _with_details(Plan.objects.filter(team=team)).get(pk=plan_id)
+
+
+def user_can_see_plan(user: Any, plan_id: UUID | str) -> bool:
+    return Plan.objects.filter(pk=plan_id, team__in=teams_for_user(user)).exists()
+
+
+def events_after(plan: Plan, after: int = 0, limit: int = 500) -> list[PlanEvent]:
+    return list(plan.events.filter(id__gt=after).order_by("id")[:limit])
+
+
+def latest_event_id(plan_id: UUID | str) -> int:
+    last = PlanEvent.objects.filter(plan_id=plan_id).order_by("-id").values_list("id", flat=True).first()
+    return last or 0
+
+
+def latest_event_id_for_teams(team_ids: list[int]) -> int:
+    last = (
+        PlanEvent.objects.filter(plan__team_id__in=team_ids).order_by("-id").values_list("id", flat=True).first()
+    )
+    return last or 0
+
+
+def dependents_of(step: PlanStep) -> list[str]:
+    """Keys of the steps that wait for `step`, directly or through others."""
+    plan_steps = list(step.plan.steps.prefetch_related("depends_on"))
+    waits_for = {s.key: {d.key for d in s.depends_on.all()} for s in plan_steps}
+    found: list[str] = []
+    frontier = {step.key}
+    while frontier:
+        nxt = {k for k, deps in waits_for.items() if deps & frontier and k not in found and k != step.key}
+        found.extend(sorted(nxt))
+        frontier = nxt
+    return found
+
+
+def step_inputs(step: PlanStep) -> dict[str, Any]:
+    """Results of the step's completed dependencies, by key. Skipped ones pass nothing on."""
+    return {
+        d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED
+    }
+
+
+def ready_steps() -> QuerySet[PlanStep]:
+    """Steps a worker may start now: pending, in an executing plan with no failed step, with
+    every dependency completed or skipped. Oldest plans first."""
+    return (
+        PlanStep.objects.filter(status=StepStatus.PENDING, plan__status=PlanStatus.EXECUTING)
+        .exclude(depends_on__status__in=STEP_NOT_READY)
+        .exclude(plan__in=Plan.objects.filter(Q(steps__status=StepStatus.FAILED)))
+        .order_by("plan__approved_at", "position")
+    )
+
+
+def approved_plans() -> QuerySet[Plan]:
+    return Plan.objects.filter(status=PlanStatus.APPROVED).order_by("approved_at")

@@ -1,0 +1,110 @@
+"""The plan and step state machines: the only place that says which change of status is allowed.
+
+Pure: no database. `plans/services.py` calls `transition()` before every status change, so the
+rules hold for every caller (API, pages, admin, worker).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class DomainError(Exception):
+    """A request that the current state of a plan does not allow (the API answers 409)."""
+
+
+class InvalidTransition(DomainError):
+    """A status change the state machine forbids."""
+
+
+class StaleVersion(DomainError):
+    """An approval naming a version of the plan that is no longer the current one."""
+
+    def __init__(self, message: str, *, current_version: int) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    APPROVED = "approved", "Approved"
+    EXECUTING = "executing", "Executing"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class StepStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
+    PlanStatus.DRAFT: frozenset({PlanStatus.APPROVED, PlanStatus.CANCELLED}),
+    PlanStatus.APPROVED: frozenset({PlanStatus.EXECUTING, PlanStatus.CANCELLED}),
+    PlanStatus.EXECUTING: frozenset(
+        {PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED}
+    ),
+    PlanStatus.COMPLETED: frozenset(),
+    PlanStatus.FAILED: frozenset(),
+    PlanStatus.CANCELLED: frozenset(),
+}
+
+STEP_TRANSITIONS: dict[str, frozenset[str]] = {
+    StepStatus.PENDING: frozenset({StepStatus.IN_PROGRESS, StepStatus.SKIPPED}),
+    StepStatus.IN_PROGRESS: frozenset({StepStatus.COMPLETED, StepStatus.FAILED}),
+    StepStatus.COMPLETED: frozenset(),
+    StepStatus.FAILED: frozenset(),
+    StepStatus.SKIPPED: frozenset(),
+}
+
+PLAN_TERMINAL = frozenset({PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED})
+STEP_TERMINAL = frozenset({StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.SKIPPED})
+# A dependency in one of these lets its dependents run; a skipped step passes no result on.
+STEP_DONE_FOR_DEPENDENTS = frozenset({StepStatus.COMPLETED, StepStatus.SKIPPED})
+# A reviewer may skip a step only while the plan is in one of these.
+PLAN_STATUSES_ALLOWING_SKIP = frozenset(
+    {PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING}
+)
+
+# Verbs for error messages, by target status.
+_PLAN_VERBS = {
+    PlanStatus.APPROVED: "approve",
+    PlanStatus.EXECUTING: "start",
+    PlanStatus.COMPLETED: "complete",
+    PlanStatus.FAILED: "fail",
+    PlanStatus.CANCELLED: "cancel",
+}
+_STEP_VERBS = {
+    StepStatus.IN_PROGRESS: "start",
+    StepStatus.COMPLETED: "complete",
+    StepStatus.FAILED: "fail",
+    StepStatus.SKIPPED: "skip",
+}
+
+
+def plan_transition(current: str, target: str) -> str:
+    """Return `target` if a plan may go from `current` to it; raise InvalidTransition otherwise."""
+    if target not in PLAN_TRANSITIONS.get(current, frozenset()):
+        verb = _PLAN_VERBS.get(PlanStatus(target), f"move to {target}")
+        raise InvalidTransition(f"cannot {verb} a plan that is {current}")
+    return target
+
+
+def step_transition(current: str, target: str, *, key: str = "") -> str:
+    """Return `target` if a step may go from `current` to it; raise InvalidTransition otherwise."""
+    if target not in STEP_TRANSITIONS.get(current, frozenset()):
+        verb = _STEP_VERBS.get(StepStatus(target), f"move to {target}")
+        what = f"step {key!r}" if key else "a step"
+        raise InvalidTransition(f"cannot {verb} {what} that is {current.replace('_', ' ')}")
+    return target
+
+
+def check_step_skippable(*, plan_status: str, step_status: str, key: str) -> None:
+    """Raise InvalidTransition unless a reviewer may skip this step now."""
+    if plan_status not in PLAN_STATUSES_ALLOWING_SKIP:
+        raise InvalidTransition(f"cannot skip step {key!r}: the plan is {plan_status}")
+    step_transition(step_status, StepStatus.SKIPPED, key=key)

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from plans import views
+
+app_name = "plans"
+
+urlpatterns = [
+    path("", views.plan_list, name="list"),
+    path("plans/<uuid:plan_id>/", views.plan_detail, name="detail"),
+    path("plans/<uuid:plan_id>/approve", views.plan_approve, name="approve"),
+    path("plans/<uuid:plan_id>/cancel", views.plan_cancel, name="cancel"),
+    path("plans/<uuid:plan_id>/steps/<str:key>/skip", views.step_skip, name="skip"),
+    path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
+]

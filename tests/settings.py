@@ -1,0 +1,13 @@
+"""Test settings: the production settings, made fast."""
+
+from __future__ import annotations
+
+from orchestration.settings import *  # noqa: F403
+from orchestration.settings import BASE_DIR, DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so that a worker or server started by a test in another process sees
+    # the same database.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
