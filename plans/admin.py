@@ -1,0 +1,190 @@
+"""Django admin for teams, tokens and plans.
+
+Status is read-only everywhere here: the actions call the same services as the API and pages, so
+the same state rules hold and the same events are recorded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from plans import services
+from plans.models import ApiToken, Plan, PlanEvent, PlanningArtifact, PlanStep, Team
+from plans.states import DomainError
+
+
+class ApiTokenInline(admin.TabularInline):
+    model = ApiToken
+    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    filter_horizontal = ("members",)
+    inlines = [ApiTokenInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "team", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("team",)
+    search_fields = ("prefix", "name", "team__name")
+    actions = ["revoke"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ("team", "name")
+        return ("team", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ()
+        return ("team", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+
+    def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        token, secret = services.token_create(team=obj.team, name=obj.name, created_by=request.user)
+        obj.pk = token.pk
+        obj.prefix = token.prefix
+        # The secret exists only in this response: it is not stored, so it cannot be shown again.
+        self.message_user(
+            request, f"Token created. Copy it now, it will not be shown again: {secret}", messages.WARNING
+        )
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            services.token_revoke(token=token)
+        self.message_user(request, f"Revoked {queryset.count()} token(s).")
+
+
+class PlanStepInline(admin.TabularInline):
+    model = PlanStep
+    fields = ("key", "title", "executor", "status", "attempts", "error", "skip_reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PlanningArtifactInline(admin.StackedInline):
+    model = PlanningArtifact
+    fields = ("title", "summary", "assumptions", "parameters", "proposed_plan", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class PlanEventInline(admin.TabularInline):
+    model = PlanEvent
+    fields = ("id", "kind", "step_key", "actor", "data", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _run_action(modeladmin: admin.ModelAdmin, request: HttpRequest, items: Any, change: Any) -> None:
+    done, refused = 0, []
+    for item in items:
+        try:
+            change(item)
+            done += 1
+        except DomainError as exc:
+            refused.append(f"{item}: {exc}")
+    if done:
+        modeladmin.message_user(request, f"{done} done.")
+    for message in refused:
+        modeladmin.message_user(request, message, messages.ERROR)
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("display_title", "team", "status", "version", "user_id", "topic_id", "created_at")
+    list_filter = ("status", "team")
+    search_fields = ("title", "goal", "user_id", "topic_id")
+    readonly_fields = [f.name for f in Plan._meta.fields]
+    inlines = [PlanningArtifactInline, PlanStepInline, PlanEventInline]
+    actions = ["approve", "cancel"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Plans come from integrations through the API, where they are validated as a whole.
+        return False
+
+    @admin.action(description="Approve selected plans (as they are now)")
+    def approve(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        actor = services.Actor.for_user(request.user)
+        _run_action(
+            self, request, queryset, lambda p: services.plan_approve(plan=p, actor=actor, version=p.version)
+        )
+
+    @admin.action(description="Cancel selected plans")
+    def cancel(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
+        actor = services.Actor.for_user(request.user)
+        _run_action(
+            self, request, queryset, lambda p: services.plan_cancel(plan=p, actor=actor, reason="cancelled in the admin")
+        )
+
+
+@admin.register(PlanStep)
+class PlanStepAdmin(admin.ModelAdmin):
+    list_display = ("key", "plan", "executor", "status", "attempts", "started_at", "finished_at")
+    list_filter = ("status", "executor")
+    search_fields = ("key", "title", "plan__title")
+    readonly_fields = [f.name for f in PlanStep._meta.fields] + ["depends_on"]
+    actions = ["skip"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Skip selected steps")
+    def skip(self, request: HttpRequest, queryset: QuerySet[PlanStep]) -> None:
+        actor = services.Actor.for_user(request.user)
+        _run_action(
+            self,
+            request,
+            queryset.select_related("plan"),
+            lambda s: services.step_skip(plan=s.plan, key=s.key, actor=actor, reason="skipped in the admin"),
+        )
+
+
+@admin.register(PlanEvent)
+class PlanEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "plan", "kind", "step_key", "actor", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("plan__title", "step_key", "actor")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

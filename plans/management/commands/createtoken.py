@@ -1,0 +1,35 @@
+"""Create an API token for a team and print its secret (shown this once only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from plans import services
+from plans.models import Team
+
+
+class Command(BaseCommand):
+    help = "Create an API token for a team and print it. The secret is not stored: copy it now."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--team", required=True, help="Name of the team the token acts for.")
+        parser.add_argument("--name", default="", help="A label for the token, e.g. the integration.")
+        parser.add_argument(
+            "--create-team", action="store_true", help="Create the team if it does not exist."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        name = options["team"].strip()
+        if not name:
+            raise CommandError("--team must not be empty")
+        if options["create_team"]:
+            team, _ = Team.objects.get_or_create(name=name)
+        else:
+            team = Team.objects.filter(name=name).first()
+            if team is None:
+                raise CommandError(f"no team named {name!r}; create it in the admin or pass --create-team")
+        token, secret = services.token_create(team=team, name=options["name"])
+        self.stderr.write(f"Token {token.prefix} created for team {team.name}. It is shown only once:")
+        self.stdout.write(secret)

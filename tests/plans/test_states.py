@@ -1,0 +1,77 @@
+"""Every plan and step status change, allowed or not. Pure: no database."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from plans.states import (
+    InvalidTransition,
+    PlanStatus,
+    StepStatus,
+    check_step_skippable,
+    plan_transition,
+    step_transition,
+)
+
+PLAN_ALLOWED = {
+    (PlanStatus.DRAFT, PlanStatus.APPROVED),
+    (PlanStatus.DRAFT, PlanStatus.CANCELLED),
+    (PlanStatus.APPROVED, PlanStatus.EXECUTING),
+    (PlanStatus.APPROVED, PlanStatus.CANCELLED),
+    (PlanStatus.EXECUTING, PlanStatus.COMPLETED),
+    (PlanStatus.EXECUTING, PlanStatus.FAILED),
+    (PlanStatus.EXECUTING, PlanStatus.CANCELLED),
+}
+STEP_ALLOWED = {
+    (StepStatus.PENDING, StepStatus.IN_PROGRESS),
+    (StepStatus.PENDING, StepStatus.SKIPPED),
+    (StepStatus.IN_PROGRESS, StepStatus.COMPLETED),
+    (StepStatus.IN_PROGRESS, StepStatus.FAILED),
+}
+
+
+@pytest.mark.parametrize("pair", sorted(PLAN_ALLOWED))
+def test_plan_transition__allowed(pair: tuple[str, str]) -> None:
+    assert plan_transition(*pair) == pair[1]
+
+
+@pytest.mark.parametrize(
+    "pair", sorted(set(itertools.product(PlanStatus.values, repeat=2)) - PLAN_ALLOWED)
+)
+def test_plan_transition__forbidden_names_the_current_status(pair: tuple[str, str]) -> None:
+    current, target = pair
+    with pytest.raises(InvalidTransition, match=f"plan that is {current}"):
+        plan_transition(current, target)
+
+
+@pytest.mark.parametrize("pair", sorted(STEP_ALLOWED))
+def test_step_transition__allowed(pair: tuple[str, str]) -> None:
+    assert step_transition(*pair) == pair[1]
+
+
+@pytest.mark.parametrize(
+    "pair", sorted(set(itertools.product(StepStatus.values, repeat=2)) - STEP_ALLOWED)
+)
+def test_step_transition__forbidden(pair: tuple[str, str]) -> None:
+    current, target = pair
+    with pytest.raises(InvalidTransition, match=f"step 'k' that is {current.replace('_', ' ')}"):
+        step_transition(current, target, key="k")
+
+
+@pytest.mark.parametrize("plan_status", [PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING])
+def test_it_lets_a_reviewer_skip_a_pending_step_while_the_plan_is_open(plan_status: str) -> None:
+    check_step_skippable(plan_status=plan_status, step_status=StepStatus.PENDING, key="k")
+
+
+@pytest.mark.parametrize("plan_status", [PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED])
+def test_it_refuses_skips_once_the_plan_has_ended(plan_status: str) -> None:
+    with pytest.raises(InvalidTransition, match=f"the plan is {plan_status}"):
+        check_step_skippable(plan_status=plan_status, step_status=StepStatus.PENDING, key="k")
+
+
+@pytest.mark.parametrize("step_status", [s for s in StepStatus.values if s != StepStatus.PENDING])
+def test_it_refuses_to_skip_a_step_that_is_not_pending(step_status: str) -> None:
+    with pytest.raises(InvalidTransition, match="cannot skip step 'k'"):
+        check_step_skippable(plan_status=PlanStatus.EXECUTING, step_status=step_status, key="k")
