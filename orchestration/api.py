@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from plans.api import install_error_handlers, router as plans_router
+from plans.api import install_error_handlers
+from plans.api import router as plans_router
 
 api = NinjaAPI(
     title="Plangate API",

@@ -1,4 +1,7 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels (authenticated, origin-checked)."""
+"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+
+WebSockets are origin-checked against ALLOWED_HOSTS and authenticated from the session.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from plans.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

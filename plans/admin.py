@@ -63,7 +63,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.prefix = token.prefix
         # The secret exists only in this response: it is not stored, so it cannot be shown again.
         self.message_user(
-            request, f"Token created. Copy it now, it will not be shown again: {secret}", messages.WARNING
+            request,
+            f"Token created. Copy it now, it will not be shown again: {secret}",
+            messages.WARNING,
         )
 
     @admin.action(description="Revoke selected tokens")
@@ -110,7 +112,9 @@ class PlanEventInline(admin.TabularInline):
         return False
 
 
-def _run_action(modeladmin: admin.ModelAdmin, request: HttpRequest, items: Any, change: Any) -> None:
+def _run_action(
+    modeladmin: admin.ModelAdmin, request: HttpRequest, items: Any, change: Any
+) -> None:
     done, refused = 0, []
     for item in items:
         try:
@@ -126,7 +130,15 @@ def _run_action(modeladmin: admin.ModelAdmin, request: HttpRequest, items: Any, 
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("display_title", "team", "status", "version", "user_id", "topic_id", "created_at")
+    list_display = (
+        "display_title",
+        "team",
+        "status",
+        "version",
+        "user_id",
+        "topic_id",
+        "created_at",
+    )
     list_filter = ("status", "team")
     search_fields = ("title", "goal", "user_id", "topic_id")
     readonly_fields = [f.name for f in Plan._meta.fields]
@@ -141,14 +153,20 @@ class PlanAdmin(admin.ModelAdmin):
     def approve(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
         actor = services.Actor.for_user(request.user)
         _run_action(
-            self, request, queryset, lambda p: services.plan_approve(plan=p, actor=actor, version=p.version)
+            self,
+            request,
+            queryset,
+            lambda p: services.plan_approve(plan=p, actor=actor, version=p.version),
         )
 
     @admin.action(description="Cancel selected plans")
     def cancel(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
         actor = services.Actor.for_user(request.user)
         _run_action(
-            self, request, queryset, lambda p: services.plan_cancel(plan=p, actor=actor, reason="cancelled in the admin")
+            self,
+            request,
+            queryset,
+            lambda p: services.plan_cancel(plan=p, actor=actor, reason="cancelled in the admin"),
         )
 
 
@@ -170,7 +188,9 @@ class PlanStepAdmin(admin.ModelAdmin):
             self,
             request,
             queryset.select_related("plan"),
-            lambda s: services.step_skip(plan=s.plan, key=s.key, actor=actor, reason="skipped in the admin"),
+            lambda s: services.step_skip(
+                plan=s.plan, key=s.key, actor=actor, reason="skipped in the admin"
+            ),
         )
 
 

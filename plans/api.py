@@ -10,8 +10,9 @@ from uuid import UUID
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Header, NinjaAPI, Query, Router
+from ninja import Header, NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError, ValidationError
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from plans import selectors, services, tokens
@@ -22,8 +23,8 @@ from plans.schemas import (
     ArtifactOut,
     CancelIn,
     EventOut,
-    PlanIn,
     PlanFilters,
+    PlanIn,
     PlanOut,
     PlanPageOut,
     SkipIn,
@@ -58,7 +59,9 @@ def _fresh(plan: Plan) -> Plan:
 
 
 def _render(plan: Plan) -> dict[str, Any]:
-    return PlanOut.from_orm(_fresh(plan)).model_dump(mode="json")
+    # Encoded as every other response is, so a replayed response is byte-for-byte the original.
+    data = PlanOut.from_orm(_fresh(plan)).model_dump()
+    return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 
 
 def _submission(payload: PlanIn) -> services.PlanSubmission:
@@ -131,7 +134,12 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, A
         topic_id=filters.topic_id,
     )
     page = plans[filters.offset : filters.offset + filters.limit]
-    return {"count": plans.count(), "limit": filters.limit, "offset": filters.offset, "items": list(page)}
+    return {
+        "count": plans.count(),
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": list(page),
+    }
 
 
 @router.get("/{uuid:plan_id}", response=PlanOut, summary="A plan with its steps and artifacts")
@@ -139,7 +147,9 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     return _plan(request, plan_id)
 
 
-@router.post("/{uuid:plan_id}/approve", response=PlanOut, summary="Approve the version you reviewed")
+@router.post(
+    "/{uuid:plan_id}/approve", response=PlanOut, summary="Approve the version you reviewed"
+)
 def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
     token = _token(request)
     plan = services.plan_approve(
@@ -161,26 +171,31 @@ def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
 def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) -> Plan:
     token = _token(request)
     plan = _plan(request, plan_id)
-    services.step_skip(plan=plan, key=key, actor=services.Actor.for_token(token), reason=payload.reason)
+    services.step_skip(
+        plan=plan, key=key, actor=services.Actor.for_token(token), reason=payload.reason
+    )
     return _fresh(plan)
 
 
 @router.post(
     "/{uuid:plan_id}/artifacts", response={201: ArtifactOut}, summary="Attach a planning artifact"
 )
-def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactIn) -> tuple[int, Any]:
+def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactIn) -> Status[Any]:
     token = _token(request)
     artifact = services.artifact_add(
         plan=_plan(request, plan_id),
         actor=services.Actor.for_token(token),
         draft=services.ArtifactDraft(**payload.dict()),
     )
-    return 201, artifact
+    return Status(201, artifact)
 
 
 @router.get("/{uuid:plan_id}/events", response=list[EventOut], summary="The plan's event log")
 def list_events(
-    request: HttpRequest, plan_id: UUID, after: int = 0, limit: Query[int] = 100  # type: ignore[type-arg]
+    request: HttpRequest,
+    plan_id: UUID,
+    after: int = 0,
+    limit: Query[int] = 100,  # type: ignore[type-arg]
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
     limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))
@@ -215,7 +230,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(services.IdempotencyConflict)
     def idempotency_conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return problems(
-            request, [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}]
+            request,
+            [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}],
         )
 
     @api.exception_handler(RequestDataTooBig)
@@ -223,14 +239,23 @@ def install_error_handlers(api: NinjaAPI) -> None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         return problems(
             request,
-            [{"loc": ["body"], "msg": f"request body exceeds the limit of {limit} bytes", "type": "value_error"}],
+            [
+                {
+                    "loc": ["body"],
+                    "msg": f"request body exceeds the limit of {limit} bytes",
+                    "type": "value_error",
+                }
+            ],
         )
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             # Malformed JSON is bad input like any other: a 422 with the same shape.
-            return problems(request, [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}])
+            return problems(
+                request,
+                [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}],
+            )
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
     @api.exception_handler(StaleVersion)
@@ -249,4 +274,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(PlanStep.DoesNotExist)
     def no_step(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return api.create_response(request, {"detail": "no step with that key in this plan"}, status=404)
+        return api.create_response(
+            request, {"detail": "no step with that key in this plan"}, status=404
+        )

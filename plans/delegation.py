@@ -30,7 +30,9 @@ class CompiledTree:
     steps: list[StepDraft]
 
 
-def compile_tree(tree: Any, *, default_executor: str, max_depth: int, loc: Loc = ("delegation",)) -> CompiledTree:
+def compile_tree(
+    tree: Any, *, default_executor: str, max_depth: int, loc: Loc = ("delegation",)
+) -> CompiledTree:
     """Compile a delegation tree; raise PlanInvalid naming every problem's path."""
     compiler = _Compiler(default_executor=default_executor, max_depth=max_depth, base=loc)
     if not isinstance(tree, dict):
@@ -38,7 +40,12 @@ def compile_tree(tree: Any, *, default_executor: str, max_depth: int, loc: Loc =
     problems = compiler.problems
     extra = sorted(set(tree) - {"goal", "plan"})
     for name in extra:
-        problems.append(Problem((*loc, name), f"unknown field {name!r}: a delegation tree has exactly 'goal' and 'plan'"))
+        problems.append(
+            Problem(
+                (*loc, name),
+                f"unknown field {name!r}: a delegation tree has exactly 'goal' and 'plan'",
+            )
+        )
     goal = tree.get("goal")
     if not isinstance(goal, str) or not goal.strip():
         problems.append(Problem((*loc, "goal"), "goal must be a non-empty string"))
@@ -78,10 +85,14 @@ class _Compiler:
         if kind is None:
             self.problem((*path, "type"), "a node needs a type: 'task' or 'combine'")
         else:
-            self.problem((*path, "type"), f"unknown node type {kind!r}: expected 'task' or 'combine'")
+            self.problem(
+                (*path, "type"), f"unknown node type {kind!r}: expected 'task' or 'combine'"
+            )
         return None
 
-    def unknown_fields(self, node: dict[str, Any], path: tuple[str, ...], allowed: frozenset[str]) -> None:
+    def unknown_fields(
+        self, node: dict[str, Any], path: tuple[str, ...], allowed: frozenset[str]
+    ) -> None:
         for name in sorted(set(node) - allowed):
             self.problem((*path, name), f"unknown field {name!r} in a {node['type']} node")
 
@@ -142,7 +153,9 @@ class _Compiler:
         operator = node.get("operator")
         if operator not in OPERATORS:
             shown = "missing" if operator is None else repr(operator)
-            self.problem((*path, "operator"), f"operator is {shown}; expected one of {', '.join(OPERATORS)}")
+            self.problem(
+                (*path, "operator"), f"operator is {shown}; expected one of {', '.join(OPERATORS)}"
+            )
         context = self.context(node, path)
         children: dict[str, str | None] = {}
         for side in ("left", "right"):
@@ -177,7 +190,13 @@ def _shorten(text: str, limit: int = 120) -> str:
 
 
 def _type_name(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        type(None): "null",
+    }
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int | float):

@@ -234,3 +234,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "key"], name="plans_idempotency_key_unique")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.key}"

@@ -25,7 +25,9 @@ class StepIn(StrictSchema):
     title: str = Field("", max_length=300)
     task: str
     hint: str = ""
-    executor: str | None = Field(None, description="Registered executor name; the default if omitted.")
+    executor: str | None = Field(
+        None, description="Registered executor name; the default if omitted."
+    )
     params: dict[str, Any] = {}
     depends_on: list[str] = []
 
@@ -139,7 +141,12 @@ class PlanOut(PlanSummaryOut):
             by = f"user:{obj.approved_by.get_username()}"
         elif obj.approved_by_token is not None:
             by = f"token:{obj.approved_by_token.prefix}"
-        return {"source": obj.approved_via, "by": by, "version": obj.approved_version, "at": obj.approved_at}
+        return {
+            "source": obj.approved_via,
+            "by": by,
+            "version": obj.approved_version,
+            "at": obj.approved_at,
+        }
 
     @staticmethod
     def resolve_steps(obj: Plan) -> list[PlanStep]:

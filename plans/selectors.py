@@ -17,7 +17,9 @@ from plans.states import PlanStatus, StepStatus
 STEP_NOT_READY = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED]
 
 
-def _filtered(plans: QuerySet[Plan], *, status: str = "", user_id: str = "", topic_id: str = "") -> QuerySet[Plan]:
+def _filtered(
+    plans: QuerySet[Plan], *, status: str = "", user_id: str = "", topic_id: str = ""
+) -> QuerySet[Plan]:
     if status:
         plans = plans.filter(status=status)
     if user_id:
@@ -50,7 +52,10 @@ def _with_details(plans: QuerySet[Plan]) -> QuerySet[Plan]:
 
 
 def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
-    """The plan with its steps and artifacts; raises Plan.DoesNotExist unless the user is in its team."""
+    """The plan with its steps and artifacts.
+
+    Raises Plan.DoesNotExist unless the user is in the plan's team.
+    """
     return _with_details(Plan.objects.filter(team__in=teams_for_user(user))).get(pk=plan_id)
 
 
@@ -68,13 +73,21 @@ def events_after(plan: Plan, after: int = 0, limit: int = 500) -> list[PlanEvent
 
 
 def latest_event_id(plan_id: UUID | str) -> int:
-    last = PlanEvent.objects.filter(plan_id=plan_id).order_by("-id").values_list("id", flat=True).first()
+    last = (
+        PlanEvent.objects.filter(plan_id=plan_id)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
     return last or 0
 
 
 def latest_event_id_for_teams(team_ids: list[int]) -> int:
     last = (
-        PlanEvent.objects.filter(plan__team_id__in=team_ids).order_by("-id").values_list("id", flat=True).first()
+        PlanEvent.objects.filter(plan__team_id__in=team_ids)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
     )
     return last or 0
 
@@ -86,7 +99,11 @@ def dependents_of(step: PlanStep) -> list[str]:
     found: list[str] = []
     frontier = {step.key}
     while frontier:
-        nxt = {k for k, deps in waits_for.items() if deps & frontier and k not in found and k != step.key}
+        nxt = {
+            k
+            for k, deps in waits_for.items()
+            if deps & frontier and k not in found and k != step.key
+        }
         found.extend(sorted(nxt))
         frontier = nxt
     return found
@@ -94,9 +111,7 @@ def dependents_of(step: PlanStep) -> list[str]:
 
 def step_inputs(step: PlanStep) -> dict[str, Any]:
     """Results of the step's completed dependencies, by key. Skipped ones pass nothing on."""
-    return {
-        d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED
-    }
+    return {d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED}
 
 
 def ready_steps() -> QuerySet[PlanStep]:

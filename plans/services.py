@@ -112,16 +112,23 @@ class PlanSubmission:
 def check_executor(name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
     """Problems with a step's executor name and params, as (field, message) pairs."""
     if not registry.is_registered(name):
-        return [("executor", f"unknown executor {name!r}; registered: {', '.join(registry.names())}")]
+        return [
+            ("executor", f"unknown executor {name!r}; registered: {', '.join(registry.names())}")
+        ]
     return [("params", msg) for msg in registry.get(name).validate_params(params)]
 
 
 def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
-    """The plan's goal and its steps in dependency order; raises PlanInvalid listing every problem."""
+    """The plan's goal and its steps in dependency order.
+
+    Raises PlanInvalid listing every problem.
+    """
     problems: list[Problem] = []
     goal = submission.goal.strip()
     if (submission.steps is None) == (submission.delegation is None):
-        raise PlanInvalid([Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")])
+        raise PlanInvalid(
+            [Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")]
+        )
     if submission.delegation is not None:
         try:
             tree = compile_tree(
@@ -141,7 +148,9 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
         problems.insert(0, Problem(("goal",), "goal must not be empty"))
     if drafts or submission.steps is not None:
         problems.extend(
-            check_steps(drafts, check_executor=check_executor, max_steps=settings.PLANGATE_MAX_STEPS)
+            check_steps(
+                drafts, check_executor=check_executor, max_steps=settings.PLANGATE_MAX_STEPS
+            )
         )
     if problems:
         raise PlanInvalid(problems)
@@ -178,10 +187,14 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     ids = {s.key: s.pk for s in steps}
     Through = PlanStep.depends_on.through
     Through.objects.bulk_create(
-        Through(from_planstep_id=ids[d.key], to_planstep_id=ids[dep]) for d in drafts for dep in d.depends_on
+        Through(from_planstep_id=ids[d.key], to_planstep_id=ids[dep])
+        for d in drafts
+        for dep in d.depends_on
     )
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
-    _record(plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)})
+    _record(
+        plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
+    )
     return plan
 
 
@@ -230,7 +243,8 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     plan_transition(plan.status, PlanStatus.APPROVED)
     if version != plan.version:
         raise StaleVersion(
-            f"the plan changed since version {version}; review version {plan.version} and approve again",
+            f"the plan changed since version {version}; "
+            f"review version {plan.version} and approve again",
             current_version=plan.version,
         )
     plan.status = PlanStatus.APPROVED
@@ -250,7 +264,9 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
             "updated_at",
         ]
     )
-    _record(plan, EventKind.PLAN_APPROVED, actor, data={"version": version, "via": plan.approved_via})
+    _record(
+        plan, EventKind.PLAN_APPROVED, actor, data={"version": version, "via": plan.approved_via}
+    )
     return plan
 
 
@@ -361,7 +377,9 @@ def step_finish(*, step_id: int, attempt: int, outcome: StepOutcome, actor: Acto
     step = PlanStep.objects.select_related("plan").get(pk=step_id)
     plan = _lock(step.plan)
     status = StepStatus.COMPLETED if outcome.ok else StepStatus.FAILED
-    updated = PlanStep.objects.filter(pk=step_id, status=StepStatus.IN_PROGRESS, attempts=attempt).update(
+    updated = PlanStep.objects.filter(
+        pk=step_id, status=StepStatus.IN_PROGRESS, attempts=attempt
+    ).update(
         status=status,
         result=outcome.result if outcome.ok else None,
         error="" if outcome.ok else outcome.error,
@@ -388,7 +406,7 @@ def _finish_if_done(plan: Plan, actor: Actor) -> None:
     and the steps in flight ended. Called with the plan locked."""
     if plan.status != PlanStatus.EXECUTING:
         return
-    counts = {s: 0 for s in StepStatus.values}
+    counts = dict.fromkeys(StepStatus.values, 0)
     for status in plan.steps.values_list("status", flat=True):
         counts[status] += 1
     if counts[StepStatus.IN_PROGRESS]:
@@ -418,7 +436,11 @@ def token_create(*, team: Team, name: str = "", created_by: Any = None) -> tuple
     and never stored."""
     prefix, raw = tokens.generate()
     token = ApiToken.objects.create(
-        team=team, name=name, prefix=prefix, hashed_secret=tokens.hash_token(raw), created_by=created_by
+        team=team,
+        name=name,
+        prefix=prefix,
+        hashed_secret=tokens.hash_token(raw),
+        created_by=created_by,
     )
     return token, raw
 
@@ -454,11 +476,18 @@ def _record(
     plan: Plan, kind: str, actor: Actor, *, step_key: str = "", data: dict[str, Any] | None = None
 ) -> PlanEvent:
     event = PlanEvent.objects.create(
-        plan=plan, kind=kind, step_key=step_key, actor=actor.label, actor_user=actor.user, data=data or {}
+        plan=plan,
+        kind=kind,
+        step_key=step_key,
+        actor=actor.label,
+        actor_user=actor.user,
+        data=data or {},
     )
     # Announce only after commit: a page that reads the log on this nudge must find the change,
     # and a rolled-back change must never be announced.
-    transaction.on_commit(partial(realtime.publish, plan_id=plan.pk, team_id=plan.team_id, event_id=event.pk))
+    transaction.on_commit(
+        partial(realtime.publish, plan_id=plan.pk, team_id=plan.team_id, event_id=event.pk)
+    )
     return event
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from plans.models import ApiToken
 
-TOKEN_TAG = "pgt"
+TOKEN_TAG = "pgt"  # noqa: S105 - a public prefix, not a secret
 
 
 def hash_token(raw: str) -> str:

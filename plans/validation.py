@@ -55,13 +55,19 @@ class StepDraft:
 ExecutorCheck = Callable[[str, dict[str, Any]], list[tuple[str, str]]]
 
 
-def check_steps(steps: Sequence[StepDraft], *, check_executor: ExecutorCheck, max_steps: int) -> list[Problem]:
+def check_steps(
+    steps: Sequence[StepDraft], *, check_executor: ExecutorCheck, max_steps: int
+) -> list[Problem]:
     """Every problem with a list of steps, in request order."""
     problems: list[Problem] = []
     if not steps:
         return [Problem(("steps",), "a plan needs at least one step")]
     if len(steps) > max_steps:
-        return [Problem(("steps",), f"a plan may have at most {max_steps} steps; this one has {len(steps)}")]
+        return [
+            Problem(
+                ("steps",), f"a plan may have at most {max_steps} steps; this one has {len(steps)}"
+            )
+        ]
 
     first_at: dict[str, StepDraft] = {}
     for step in steps:
@@ -69,28 +75,38 @@ def check_steps(steps: Sequence[StepDraft], *, check_executor: ExecutorCheck, ma
             problems.append(Problem((*step.loc, "key"), "key must not be empty"))
         elif step.key in first_at:
             other = Problem(first_at[step.key].loc, "").path
-            problems.append(Problem((*step.loc, "key"), f"duplicate key {step.key!r} (also at {other})"))
+            problems.append(
+                Problem((*step.loc, "key"), f"duplicate key {step.key!r} (also at {other})")
+            )
         else:
             first_at[step.key] = step
         if not step.task.strip():
             problems.append(Problem((*step.loc, "task"), "task must not be empty"))
         problems.extend(
-            Problem((*step.loc, where), msg) for where, msg in check_executor(step.executor, step.params)
+            Problem((*step.loc, where), msg)
+            for where, msg in check_executor(step.executor, step.params)
         )
         for i, dep in enumerate(step.depends_on):
             if dep == step.key:
-                problems.append(Problem((*step.loc, "depends_on", i), f"step {dep!r} cannot depend on itself"))
+                problems.append(
+                    Problem((*step.loc, "depends_on", i), f"step {dep!r} cannot depend on itself")
+                )
 
     for step in steps:
         for i, dep in enumerate(step.depends_on):
             if dep != step.key and dep not in first_at:
                 problems.append(
-                    Problem((*step.loc, "depends_on", i), f"depends on {dep!r}, which is not a step of this plan")
+                    Problem(
+                        (*step.loc, "depends_on", i),
+                        f"depends on {dep!r}, which is not a step of this plan",
+                    )
                 )
 
     for cycle in find_cycles({key: s.depends_on for key, s in first_at.items()}):
         where = first_at[cycle[0]].loc
-        problems.append(Problem((*where, "depends_on"), "dependency cycle: " + " -> ".join([*cycle, cycle[0]])))
+        problems.append(
+            Problem((*where, "depends_on"), "dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
+        )
     return problems
 
 

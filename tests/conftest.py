@@ -45,3 +45,43 @@ def is_postgres() -> bool:
 
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true"}
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer token."""
+
+    def __init__(self, raw_token: str) -> None:
+        from django.test import Client
+
+        self.client = Client()
+        self.headers = {"Authorization": f"Bearer {raw_token}"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", params, headers=self.headers)
+
+    def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
+        import json
+
+        data = body if isinstance(body, str | bytes) else json.dumps(body or {})
+        return self.client.post(
+            f"/api/v1{path}",
+            data,
+            content_type="application/json",
+            headers={**self.headers, **(headers or {})},
+        )
+
+
+@pytest.fixture
+def api(team: Any) -> ApiClient:
+    from plans import services
+
+    _, raw = services.token_create(team=team, name="tests")
+    return ApiClient(raw)
+
+
+@pytest.fixture
+def other_api(other_team: Any) -> ApiClient:
+    from plans import services
+
+    _, raw = services.token_create(team=other_team, name="tests")
+    return ApiClient(raw)

@@ -25,7 +25,9 @@ def task(text: str, **more: Any) -> dict[str, Any]:
 
 
 def test_it_compiles_a_single_task() -> None:
-    compiled = compile_({"goal": "Find papers", "plan": task("search", hint="arxiv", context={"k": 1})})
+    compiled = compile_(
+        {"goal": "Find papers", "plan": task("search", hint="arxiv", context={"k": 1})}
+    )
     assert compiled.goal == "Find papers"
     [only] = compiled.steps
     assert (only.key, only.task, only.hint, only.executor, only.context, only.depends_on) == (
@@ -70,19 +72,47 @@ def test_it_orders_children_before_parents_and_records_dependencies() -> None:
     ("tree", "path", "message"),
     [
         ([], "delegation", "a delegation tree is an object, not a list"),
-        ({"goal": "g", "plan": task("x"), "extra": 1}, "delegation.extra", "exactly 'goal' and 'plan'"),
+        (
+            {"goal": "g", "plan": task("x"), "extra": 1},
+            "delegation.extra",
+            "exactly 'goal' and 'plan'",
+        ),
         ({"plan": task("x")}, "delegation.goal", "goal must be a non-empty string"),
         ({"goal": "  ", "plan": task("x")}, "delegation.goal", "goal must be a non-empty string"),
         ({"goal": "g"}, "delegation.plan", "needs a 'plan' node"),
         ({"goal": "g", "plan": "do it"}, "delegation.plan", "a node is an object, not a string"),
         ({"goal": "g", "plan": {"task": "x"}}, "delegation.plan.type", "needs a type"),
-        ({"goal": "g", "plan": {"type": "loop"}}, "delegation.plan.type", "unknown node type 'loop'"),
+        (
+            {"goal": "g", "plan": {"type": "loop"}},
+            "delegation.plan.type",
+            "unknown node type 'loop'",
+        ),
         ({"goal": "g", "plan": {"type": "task"}}, "delegation.plan.task", "non-empty 'task'"),
-        ({"goal": "g", "plan": task("x", hint=3)}, "delegation.plan.hint", "hint is a string, not a number"),
-        ({"goal": "g", "plan": task("x", context=[])}, "delegation.plan.context", "context is an object"),
-        ({"goal": "g", "plan": task("x", params=[1])}, "delegation.plan.params", "params is an object"),
-        ({"goal": "g", "plan": task("x", executor="")}, "delegation.plan.executor", "non-empty string"),
-        ({"goal": "g", "plan": task("x", colour="red")}, "delegation.plan.colour", "unknown field 'colour'"),
+        (
+            {"goal": "g", "plan": task("x", hint=3)},
+            "delegation.plan.hint",
+            "hint is a string, not a number",
+        ),
+        (
+            {"goal": "g", "plan": task("x", context=[])},
+            "delegation.plan.context",
+            "context is an object",
+        ),
+        (
+            {"goal": "g", "plan": task("x", params=[1])},
+            "delegation.plan.params",
+            "params is an object",
+        ),
+        (
+            {"goal": "g", "plan": task("x", executor="")},
+            "delegation.plan.executor",
+            "non-empty string",
+        ),
+        (
+            {"goal": "g", "plan": task("x", colour="red")},
+            "delegation.plan.colour",
+            "unknown field 'colour'",
+        ),
         (
             {"goal": "g", "plan": task("x", input={"type": "task"})},
             "delegation.plan.input.task",
@@ -99,7 +129,15 @@ def test_it_orders_children_before_parents_and_records_dependencies() -> None:
             "combine node needs both left and right",
         ),
         (
-            {"goal": "g", "plan": {"type": "combine", "operator": "XOR", "left": task("a"), "right": task("b")}},
+            {
+                "goal": "g",
+                "plan": {
+                    "type": "combine",
+                    "operator": "XOR",
+                    "left": task("a"),
+                    "right": task("b"),
+                },
+            },
             "delegation.plan.operator",
             "operator is 'XOR'; expected one of UNION, INTERSECT, MINUS, RMINUS, COLOCATE",
         ),
@@ -109,7 +147,16 @@ def test_it_orders_children_before_parents_and_records_dependencies() -> None:
             "operator is missing",
         ),
         (
-            {"goal": "g", "plan": {"type": "combine", "operator": "UNION", "left": task("a"), "right": task("b"), "op": 1}},
+            {
+                "goal": "g",
+                "plan": {
+                    "type": "combine",
+                    "operator": "UNION",
+                    "left": task("a"),
+                    "right": task("b"),
+                    "op": 1,
+                },
+            },
             "delegation.plan.op",
             "unknown field 'op' in a combine node",
         ),

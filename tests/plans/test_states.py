@@ -60,12 +60,16 @@ def test_step_transition__forbidden(pair: tuple[str, str]) -> None:
         step_transition(current, target, key="k")
 
 
-@pytest.mark.parametrize("plan_status", [PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING])
+@pytest.mark.parametrize(
+    "plan_status", [PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING]
+)
 def test_it_lets_a_reviewer_skip_a_pending_step_while_the_plan_is_open(plan_status: str) -> None:
     check_step_skippable(plan_status=plan_status, step_status=StepStatus.PENDING, key="k")
 
 
-@pytest.mark.parametrize("plan_status", [PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED])
+@pytest.mark.parametrize(
+    "plan_status", [PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED]
+)
 def test_it_refuses_skips_once_the_plan_has_ended(plan_status: str) -> None:
     with pytest.raises(InvalidTransition, match=f"the plan is {plan_status}"):
         check_step_skippable(plan_status=plan_status, step_status=StepStatus.PENDING, key="k")

@@ -15,7 +15,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--team", required=True, help="Name of the team the token acts for.")
-        parser.add_argument("--name", default="", help="A label for the token, e.g. the integration.")
+        parser.add_argument(
+            "--name", default="", help="A label for the token, e.g. the integration."
+        )
         parser.add_argument(
             "--create-team", action="store_true", help="Create the team if it does not exist."
         )
@@ -29,7 +31,11 @@ class Command(BaseCommand):
         else:
             team = Team.objects.filter(name=name).first()
             if team is None:
-                raise CommandError(f"no team named {name!r}; create it in the admin or pass --create-team")
+                raise CommandError(
+                    f"no team named {name!r}; create it in the admin or pass --create-team"
+                )
         token, secret = services.token_create(team=team, name=options["name"])
-        self.stderr.write(f"Token {token.prefix} created for team {team.name}. It is shown only once:")
+        self.stderr.write(
+            f"Token {token.prefix} created for team {team.name}. It is shown only once:"
+        )
         self.stdout.write(secret)
