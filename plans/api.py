@@ -97,7 +97,7 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
 def create_plan(
     request: HttpRequest,
     payload: PlanIn,
-    idempotency_key: Header[str | None] = None,  # type: ignore[type-arg]
+    idempotency_key: Header[str | None] = None,
 ) -> HttpResponse:
     """Create a draft plan from a list of steps or a delegation tree.
 
@@ -126,7 +126,7 @@ def create_plan(
 
 
 @router.get("", response=PlanPageOut, summary="List plans, newest first")
-def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:  # type: ignore[type-arg]
+def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:
     plans = selectors.plan_list_for_team(
         _token(request).team,
         status=filters.status or "",
@@ -195,7 +195,7 @@ def list_events(
     request: HttpRequest,
     plan_id: UUID,
     after: int = 0,
-    limit: Query[int] = 100,  # type: ignore[type-arg]
+    limit: Query[int] = 100,
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
     limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))

@@ -15,7 +15,6 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -56,7 +55,7 @@ class Actor:
     """Who asks for a change: a reviewer, an API token, a worker or the system."""
 
     label: str
-    user: AbstractBaseUser | None = None
+    user: Any = None  # the acting django.contrib.auth user, if a person
     token: ApiToken | None = None
 
     @classmethod
@@ -249,7 +248,7 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
         )
     plan.status = PlanStatus.APPROVED
     plan.approved_via = actor.approval_source
-    plan.approved_by = actor.user  # type: ignore[assignment]
+    plan.approved_by = actor.user
     plan.approved_by_token = actor.token
     plan.approved_version = version
     plan.approved_at = timezone.now()

@@ -50,7 +50,11 @@ def test_the_approve_action_follows_the_state_rules(admin_client_: Client, team:
     text = response.content.decode()
     assert "cannot approve a plan that is cancelled" in text
     draft.refresh_from_db()
-    assert (draft.status, draft.approved_via, draft.approved_by.username) == ("approved", "reviewer", "root")
+    assert (draft.status, draft.approved_via, draft.approved_by.username) == (
+        "approved",
+        "reviewer",
+        "root",
+    )
     assert PlanEvent.objects.filter(plan=draft, kind="plan.approved", actor="user:root").exists()
 
 

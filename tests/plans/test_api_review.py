@@ -55,7 +55,9 @@ def test_cancelling_skips_pending_steps_and_records_the_reason(api: ApiClient, t
     assert response.status_code == 200
     data = response.json()
     assert (data["status"], data["cancel_reason"]) == ("cancelled", "wrong customer")
-    assert {(s["status"], s["skip_reason"]) for s in data["steps"]} == {("skipped", "plan cancelled")}
+    assert {(s["status"], s["skip_reason"]) for s in data["steps"]} == {
+        ("skipped", "plan cancelled")
+    }
     assert data["finished_at"] is not None
     again = api.post(f"/plans/{plan.pk}/cancel", {"reason": "again"})
     assert again.status_code == 409

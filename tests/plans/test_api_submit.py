@@ -28,7 +28,12 @@ def body(**overrides: Any) -> dict[str, Any]:
         "steps": [
             {"key": "fetch", "task": "Fetch figures", "params": {"source": "erp"}},
             {"key": "draft", "task": "Draft text", "depends_on": ["fetch"], "hint": "be brief"},
-            {"key": "review", "task": "Check", "depends_on": ["draft", "fetch"], "executor": "echo"},
+            {
+                "key": "review",
+                "task": "Check",
+                "depends_on": ["draft", "fetch"],
+                "executor": "echo",
+            },
         ],
     }
     base.update(overrides)
@@ -37,7 +42,9 @@ def body(**overrides: Any) -> dict[str, Any]:
 
 def problems(response: Any) -> dict[str, str]:
     assert response.status_code == 422, response.content
-    return {".".join(str(p) for p in item["loc"]): item["msg"] for item in response.json()["detail"]}
+    return {
+        ".".join(str(p) for p in item["loc"]): item["msg"] for item in response.json()["detail"]
+    }
 
 
 def test_it_creates_a_draft_with_steps_artifacts_and_an_event(api: ApiClient) -> None:
@@ -67,7 +74,11 @@ def test_it_creates_a_plan_from_a_delegation_tree(api: ApiClient) -> None:
             "operator": "COLOCATE",
             "context": {"distance": 10},
             "left": {"type": "task", "task": "find genes A"},
-            "right": {"type": "task", "task": "find genes B", "input": {"type": "task", "task": "load"}},
+            "right": {
+                "type": "task",
+                "task": "find genes B",
+                "input": {"type": "task", "task": "load"},
+            },
         },
     }
     response = api.post("/plans", {"user_id": "u", "topic_id": "t", "delegation": tree})
@@ -90,8 +101,16 @@ def test_it_creates_a_plan_from_a_delegation_tree(api: ApiClient) -> None:
         ({"user_id": 5}, "body.user_id", "valid string"),
         ({"user_id": ""}, "body.user_id", "at least 1 character"),
         ({"tags": "finance"}, "body.tags", "valid list"),
-        ({"steps": [{"key": "a", "task": "x", "params": []}]}, "body.steps.0.params", "valid dictionary"),
-        ({"steps": [{"key": "a", "task": "x", "colour": 1}]}, "body.steps.0.colour", "Extra inputs"),
+        (
+            {"steps": [{"key": "a", "task": "x", "params": []}]},
+            "body.steps.0.params",
+            "valid dictionary",
+        ),
+        (
+            {"steps": [{"key": "a", "task": "x", "colour": 1}]},
+            "body.steps.0.colour",
+            "Extra inputs",
+        ),
         ({"steps": []}, "body.steps", "at least one step"),
         (
             {"steps": [{"key": "a", "task": "x", "executor": "nope"}]},
@@ -99,7 +118,16 @@ def test_it_creates_a_plan_from_a_delegation_tree(api: ApiClient) -> None:
             "unknown executor 'nope'",
         ),
         (
-            {"steps": [{"key": "a", "task": "x", "executor": "python", "params": {"function": "os.system"}}]},
+            {
+                "steps": [
+                    {
+                        "key": "a",
+                        "task": "x",
+                        "executor": "python",
+                        "params": {"function": "os.system"},
+                    }
+                ]
+            },
             "body.steps.0.params",
             "os.system",
         ),
@@ -141,7 +169,11 @@ def test_it_creates_a_plan_from_a_delegation_tree(api: ApiClient) -> None:
                 "steps": None,
                 "delegation": {
                     "goal": "g",
-                    "plan": {"type": "combine", "operator": "UNION", "left": {"type": "task", "task": "a"}},
+                    "plan": {
+                        "type": "combine",
+                        "operator": "UNION",
+                        "left": {"type": "task", "task": "a"},
+                    },
                 },
             },
             "body.delegation.plan.right",

@@ -14,7 +14,9 @@ from tests.conftest import ApiClient
 
 def test_it_prints_a_token_that_works_for_its_team(team: Any) -> None:
     out = io.StringIO()
-    call_command("createtoken", "--team", "acme", "--name", "agent", stdout=out, stderr=io.StringIO())
+    call_command(
+        "createtoken", "--team", "acme", "--name", "agent", stdout=out, stderr=io.StringIO()
+    )
     secret = out.getvalue().strip()
     assert ApiClient(secret).get("/plans").status_code == 200
     assert team.tokens.get().name == "agent"
@@ -27,5 +29,7 @@ def test_it_refuses_an_unknown_team(db: Any) -> None:
 
 
 def test_it_can_create_the_team(db: Any) -> None:
-    call_command("createtoken", "--team", "new", "--create-team", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "createtoken", "--team", "new", "--create-team", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     assert Team.objects.get(name="new").tokens.count() == 1

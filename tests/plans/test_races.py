@@ -70,7 +70,9 @@ def test_two_approvals_have_one_winner(team: Any) -> None:
     approve = lambda: services.plan_approve(plan=plan, actor=services.SYSTEM, version=1)  # noqa: E731
     results = race([approve] * 8)
     assert results.count("ok") == 1
-    assert all(r == "conflict: cannot approve a plan that is approved" for r in results if r != "ok")
+    assert all(
+        r == "conflict: cannot approve a plan that is approved" for r in results if r != "ok"
+    )
     assert PlanEvent.objects.filter(plan=plan, kind="plan.approved").count() == 1
 
 

@@ -27,13 +27,12 @@ class Command(BaseCommand):
         if not name:
             raise CommandError("--team must not be empty")
         if options["create_team"]:
-            team, _ = Team.objects.get_or_create(name=name)
-        else:
-            team = Team.objects.filter(name=name).first()
-            if team is None:
-                raise CommandError(
-                    f"no team named {name!r}; create it in the admin or pass --create-team"
-                )
+            Team.objects.get_or_create(name=name)
+        team = Team.objects.filter(name=name).first()
+        if team is None:
+            raise CommandError(
+                f"no team named {name!r}; create it in the admin or pass --create-team"
+            )
         token, secret = services.token_create(team=team, name=options["name"])
         self.stderr.write(
             f"Token {token.prefix} created for team {team.name}. It is shown only once:"
