@@ -45,6 +45,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
+    # Before channels, whose own runworker command would otherwise shadow Plangate's.
+    "orchestration",
     "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,7 +59,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "ninja",
-    "orchestration",
     "plans",
     "executors",
 ]

@@ -1,11 +1,169 @@
+"""Live-update sockets for the reviewer pages. They nudge; they never render.
+
+A page connects with ?after=<the last event id it rendered>. The socket sends
+{"type": "changed", "last_event_id": N} when there is something newer, and the page fetches its
+fragments over HTTP: they carry CSRF tokens and depend on the viewer, so the socket cannot render
+them. Nudges come from the channel layer (plans/realtime.py publishes after each commit) and from
+a poll of the event log every PLANGATE_LIVE_POLL_SECONDS, which covers a worker in another
+process while the channel layer is the in-memory one, and any lost message.
+
+A socket that is refused is accepted and closed at once with 4401 (not logged in) or 4403 (not
+in the plan's team), so the page can tell that apart from a dropped connection and stop retrying.
+"""
+
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
+import math
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from plans import realtime, selectors
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+# At most one "changed" per this many seconds; a burst ends with one that names its last event.
+COALESCE_SECONDS = 0.1
 
 
-class PlanListConsumer(AsyncWebsocketConsumer):
-    pass
+class _LiveConsumer(AsyncWebsocketConsumer):
+    """Announces the event log moving past what the page has shown. Subclasses say which groups
+    to join (None: refuse) and where the log of what the page shows ends."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.announced = 0  # the last event id the page has been told of (or has rendered)
+        self._pending = 0  # the newest event id heard of; the next flush announces it
+        self._last_sent = -math.inf
+        self._joined: list[str] = []
+        self._poll_task: asyncio.Task[None] | None = None
+        self._flush_task: asyncio.Task[None] | None = None
+
+    async def groups_for(self, user: Any) -> list[str] | None:
+        raise NotImplementedError
+
+    async def latest_event_id(self) -> int:
+        raise NotImplementedError
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self._refuse(CLOSE_UNAUTHENTICATED)
+            return
+        groups = await self.groups_for(user)
+        if groups is None:
+            await self._refuse(CLOSE_FORBIDDEN)
+            return
+        self.announced = _after(self.scope)
+        # Join before reading the log: a change that commits in between is then caught by the
+        # read or announced by its message, never missed by both. Join before accepting, too, so
+        # an open socket is one that hears every message.
+        if self.channel_layer is not None:
+            for group in groups:
+                await self.channel_layer.group_add(group, self.channel_name)
+                self._joined.append(group)
+        await self.accept()
+        # Catch-up: a page that reconnects (or loaded just before a change) is told at once.
+        await self._check_log()
+        self._poll_task = asyncio.create_task(self._poll())
+
+    async def _refuse(self, code: int) -> None:
+        # Accept, then close with the reason: a socket refused during the handshake reaches the
+        # page as a bare 1006, which it would take for a dropped connection and retry forever.
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code: int) -> None:
+        for task in (self._poll_task, self._flush_task):
+            if task is not None:
+                task.cancel()
+        for group in self._joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Pages send nothing; anything they do send is ignored."""
+
+    async def plan_changed(self, message: dict[str, Any]) -> None:
+        # Announced even when not newer than what was announced: across a team's plans, events
+        # may commit out of id order, and the list page must still refetch.
+        self._announce(int(message["event_id"]))
+
+    async def _poll(self) -> None:
+        while True:
+            await asyncio.sleep(settings.PLANGATE_LIVE_POLL_SECONDS)
+            try:
+                await self._check_log()
+            except Exception:
+                # A failed read is retried on the next tick; the socket stays up.
+                logger.warning("could not read the event log for a live page", exc_info=True)
+
+    async def _check_log(self) -> None:
+        latest = await self.latest_event_id()
+        if latest > max(self.announced, self._pending):
+            self._announce(latest)
+
+    def _announce(self, event_id: int) -> None:
+        self._pending = max(self._pending, self.announced, event_id)
+        if self._flush_task is None:
+            self._flush_task = asyncio.create_task(self._flush())
+
+    async def _flush(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self._last_sent + COALESCE_SECONDS - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # From here on, a new announcement needs a flush of its own: this one may already have
+        # read _pending when it arrives.
+        self._flush_task = None
+        self.announced = self._pending
+        self._last_sent = loop.time()
+        await self.send(text_data=json.dumps({"type": "changed", "last_event_id": self.announced}))
 
 
-class PlanConsumer(AsyncWebsocketConsumer):
-    pass
+class PlanConsumer(_LiveConsumer):
+    """ws/plans/<plan_id>/: nudges the plan's detail page."""
+
+    async def groups_for(self, user: Any) -> list[str] | None:
+        self.plan_id = self.scope["url_route"]["kwargs"]["plan_id"]
+        if not await database_sync_to_async(selectors.user_can_see_plan)(user, self.plan_id):
+            return None
+        return [realtime.plan_group(self.plan_id)]
+
+    async def latest_event_id(self) -> int:
+        return await database_sync_to_async(selectors.latest_event_id)(self.plan_id)
+
+
+class PlanListConsumer(_LiveConsumer):
+    """ws/plans/: nudges the plan list on a change to any plan of the user's teams.
+
+    The teams are read once, at connect; a reviewer removed from a team still gets nudges until
+    the page reconnects, but the fetch that follows checks membership again.
+    """
+
+    async def groups_for(self, user: Any) -> list[str] | None:
+        self.team_ids = await database_sync_to_async(_team_ids)(user)
+        return [realtime.team_group(team_id) for team_id in self.team_ids]
+
+    async def latest_event_id(self) -> int:
+        return await database_sync_to_async(selectors.latest_event_id_for_teams)(self.team_ids)
+
+
+def _team_ids(user: Any) -> list[int]:
+    return list(selectors.teams_for_user(user).values_list("id", flat=True))
+
+
+def _after(scope: dict[str, Any]) -> int:
+    """The ?after= the page connected with: the last event id it has rendered."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after", [])
+    try:
+        return max(0, int(values[0]))
+    except (IndexError, ValueError):
+        return 0

@@ -6,13 +6,14 @@ its own team's; anything else is "not found", never "forbidden", so ids do not l
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from plans.models import Plan, PlanEvent, PlanStep, Team
-from plans.states import PlanStatus, StepStatus
+from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
 
 STEP_NOT_READY = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED]
 
@@ -127,3 +128,45 @@ def ready_steps() -> QuerySet[PlanStep]:
 
 def approved_plans() -> QuerySet[Plan]:
     return Plan.objects.filter(status=PlanStatus.APPROVED).order_by("approved_at")
+
+
+# --- Reviewer pages -----------------------------------------------------------------------------
+
+
+def with_step_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    """Annotate each plan with `steps_total` and `steps_done` (completed, skipped or failed)."""
+    return plans.annotate(
+        steps_total=Count("steps"),
+        steps_done=Count("steps", filter=Q(steps__status__in=STEP_TERMINAL)),
+    )
+
+
+def latest_event_id_for_user(user: Any) -> int:
+    return latest_event_id_for_teams(list(teams_for_user(user).values_list("id", flat=True)))
+
+
+def events_latest(plan: Plan, limit: int = 50) -> list[PlanEvent]:
+    """The plan's newest `limit` events, oldest first."""
+    return list(plan.events.order_by("-id")[:limit])[::-1]
+
+
+def dependents_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
+    """For every step, what `dependents_of` gives, computed at once from steps already loaded
+    with `depends_on` prefetched (one page render would otherwise query the plan per step)."""
+    steps = list(steps)
+    waited_on_by: dict[str, set[str]] = {s.key: set() for s in steps}
+    for s in steps:
+        for d in s.depends_on.all():
+            waited_on_by.setdefault(d.key, set()).add(s.key)
+    found: dict[str, list[str]] = {}
+    for s in steps:
+        seen = {s.key}
+        out: list[str] = []
+        frontier = {s.key}
+        while frontier:
+            nxt = {k for f in frontier for k in waited_on_by.get(f, ())} - seen
+            out.extend(sorted(nxt))
+            seen |= nxt
+            frontier = nxt
+        found[s.key] = out
+    return found

@@ -1,10 +1,297 @@
+"""Reviewer pages: the plan list and detail, the review actions and the live-update fragments.
+
+Each view parses a form, calls one selector or service, and renders fragments of the page
+template. A plain request gets the whole page (an action redirects back to it: post/redirect/get);
+an htmx request gets the same fragments as out-of-band swaps. A refused action answers 409 and an
+invalid form 422, with the fragments that say why; static/plangate/live.js tells htmx to swap
+those responses too (by default it drops 4xx bodies).
+"""
+
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
+
+from plans import selectors, services
+from plans.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
+from plans.models import Plan, PlanStep
+from plans.states import PLAN_STATUSES_ALLOWING_SKIP, DomainError, StaleVersion, StepStatus
+
+LIST_TEMPLATE = "plans/plan_list.html"
+DETAIL_TEMPLATE = "plans/plan_detail.html"
+PLANS_PER_PAGE = 50
+EVENTS_SHOWN = 50
+# A live fetch behind by more events than this re-renders every step row.
+LIVE_EVENTS_LIMIT = 200
+STALE_MESSAGE = (
+    "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "
+    "Review it again before approving."
+)
 
 
-def plan_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("todo")
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
 
 
-plan_detail = plan_approve = plan_cancel = step_skip = plan_live = plan_list
+@dataclass(frozen=True)
+class Progress:
+    """How far a plan's steps have come; completed, skipped and failed steps are done."""
+
+    total: int
+    completed: int
+    skipped: int
+    failed: int
+    in_progress: int
+
+    @classmethod
+    def of(cls, steps: list[PlanStep]) -> Progress:
+        statuses = [s.status for s in steps]
+        return cls(
+            total=len(statuses),
+            completed=statuses.count(StepStatus.COMPLETED),
+            skipped=statuses.count(StepStatus.SKIPPED),
+            failed=statuses.count(StepStatus.FAILED),
+            in_progress=statuses.count(StepStatus.IN_PROGRESS),
+        )
+
+    @property
+    def done(self) -> int:
+        return self.completed + self.skipped + self.failed
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done - self.in_progress
+
+    def percent(self, count: int) -> int:
+        return 100 * count // self.total if self.total else 0
+
+    @property
+    def widths(self) -> dict[str, int]:
+        return {
+            "completed": self.percent(self.completed),
+            "skipped": self.percent(self.skipped),
+            "failed": self.percent(self.failed),
+            "in_progress": self.percent(self.in_progress),
+        }
+
+
+@dataclass(frozen=True)
+class StepRow:
+    """A step as its row shows it, with the skip form when a reviewer may skip it now."""
+
+    step: PlanStep
+    can_skip: bool
+    dependents: list[str]
+    form: SkipForm
+    error: str = ""
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+@never_cache
+@login_required
+@require_GET
+def plan_list(request: HtmxHttpRequest) -> HttpResponse:
+    form = PlanFilterForm(request.GET)
+    filters = form.filters()
+    # Read the log position before the plans: a change committing in between is then newer than
+    # what the page says it shows, so the next nudge fetches it instead of it being missed.
+    last_event_id = selectors.latest_event_id_for_user(request.user)
+    plans = selectors.with_step_counts(selectors.plan_list_for_user(request.user, **filters))
+    page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "filter_query": urlencode(filters),
+        "last_event_id": last_event_id,
+    }
+    if request.htmx:
+        response = render(request, f"{LIST_TEMPLATE}#live", {**context, "oob": True})
+    else:
+        response = render(request, LIST_TEMPLATE, context)
+    # One URL, two bodies: a cache must never answer a full page load with the fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@never_cache
+@login_required
+@require_GET
+def plan_detail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    return _plan_page(request, plan_id, fragments=False)
+
+
+@never_cache
+@login_required
+@require_GET
+def plan_live(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    """The page's fragments as out-of-band swaps, for a page told that the plan changed.
+
+    `after` is the last event the page has rendered; only the step rows those later events touch
+    are sent, unless a plan-level event may have changed them all.
+    """
+    try:
+        after = max(0, int(request.GET.get("after", "0")))
+    except ValueError:
+        after = 0
+    return _plan_page(request, plan_id, fragments=True, after=after)
+
+
+# --- Actions ------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    plan = _plan_or_404(request, plan_id)
+    form = ApproveForm(request.POST)
+    if not form.is_valid():
+        return _plan_page(
+            request, plan_id, status=422, action_error="Reload the page and approve again."
+        )
+    seen = form.cleaned_data["version"]
+    try:
+        services.plan_approve(plan=plan, actor=services.Actor.for_user(request.user), version=seen)
+    except StaleVersion as exc:
+        error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
+        return _plan_page(request, plan_id, status=409, action_error=error)
+    except DomainError as exc:
+        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
+    return _done(request, plan_id, f"Approved version {seen}; a worker will run it.")
+
+
+@login_required
+@require_POST
+def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    plan = _plan_or_404(request, plan_id)
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return _plan_page(request, plan_id, status=422, cancel_form=form)
+    try:
+        services.plan_cancel(
+            plan=plan,
+            actor=services.Actor.for_user(request.user),
+            reason=form.cleaned_data["reason"],
+        )
+    except DomainError as exc:
+        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
+    return _done(request, plan_id, "Cancelled the plan.")
+
+
+@login_required
+@require_POST
+def step_skip(request: HtmxHttpRequest, plan_id: UUID, key: str = "") -> HttpResponse:
+    """Skip a step. The pages post the key in the form (keys may hold "/" or be ".."), the
+    plans:skip route has it in the path."""
+    plan = _plan_or_404(request, plan_id)
+    form = SkipForm(request.POST)
+    key = key or str(form["key"].value() or "")
+    if not form.is_valid():
+        return _plan_page(request, plan_id, status=422, skip=(key, form, ""))
+    try:
+        services.step_skip(
+            plan=plan,
+            key=key,
+            actor=services.Actor.for_user(request.user),
+            reason=form.cleaned_data["reason"],
+        )
+    except PlanStep.DoesNotExist:
+        raise Http404("No such step in this plan.") from None
+    except DomainError as exc:
+        return _plan_page(request, plan_id, status=409, skip=(key, form, _sentence(exc)))
+    return _done(request, plan_id, f"Skipped step {key}.")
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
+    try:
+        return selectors.plan_get_for_user(request.user, plan_id)
+    except Plan.DoesNotExist:
+        raise Http404("No such plan.") from None
+
+
+def _sentence(exc: Exception) -> str:
+    text = str(exc)
+    return f"{text[:1].upper()}{text[1:]}."
+
+
+def _done(request: HtmxHttpRequest, plan_id: UUID, message: str) -> HttpResponse:
+    messages.success(request, message)
+    if request.htmx:
+        return _plan_page(request, plan_id)
+    return redirect("plans:detail", plan_id=plan_id)
+
+
+def _plan_page(
+    request: HtmxHttpRequest,
+    plan_id: UUID,
+    *,
+    fragments: bool | None = None,
+    status: int = 200,
+    after: int | None = None,
+    action_error: str = "",
+    cancel_form: CancelForm | None = None,
+    skip: tuple[str, SkipForm, str] | None = None,
+) -> HttpResponse:
+    """The plan page as it is now: whole, or its fragments for out-of-band swaps (by default
+    for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row."""
+    # Log position first, as in plan_list.
+    last_event_id = selectors.latest_event_id(plan_id)
+    plan = _plan_or_404(request, plan_id)
+    steps = list(plan.steps.all())
+    skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
+    dependents = selectors.dependents_by_key(steps) if skippable else {}
+    skip_key, skip_form, skip_error = skip or ("", None, "")
+    rows = [
+        StepRow(
+            step=s,
+            can_skip=skippable and s.status == StepStatus.PENDING,
+            dependents=dependents.get(s.key, []),
+            form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
+            error=skip_error if s.key == skip_key else "",
+        )
+        for s in steps
+    ]
+    if fragments is None:
+        fragments = bool(request.htmx)
+    context: dict[str, Any] = {
+        "plan": plan,
+        "rows": rows,
+        "live_rows": rows if after is None else _rows_changed(plan, rows, after),
+        "progress": Progress.of(steps),
+        "artifacts": list(plan.artifacts.all()),
+        "events": selectors.events_latest(plan, EVENTS_SHOWN),
+        "events_shown": EVENTS_SHOWN,
+        "last_event_id": last_event_id,
+        "action_error": action_error,
+        "cancel_form": cancel_form or CancelForm(),
+        "oob": fragments,
+    }
+    template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
+    return render(request, template, context, status=status)
+
+
+def _rows_changed(plan: Plan, rows: list[StepRow], after: int) -> list[StepRow]:
+    """The rows events after `after` may have changed: those of the steps they name, or all
+    rows if one of them is about the plan as a whole (a cancel or failure skips steps, a status
+    change shows or hides skip forms)."""
+    events = selectors.events_after(plan, after, limit=LIVE_EVENTS_LIMIT)
+    keys = {e.step_key for e in events}
+    if after == 0 or "" in keys or len(events) == LIVE_EVENTS_LIMIT:
+        return rows
+    return [r for r in rows if r.step.key in keys]

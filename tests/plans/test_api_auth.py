@@ -44,7 +44,7 @@ def test_it_stores_only_a_hash_of_the_token(team: Any) -> None:
 
 
 def test_a_forged_secret_with_a_real_prefix_is_refused(team: Any) -> None:
-    token, raw = services.token_create(team=team)
+    _, raw = services.token_create(team=team)
     forged = raw[:-4] + ("AAAA" if not raw.endswith("AAAA") else "BBBB")
     assert ApiClient(forged).get("/plans").status_code == 401
 

@@ -1,0 +1,147 @@
+"""What an open page is told: "changed" after a commit, at once when it is behind, coalesced."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from plans import realtime, selectors, services
+from tests.factories import submit_plan
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
+
+
+@pytest.fixture(autouse=True)
+def slow_poll(settings: Any) -> None:
+    # Only the channel layer announces changes here, unless a test polls on purpose.
+    settings.PLANGATE_LIVE_POLL_SECONDS = 60
+
+
+def session_cookie(username: str) -> str:
+    client = Client()
+    assert client.login(username=username, password="pw-for-tests")
+    return client.cookies["sessionid"].value
+
+
+async def connect(path: str, username: str = "alice") -> WebsocketCommunicator:
+    from orchestration.asgi import application
+
+    cookie = await database_sync_to_async(session_cookie)(username)
+    headers = [
+        (b"origin", b"http://localhost"),
+        (b"host", b"localhost"),
+        (b"cookie", f"sessionid={cookie}".encode()),
+    ]
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect()
+    assert connected
+    return communicator
+
+
+async def latest_event_id(plan: Any) -> int:
+    return await database_sync_to_async(selectors.latest_event_id)(plan.pk)
+
+
+async def cancel(plan: Any) -> int:
+    await database_sync_to_async(services.plan_cancel)(
+        plan=plan, actor=services.SYSTEM, reason="stop"
+    )
+    return await latest_event_id(plan)
+
+
+async def test_a_member_is_told_when_the_plan_changes(reviewer: Any, team: Any) -> None:
+    plan = await database_sync_to_async(submit_plan)(team)
+    communicator = await connect(f"/ws/plans/{plan.pk}/?after={await latest_event_id(plan)}")
+    assert await communicator.receive_nothing(timeout=0.2)
+
+    cancelled = await cancel(plan)
+
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "changed",
+        "last_event_id": cancelled,
+    }
+    await communicator.disconnect()
+
+
+async def test_a_page_that_is_behind_is_told_at_once(reviewer: Any, team: Any) -> None:
+    plan = await database_sync_to_async(submit_plan)(team)
+    rendered = await latest_event_id(plan)
+    cancelled = await cancel(plan)
+
+    communicator = await connect(f"/ws/plans/{plan.pk}/?after={rendered}")
+
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "changed",
+        "last_event_id": cancelled,
+    }
+    await communicator.disconnect()
+
+
+async def test_a_page_that_is_up_to_date_is_told_nothing(reviewer: Any, team: Any) -> None:
+    plan = await database_sync_to_async(submit_plan)(team)
+    communicator = await connect(f"/ws/plans/{plan.pk}/?after={await latest_event_id(plan)}")
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
+
+
+async def test_the_poll_finds_changes_the_channel_layer_did_not_carry(
+    reviewer: Any, team: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.PLANGATE_LIVE_POLL_SECONDS = 0.05
+    plan = await database_sync_to_async(submit_plan)(team)
+    communicator = await connect(f"/ws/plans/{plan.pk}/?after={await latest_event_id(plan)}")
+    # A worker in another process: its change commits, but no message reaches this one.
+    monkeypatch.setattr(realtime, "publish", lambda **kwargs: None)
+
+    cancelled = await cancel(plan)
+
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "changed",
+        "last_event_id": cancelled,
+    }
+    assert await communicator.receive_nothing(timeout=0.2)  # told once, not on every poll
+    await communicator.disconnect()
+
+
+async def test_a_burst_of_changes_is_announced_once_or_twice_ending_with_the_last(
+    reviewer: Any, team: Any
+) -> None:
+    plan = await database_sync_to_async(submit_plan)(team)
+    start = await latest_event_id(plan)
+    communicator = await connect(f"/ws/plans/{plan.pk}/?after={start}")
+    layer = get_channel_layer()
+
+    for event_id in range(start + 1, start + 21):
+        await layer.group_send(
+            realtime.plan_group(plan.pk),
+            {"type": "plan.changed", "plan_id": str(plan.pk), "event_id": event_id},
+        )
+
+    received = []
+    while not await communicator.receive_nothing(timeout=0.3):
+        received.append(await communicator.receive_json_from())
+    assert 1 <= len(received) <= 2
+    assert received[-1] == {"type": "changed", "last_event_id": start + 20}
+    await communicator.disconnect()
+
+
+async def test_the_list_hears_of_its_teams_plans_only(
+    reviewer: Any, team: Any, other_team: Any
+) -> None:
+    seen = await database_sync_to_async(selectors.latest_event_id_for_teams)([team.pk])
+    communicator = await connect(f"/ws/plans/?after={seen}")
+
+    await database_sync_to_async(submit_plan)(other_team)
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    ours = await database_sync_to_async(submit_plan)(team)
+    assert await communicator.receive_json_from(timeout=2) == {
+        "type": "changed",
+        "last_event_id": await latest_event_id(ours),
+    }
+    await communicator.disconnect()
