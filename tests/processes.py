@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -58,11 +59,13 @@ def free_port() -> int:
 def running(args: Sequence[str], *, log: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start `python <args>` in the project root; stop it (SIGTERM, then SIGKILL) on exit."""
     log.parent.mkdir(parents=True, exist_ok=True)
+    # Each child's database sessions carry their own application name, to wait for them below.
+    app_name = f"plangate-test-{uuid.uuid4().hex[:12]}"
     with log.open("wb") as out:
         child = subprocess.Popen(
             [sys.executable, *args],
             cwd=ROOT,
-            env=child_env(**env),
+            env=child_env(PGAPPNAME=app_name, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -76,6 +79,29 @@ def running(args: Sequence[str], *, log: Path, **env: str) -> Iterator[subproces
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
+            wait_for_sessions_to_end(app_name)
+
+
+def wait_for_sessions_to_end(app_name: str, timeout: float = 10) -> None:
+    """On PostgreSQL, wait until a child's database sessions have ended.
+
+    A child's server-side sessions end a moment after the child does; dropping the test
+    database before then fails.
+    """
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                [app_name],
+            )
+            row = cursor.fetchone()
+            if row is not None and row[0] == 0:
+                return
+            time.sleep(0.05)
+    raise AssertionError(f"a child process's database session outlived it by {timeout}s")
 
 
 def wait_for_port(

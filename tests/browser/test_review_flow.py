@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -20,11 +21,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Browser]:
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
-    # plain synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    # Playwright's sync API runs an event loop in this thread, and Django refuses database calls
+    # while one runs: the test touches the database only outside this block.
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -46,7 +46,7 @@ def server() -> Iterator[str]:
 
 
 def test_a_reviewer_approves_a_plan_and_watches_a_worker_complete_it(
-    browser: Browser, server: str, team: Any, reviewer: Any, settings: Any
+    server: str, team: Any, reviewer: Any
 ) -> None:
     slow = {"function": "sleep", "seconds": 0.4}
     plan = submit_plan(
@@ -59,28 +59,27 @@ def test_a_reviewer_approves_a_plan_and_watches_a_worker_complete_it(
         ],
         title="Weekly digest",
     )
-    page = browser.new_page()
-    page.set_default_timeout(20_000)
-    page.goto(f"{server}/plans/{plan.pk}/")
-    expect(page).to_have_url(re.compile(r"/accounts/login/"))
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name=re.compile("log in", re.I)).click()
-    expect(page).to_have_url(re.compile(rf"/plans/{plan.pk}/"))
-    expect(page.locator("#plan-header")).to_contain_text("Weekly digest")
-    expect(page.locator("#plan-header")).to_contain_text(re.compile("draft", re.I))
+    worker = ["manage.py", "runworker", "--concurrency", "2"]
+    with running(worker, log=ARTIFACTS / "browser-worker.log"), chromium() as browser:
+        page = browser.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{server}/plans/{plan.pk}/")
+        expect(page).to_have_url(re.compile(r"/accounts/login/"))
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill("pw-for-tests")
+        page.get_by_role("button", name=re.compile("log in", re.I)).click()
+        expect(page).to_have_url(re.compile(rf"/plans/{plan.pk}/"))
+        header = page.locator("#plan-header")
+        expect(header).to_contain_text("Weekly digest")
+        expect(header).to_contain_text(re.compile("draft", re.I))
 
-    with running(
-        ["manage.py", "runworker", "--concurrency", "2"], log=ARTIFACTS / "browser-worker.log"
-    ):
         # A marker on the window survives only if the page is never reloaded.
         page.evaluate("window.__stillTheSamePage = true")
         page.get_by_role("button", name=re.compile("^approve", re.I)).click()
-        header = page.locator("#plan-header")
         expect(header).to_contain_text(re.compile("completed", re.I))
         for key in ["gather", "summarise", "check", "publish"]:
             expect(page.locator(f"#step-{key}")).to_contain_text(re.compile("completed", re.I))
-        expect(page.locator("#plan-progress")).to_contain_text("4")
+        expect(page.locator("#plan-progress")).to_contain_text("4 of 4 steps done")
         assert page.evaluate("window.__stillTheSamePage") is True
         page.screenshot(path=str(ARTIFACTS / "browser-completed.png"), full_page=True)
 
