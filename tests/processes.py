@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 
@@ -91,13 +92,12 @@ def wait_for_sessions_to_end(app_name: str, timeout: float = 10) -> None:
     if connection.vendor != "postgresql":
         return
     deadline = time.monotonic() + timeout
-    with connection.cursor() as cursor:
+    # A connection of its own, not Django's: this also runs from async tests.
+    with psycopg.connect(database_url(), autocommit=True) as conn:
         while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                [app_name],
-            )
-            row = cursor.fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [app_name]
+            ).fetchone()
             if row is not None and row[0] == 0:
                 return
             time.sleep(0.05)

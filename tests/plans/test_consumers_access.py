@@ -7,29 +7,11 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from tests.factories import submit_plan
+from tests.websockets import open_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
-
-
-def session_cookie(username: str) -> str:
-    client = Client()
-    assert client.login(username=username, password="pw-for-tests")
-    return client.cookies["sessionid"].value
-
-
-async def open_socket(
-    path: str, *, username: str | None = None, origin: str = "http://localhost"
-) -> WebsocketCommunicator:
-    from orchestration.asgi import application
-
-    headers = [(b"origin", origin.encode()), (b"host", b"localhost")]
-    if username:
-        cookie = await database_sync_to_async(session_cookie)(username)
-        headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    return WebsocketCommunicator(application, path, headers=headers)
 
 
 async def close_code(communicator: WebsocketCommunicator) -> int:

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from plans import realtime, selectors, services
 from tests.factories import submit_plan
+from tests.websockets import connect
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -20,27 +19,6 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 def slow_poll(settings: Any) -> None:
     # Only the channel layer announces changes here, unless a test polls on purpose.
     settings.PLANGATE_LIVE_POLL_SECONDS = 60
-
-
-def session_cookie(username: str) -> str:
-    client = Client()
-    assert client.login(username=username, password="pw-for-tests")
-    return client.cookies["sessionid"].value
-
-
-async def connect(path: str, username: str = "alice") -> WebsocketCommunicator:
-    from orchestration.asgi import application
-
-    cookie = await database_sync_to_async(session_cookie)(username)
-    headers = [
-        (b"origin", b"http://localhost"),
-        (b"host", b"localhost"),
-        (b"cookie", f"sessionid={cookie}".encode()),
-    ]
-    communicator = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await communicator.connect()
-    assert connected
-    return communicator
 
 
 async def latest_event_id(plan: Any) -> int:

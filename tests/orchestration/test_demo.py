@@ -1,0 +1,33 @@
+"""`manage.py demo --no-serve`: the data a new user starts from, with a login that works."""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any
+
+from django.core.management import call_command
+from django.test import Client
+
+from plans.models import Plan
+from tests.conftest import ApiClient
+
+
+def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    text = out.getvalue()
+    password = re.search(r"user demo, password (\S+)", text)
+    token = re.search(r"API token (pgt_\S+)", text)
+    assert password and token, text
+
+    client = Client()
+    assert client.login(username="demo", password=password.group(1))
+    [plan] = Plan.objects.filter(team__name="demo")
+    assert plan.status == "draft"
+    assert plan.steps.count() == 4
+    assert client.get(f"/plans/{plan.pk}/").status_code == 200
+    assert ApiClient(token.group(1)).get(f"/plans/{plan.pk}").json()["status"] == "draft"
+
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    assert Plan.objects.filter(team__name="demo").count() == 1
