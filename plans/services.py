@@ -455,7 +455,8 @@ def token_revoke(*, token: ApiToken) -> None:
 def _lock(plan: Plan) -> Plan:
     # Re-read under the row lock: the caller's copy may be stale, and the decision must be made
     # on the status as it is now, while no one else can change it.
-    return Plan.objects.select_for_update().select_related("team").get(pk=plan.pk)
+    # of=self: lock the plan row only, not its team's (which every plan of the team shares).
+    return Plan.objects.select_for_update(of=("self",)).select_related("team").get(pk=plan.pk)
 
 
 def _bump_version_if_draft(plan: Plan) -> None:

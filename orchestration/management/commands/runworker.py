@@ -1,0 +1,92 @@
+"""`manage.py runworker`: run approved plans, step by step, until stopped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+from types import FrameType
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from orchestration.engine.worker import DEFAULT_GRACE_SECONDS, Worker
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class Command(BaseCommand):
+    help = (
+        "Start approved plans and run their ready steps through the executors, several at once. "
+        "Run one or many, on one or many machines. SIGTERM or SIGINT stops claiming steps and "
+        "waits for running ones (up to --grace seconds); a second signal exits at once. "
+        "With --once, exits when nothing is left to do."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=settings.PLANGATE_WORKER_CONCURRENCY,
+            help="How many steps to run at once (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--poll",
+            type=float,
+            default=settings.PLANGATE_WORKER_POLL_SECONDS,
+            metavar="SECONDS",
+            help="How often to look for work when idle (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--once",
+            action="store_true",
+            help="Exit when no plan is waiting to start and no step is ready or running.",
+        )
+        parser.add_argument(
+            "--grace",
+            type=float,
+            default=DEFAULT_GRACE_SECONDS,
+            metavar="SECONDS",
+            help=(
+                "On stop, how long to wait for running steps; steps still running then are "
+                "recorded failed and the process exits with status 1 (default: %(default)s)."
+            ),
+        )
+        parser.add_argument(
+            "--name", default="", help="Name in the event log (default: <hostname>:<pid>)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["concurrency"] < 1:
+            raise CommandError("--concurrency must be at least 1")
+        if options["poll"] <= 0:
+            raise CommandError("--poll must be a positive number of seconds")
+        if options["grace"] < 0:
+            raise CommandError("--grace must not be negative")
+        worker = Worker(
+            name=options["name"] or None,
+            concurrency=options["concurrency"],
+            poll_seconds=options["poll"],
+            grace_seconds=options["grace"],
+        )
+
+        def on_signal(signum: int, frame: FrameType | None) -> None:
+            if worker.stopping:
+                # Only async-signal-safe calls here: the interrupted code may hold any lock.
+                os.write(
+                    2, b"runworker: second signal, exiting now; running steps stay in progress\n"
+                )
+                os._exit(128 + signum)
+            worker.stop(from_signal=True)
+
+        previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        try:
+            worker.run_forever(once=options["once"])
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        if worker.abandoned:
+            # Their threads cannot be stopped and would keep the interpreter from exiting.
+            logging.shutdown()
+            os._exit(1)

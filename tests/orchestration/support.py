@@ -1,0 +1,35 @@
+"""Helpers for worker tests."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from orchestration.engine.worker import Worker
+from plans.models import Plan, PlanStep
+
+
+def run_until_idle(worker: Worker, timeout: float = 10) -> None:
+    """Call run_once() until nothing is left to do and no step runs; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while worker.run_once() or worker.running:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the worker still had work after {timeout}s: {worker.running}")
+        time.sleep(0.01)
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
+def steps_of(plan: Plan) -> dict[str, PlanStep]:
+    return {s.key: s for s in PlanStep.objects.filter(plan=plan)}
+
+
+def events_of(plan: Plan) -> list[tuple[str, str]]:
+    """(kind, step key) of the plan's events, oldest first."""
+    return list(plan.events.order_by("id").values_list("kind", "step_key"))

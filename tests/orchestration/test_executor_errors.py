@@ -1,0 +1,80 @@
+"""Whatever an executor does, the step ends with an outcome and the worker goes on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from executors import registry
+from executors.protocol import StepOutcome, StepSpec
+from tests.factories import approve, step, submit_plan
+from tests.orchestration.support import run_until_idle, steps_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Exploding:
+    def validate_params(self, params: dict[str, Any]) -> list[str]:
+        return []
+
+    def run(self, spec: StepSpec) -> StepOutcome:
+        raise RuntimeError("kaboom")
+
+
+class NotJson:
+    def validate_params(self, params: dict[str, Any]) -> list[str]:
+        return []
+
+    def run(self, spec: StepSpec) -> StepOutcome:
+        return StepOutcome.success({"when": object()})
+
+
+@pytest.fixture
+def executors(settings: Any) -> Any:
+    settings.PLANGATE_EXECUTORS = {
+        **settings.PLANGATE_EXECUTORS,
+        "exploding": f"{__name__}.Exploding",
+        "not_json": f"{__name__}.NotJson",
+    }
+    registry.clear_cache()
+    yield settings
+    registry.clear_cache()
+
+
+def test_it_fails_a_step_whose_executor_raises_and_goes_on(team, worker, executors):
+    plan = approve(submit_plan(team, [step("a", executor="exploding")]))
+    other = approve(submit_plan(team, [step("a"), step("b", "a")]))
+
+    run_until_idle(worker)
+
+    a = steps_of(plan)["a"]
+    assert (a.status, a.error) == ("failed", "RuntimeError: kaboom")
+    plan.refresh_from_db()
+    assert plan.status == "failed"
+    other.refresh_from_db()
+    assert other.status == "completed"
+
+
+def test_it_fails_a_step_whose_result_cannot_be_stored(team, worker, executors):
+    plan = approve(submit_plan(team, [step("a", executor="not_json")]))
+
+    run_until_idle(worker)
+
+    a = steps_of(plan)["a"]
+    assert a.status == "failed"
+    assert a.error.startswith("could not store the result: TypeError:")
+    assert a.result is None
+
+
+def test_it_fails_a_step_whose_executor_was_removed_since_approval(team, worker, executors):
+    plan = approve(submit_plan(team, [step("a", executor="exploding")]))
+    executors.PLANGATE_EXECUTORS = {
+        k: v for k, v in executors.PLANGATE_EXECUTORS.items() if k != "exploding"
+    }
+
+    run_until_idle(worker)
+
+    a = steps_of(plan)["a"]
+    assert a.status == "failed"
+    assert a.error.startswith("UnknownExecutor: unknown executor 'exploding'")

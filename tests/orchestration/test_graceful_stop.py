@@ -1,0 +1,108 @@
+"""On stop the worker claims nothing more and waits, up to its grace period, for running steps."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from django.db import connection
+
+from executors.protocol import StepSpec
+from orchestration.engine.worker import STOPPED_ERROR, Worker
+from plans.validation import StepDraft
+from tests.factories import approve, step, submit_plan
+from tests.orchestration.support import steps_of, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+GATE = threading.Event()
+
+
+def wait_for_gate(spec: StepSpec) -> str:
+    if not GATE.wait(10):
+        raise TimeoutError("the test never opened the gate")
+    return "done"
+
+
+@pytest.fixture(autouse=True)
+def gate() -> Iterator[threading.Event]:
+    GATE.clear()
+    yield GATE
+    GATE.set()  # never leave a pool thread waiting
+
+
+def gated(key: str, *depends_on: str) -> StepDraft:
+    return step(key, *depends_on, executor="python", params={"function": "wait_for_gate"})
+
+
+def test_it_lets_running_steps_finish_and_claims_nothing_more(team, allow_functions):
+    allow_functions(wait_for_gate=f"{__name__}.wait_for_gate")
+    plan = approve(submit_plan(team, [gated("a"), step("b", "a")]))
+    worker = Worker(name="test", concurrency=2, poll_seconds=0.02, grace_seconds=10)
+    worker.start_approved_plans()
+    assert worker.dispatch_ready_steps()
+    later = approve(submit_plan(team, [step("x")]))
+
+    worker.stop()
+    assert not worker.start_approved_plans()
+    opener = threading.Timer(0.3, GATE.set)
+    opener.start()
+    started = time.monotonic()
+    worker.shutdown()
+    opener.join()
+
+    assert time.monotonic() - started >= 0.25
+    assert worker.abandoned == []
+    steps = steps_of(plan)
+    assert (steps["a"].status, steps["a"].result) == ("completed", "done")
+    # b became ready while the worker was stopping; it was left for another worker.
+    assert steps["b"].status == "pending"
+    later.refresh_from_db()
+    assert later.status == "approved"
+
+
+def test_it_fails_steps_still_running_after_the_grace_period(team, allow_functions):
+    allow_functions(wait_for_gate=f"{__name__}.wait_for_gate")
+    plan = approve(submit_plan(team, [gated("a"), step("b", "a")]))
+    worker = Worker(name="test", concurrency=2, poll_seconds=0.02, grace_seconds=0.2)
+    worker.start_approved_plans()
+    worker.dispatch_ready_steps()
+
+    worker.stop()
+    worker.shutdown()
+
+    assert [job.spec.step_key for job in worker.abandoned] == ["a"]
+    assert worker.abandoned[0].spec.cancelled.is_set()
+    plan.refresh_from_db()
+    assert plan.status == "failed"
+    steps = steps_of(plan)
+    assert (steps["a"].status, steps["a"].error) == ("failed", STOPPED_ERROR)
+    assert (steps["b"].status, steps["b"].skip_reason) == ("skipped", "plan failed")
+
+    GATE.set()
+    wait_for(lambda: worker.abandoned[0].future.done(), "the abandoned step's thread to end")
+    steps["a"].refresh_from_db()
+    assert (steps["a"].error, steps["a"].result) == (STOPPED_ERROR, None)
+
+
+def test_it_wakes_from_an_idle_wait_when_stopped():
+    worker = Worker(name="test", concurrency=1, poll_seconds=60)
+
+    def run() -> None:
+        try:
+            worker.run_forever()
+        finally:
+            connection.close()
+
+    loop = threading.Thread(target=run)
+    loop.start()
+    time.sleep(0.1)  # let it go idle
+
+    started = time.monotonic()
+    worker.stop()
+    loop.join(timeout=5)
+
+    assert not loop.is_alive()
+    assert time.monotonic() - started < 2
