@@ -17,16 +17,23 @@ from plans.models import ApiToken, Plan, PlanEvent, PlanningArtifact, PlanStep, 
 from plans.states import DomainError
 
 
-class ApiTokenInline(admin.TabularInline):
-    model = ApiToken
-    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = fields
+class ReadOnlyInline(admin.options.InlineModelAdmin):
+    """An inline that shows rows and never adds or deletes them (its fields are read-only)."""
+
     extra = 0
     can_delete = False
-    show_change_link = True
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class ApiTokenInline(ReadOnlyInline, admin.TabularInline):
+    model = ApiToken
+    fields = ("prefix", "name", "created_at", "last_used_at", "revoked_at")
+    show_change_link = True
 
 
 @admin.register(Team)
@@ -75,38 +82,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
         self.message_user(request, f"Revoked {queryset.count()} token(s).")
 
 
-class PlanStepInline(admin.TabularInline):
+class PlanStepInline(ReadOnlyInline, admin.TabularInline):
     model = PlanStep
     fields = ("key", "title", "executor", "status", "attempts", "error", "skip_reason")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-
-class PlanningArtifactInline(admin.StackedInline):
+class PlanningArtifactInline(ReadOnlyInline, admin.StackedInline):
     model = PlanningArtifact
     fields = ("title", "summary", "assumptions", "parameters", "proposed_plan", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
-class PlanEventInline(admin.TabularInline):
+class PlanEventInline(ReadOnlyInline, admin.TabularInline):
     model = PlanEvent
     fields = ("id", "kind", "step_key", "actor", "data", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
