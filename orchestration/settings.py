@@ -186,6 +186,7 @@ PLANGATE_DEFAULT_EXECUTOR = os.environ.get("PLANGATE_DEFAULT_EXECUTOR", "echo")
 PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
     "word_count": "executors.builtin.functions.word_count",
     "sum_numbers": "executors.builtin.functions.sum_numbers",
+    "list_items": "executors.builtin.functions.list_items",
     "sleep": "executors.builtin.functions.sleep",
 }
 # The `http` executor POSTs only to these URLs (exact match, scheme and host included).

@@ -39,6 +39,17 @@ def sum_numbers(spec: StepSpec) -> dict[str, int | float]:
     return {"sum": sum(numbers)}
 
 
+def list_items(spec: StepSpec) -> list[Any]:
+    """params.items, a list, as the step's result (a stand-in for a search that returns a list).
+
+    Raises ValueError when params.items is missing or not a list.
+    """
+    items = spec.params.get("items")
+    if not isinstance(items, list):
+        raise ValueError("list_items: params.items must be a list")
+    return items
+
+
 def sleep(spec: StepSpec) -> dict[str, Any]:
     """Sleeps params.seconds (at most 60), waking early if the plan is cancelled.
 

@@ -6,11 +6,13 @@ import io
 import re
 from typing import Any
 
+import pytest
 from django.core.management import call_command
 from django.test import Client
 
 from plans.models import Plan
 from tests.conftest import ApiClient
+from tests.factories import approve
 
 
 def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> None:
@@ -31,3 +33,14 @@ def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> 
 
     call_command("demo", "--no-serve", stdout=io.StringIO())
     assert Plan.objects.filter(team__name="demo").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_plan_runs_to_completion_once_approved() -> None:
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    plan = Plan.objects.get(team__name="demo")
+    approve(plan)
+    call_command("runworker", "--once", stdout=io.StringIO(), stderr=io.StringIO())
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    assert plan.steps.get(key="plan").result == ["Old Mill", "Glasshouse"]

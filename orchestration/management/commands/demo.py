@@ -29,20 +29,27 @@ DEMO_TREE = {
         "operator": "INTERSECT",
         "left": {
             "type": "task",
-            "task": "List venues with capacity for 40 people",
-            "executor": "echo",
-            "params": {"capacity": 40},
+            "task": "List venues with room for 40 people",
+            "executor": "python",
+            "params": {
+                "function": "list_items",
+                "items": ["Harbour Hall", "Old Mill", "Glasshouse"],
+            },
         },
         "right": {
             "type": "task",
-            "task": "Count the words in the brief",
+            "task": "List venues that match the brief",
+            "hint": "Quiet, near a station, free in June",
             "executor": "python",
-            "params": {"function": "word_count", "text": "Quiet venue near a station, June"},
+            "params": {
+                "function": "list_items",
+                "items": ["Old Mill", "Glasshouse", "Lakeside Inn"],
+            },
             "input": {
                 "type": "task",
                 "task": "Fetch the offsite brief",
                 "hint": "The brief is in the shared drive",
-                "executor": "echo",
+                "params": {"brief": "Quiet venue near a station, June, 40 people"},
             },
         },
     },
@@ -52,8 +59,7 @@ DEMO_ARTIFACT = services.ArtifactDraft(
     title="Planning notes",
     summary=(
         "## Approach\n\nThe agent will **shortlist venues** in two branches and keep the venues "
-        "that both branches return.\n\n- capacity first\n- then the brief\n\n"
-        "<script>alert('plan text is untrusted and rendered sanitized')</script>"
+        "that both branches return.\n\n- capacity first\n- then the brief"
     ),
     assumptions=["Budget is per person", "Dates are flexible within June"],
     parameters={"people": 40, "month": "June"},
