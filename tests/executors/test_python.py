@@ -55,13 +55,13 @@ def test_validate_params__refuses_an_unlisted_name_listing_the_allowed(settings)
 def test_validate_params__refuses_a_dotted_path():
     problems = PythonExecutor().validate_params({"function": "os.system"})
     assert problems == [
-        "function 'os.system' is not allowed; allowed: sleep, sum_numbers, word_count"
+        "function 'os.system' is not allowed; allowed: list_items, sleep, sum_numbers, word_count"
     ]
 
 
 def test_validate_params__refuses_a_missing_or_non_string_name():
     assert PythonExecutor().validate_params({}) == [
-        "function is required; allowed: sleep, sum_numbers, word_count"
+        "function is required; allowed: list_items, sleep, sum_numbers, word_count"
     ]
     assert PythonExecutor().validate_params({"function": ["word_count"]}) == [
         "function must be a name (a string), not list"
@@ -178,3 +178,16 @@ def test_sleep__fails_for_bad_seconds(seconds):
     assert outcome.error.startswith(
         "ValueError: sleep: params.seconds must be a number from 0 to 60"
     )
+
+
+def test_list_items__returns_the_listed_items_or_refuses_a_non_list() -> None:
+    from executors.builtin.functions import list_items
+
+    assert list_items(
+        StepSpec(plan_id="p", step_key="s", task="t", params={"items": [1, "a"]})
+    ) == [
+        1,
+        "a",
+    ]
+    with pytest.raises(ValueError, match=r"params.items must be a list"):
+        list_items(StepSpec(plan_id="p", step_key="s", task="t", params={"items": "a"}))
