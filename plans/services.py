@@ -280,7 +280,9 @@ def plan_cancel(*, plan: Plan, actor: Actor, reason: str) -> Plan:
     skipped = _skip_pending(plan, reason=PLAN_CANCELLED_SKIP_REASON, now=now)
     running = list(plan.steps.filter(status=StepStatus.IN_PROGRESS).values_list("key", flat=True))
     plan.steps.filter(status=StepStatus.IN_PROGRESS).update(
-        status=StepStatus.FAILED, error=CANCELLED_REASON, finished_at=now
+        status=step_transition(StepStatus.IN_PROGRESS, StepStatus.FAILED),
+        error=CANCELLED_REASON,
+        finished_at=now,
     )
     plan.status = PlanStatus.CANCELLED
     plan.cancel_reason = reason.strip()
@@ -468,7 +470,11 @@ def _bump_version_if_draft(plan: Plan) -> None:
 def _skip_pending(plan: Plan, *, reason: str, now: Any) -> list[str]:
     pending = plan.steps.filter(status=StepStatus.PENDING)
     keys = list(pending.values_list("key", flat=True))
-    pending.update(status=StepStatus.SKIPPED, skip_reason=reason, finished_at=now)
+    pending.update(
+        status=step_transition(StepStatus.PENDING, StepStatus.SKIPPED),
+        skip_reason=reason,
+        finished_at=now,
+    )
     return keys
 
 
