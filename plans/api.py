@@ -19,7 +19,7 @@ from plans import selectors, services, tokens
 from plans.models import ApiToken, Plan, PlanEvent, PlanStep
 from plans.schemas import (
     ApproveIn,
-    ArtifactIn,
+    ArtifactBody,
     ArtifactOut,
     CancelIn,
     EventOut,
@@ -180,7 +180,7 @@ def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) ->
 @router.post(
     "/{uuid:plan_id}/artifacts", response={201: ArtifactOut}, summary="Attach a planning artifact"
 )
-def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactIn) -> Status[Any]:
+def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> Status[Any]:
     token = _token(request)
     artifact = services.artifact_add(
         plan=_plan(request, plan_id),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints
+from pydantic import ConfigDict, StringConstraints, model_validator
 
 from plans.models import Plan, PlanStep
 from plans.states import PlanStatus
@@ -17,6 +17,36 @@ NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)
 
 class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
+
+
+class RequestBody(StrictSchema):
+    """A whole request body. Refuses NUL characters anywhere in it: JSON allows them, but
+    PostgreSQL cannot store them in text, and no plan needs them."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if path := _nul_path(data, ""):
+            raise ValueError(f"{path or 'the body'} contains a NUL character (\\u0000)")
+        return data
+
+
+def _nul_path(value: Any, path: str) -> str | None:
+    """The path of the first string (or object key) in `value` holding a NUL character."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            here = f"{path}.{key}" if path else str(key)
+            if "\x00" in str(key):
+                return here
+            if (found := _nul_path(item, here)) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := _nul_path(item, f"{path}[{index}]")) is not None:
+                return found
+    return None
 
 
 class StepIn(StrictSchema):
@@ -40,7 +70,11 @@ class ArtifactIn(StrictSchema):
     proposed_plan: Any = None
 
 
-class PlanIn(StrictSchema):
+class ArtifactBody(ArtifactIn, RequestBody):
+    """An artifact posted on its own."""
+
+
+class PlanIn(RequestBody):
     goal: str = Field("", description="Required, unless the delegation tree carries it.")
     title: str = Field("", max_length=300)
     user_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -56,18 +90,18 @@ class PlanFilters(Schema):
     user_id: str = ""
     topic_id: str = ""
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=2**62)
 
 
 class ApproveIn(StrictSchema):
     version: int = Field(description="The plan version the reviewer saw.")
 
 
-class CancelIn(StrictSchema):
+class CancelIn(RequestBody):
     reason: str = ""
 
 
-class SkipIn(StrictSchema):
+class SkipIn(RequestBody):
     reason: NonEmpty
 
 

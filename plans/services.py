@@ -306,6 +306,9 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
     no longer allows it (for example the worker started the step first).
     """
     plan = _lock(plan)
+    if "\x00" in key:
+        # No key holds one (submission refuses them), and PostgreSQL cannot even compare it.
+        raise PlanStep.DoesNotExist(f"no step {key!r}")
     step = plan.steps.get(key=key)
     check_step_skippable(plan_status=plan.status, step_status=step.status, key=key)
     if not reason.strip():

@@ -115,3 +115,19 @@ def test_the_event_log_pages_from_a_point_on(api: ApiClient, team: Any) -> None:
     assert [e["id"] for e in later] == [e["id"] for e in events[1:]]
     assert api.get(f"/plans/{plan.pk}/events", after=events[2]["id"]).json() == []
     assert len(api.get(f"/plans/{plan.pk}/events", limit=1).json()) == 1
+
+
+def test_reasons_and_artifacts_with_nul_characters_are_refused(api: ApiClient, team: Any) -> None:
+    plan = submit_plan(team, [step("a")])
+    assert api.post(f"/plans/{plan.pk}/cancel", {"reason": "x\u0000"}).status_code == 422
+    assert api.post(f"/plans/{plan.pk}/steps/a/skip", {"reason": "x\u0000"}).status_code == 422
+    response = api.post(f"/plans/{plan.pk}/artifacts", {"title": "t", "summary": "\u0000"})
+    assert response.status_code == 422
+    assert "summary contains a NUL character" in response.json()["detail"][0]["msg"]
+    plan.refresh_from_db()
+    assert (plan.status, plan.version, plan.artifacts.count()) == ("draft", 1, 0)
+
+
+def test_a_step_key_with_a_nul_character_is_not_found(api: ApiClient, team: Any) -> None:
+    plan = submit_plan(team, [step("a")])
+    assert api.post(f"/plans/{plan.pk}/steps/a%00/skip", {"reason": "r"}).status_code == 404

@@ -240,3 +240,16 @@ def test_it_filters_and_pages_the_list_newest_first(api: ApiClient) -> None:
     assert [p["id"] for p in page["items"]] == [ids[2], ids[1]]
     assert api.get("/plans", status="approved").json()["count"] == 0
     assert "'draft'" in problems(api.get("/plans", status="bogus"))["query.status"]
+
+
+def test_it_refuses_nul_characters_naming_where(api: ApiClient) -> None:
+    # JSON allows "\u0000"; PostgreSQL text cannot hold it, so it is bad input, not a 500.
+    payload = body(steps=[{"key": "a", "task": "x", "params": {"note": "a\u0000b"}}])
+    found = problems(api.post("/plans", payload))
+    assert "steps[0].params.note contains a NUL character" in found["body"]
+    assert Plan.objects.count() == 0
+
+
+def test_it_refuses_an_offset_past_any_page(api: ApiClient) -> None:
+    found = problems(api.get("/plans", offset=10**20))
+    assert "query.offset" in found
