@@ -1,15 +1,23 @@
 """The seam between what a plan asks to run and how it runs.
 
 An executor receives a `StepSpec` and returns a `StepOutcome`. It never touches the database: the
-worker records the outcome. An executor that raises is treated as an error outcome that a retry
-could not fix, with the exception's text as the message.
+worker records the outcome. `run` may be a plain method (the worker calls it in a thread) or an
+`async def` (the worker awaits it on its event loop). An executor that raises is treated as an
+`unknown` failure with the exception's text as the message.
+
+Failures carry a `FailureClass`. The worker retries the retryable classes with exponential
+backoff (honouring `retry_after` when an executor knows better, as for a 429), up to the step's
+or the executor's `max_attempts`, and fails the step at once for the others.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+
+from django.db import models
 
 
 class ExecutorError(Exception):
@@ -18,6 +26,37 @@ class ExecutorError(Exception):
 
 class UnknownExecutor(ExecutorError):
     """A plan or a setting names an executor that is not registered."""
+
+
+class FailureClass(models.TextChoices):
+    """Why a step attempt failed; decides whether it is retried."""
+
+    TIMEOUT = "timeout", "Timed out"
+    RATE_LIMITED = "rate_limited", "Rate limited"
+    EXECUTOR_ERROR = "executor_error", "Executor error"
+    BAD_INPUT = "bad_input", "Bad input"
+    DEPENDENCY_FAILED = "dependency_failed", "Dependency failed"
+    CANCELLED = "cancelled", "Cancelled"
+    UNKNOWN = "unknown", "Unknown error"
+    # Not an executor's verdict: the worker running the step died this many times (see
+    # PLANGATE_POISON_AFTER), so the step is failed rather than handed to yet another worker.
+    POISON = "poison", "Killed its worker"
+
+
+# A retry may fix these; bad input, a failed dependency or a cancel stay as they are.
+RETRYABLE = frozenset(
+    {
+        FailureClass.TIMEOUT,
+        FailureClass.RATE_LIMITED,
+        FailureClass.EXECUTOR_ERROR,
+        FailureClass.UNKNOWN,
+    }
+)
+# These count towards opening an executor's circuit breaker: they say the executor (or what it
+# calls) is unwell, not that one step was wrong.
+BREAKER_COUNTED = frozenset(
+    {FailureClass.TIMEOUT, FailureClass.RATE_LIMITED, FailureClass.EXECUTOR_ERROR}
+)
 
 
 @dataclass(frozen=True)
@@ -29,12 +68,16 @@ class StepSpec:
     task: str
     hint: str = ""
     params: dict[str, Any] = field(default_factory=dict)
-    # Results of the step's dependencies, by step key. A skipped dependency is absent.
+    # Results of the step's dependencies, by step key. A skipped dependency is absent. A fan-out
+    # or pipeline item gets {"item": value, "index": i} instead.
     inputs: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     attempt: int = 1
-    # Set by the worker when the plan is cancelled while the step runs; long-running executors
-    # should check it and return early.
+    # Seconds the worker gives this attempt before abandoning it as timed out.
+    timeout: float | None = None
+    # Set by the worker when the step must stop (the plan was cancelled, the step timed out or
+    # its lease was lost); long-running sync executors should check it and return early. Async
+    # executors are cancelled instead.
     cancelled: threading.Event = field(default_factory=threading.Event, compare=False)
 
     def as_json(self) -> dict[str, Any]:
@@ -53,21 +96,51 @@ class StepSpec:
 
 @dataclass(frozen=True)
 class StepOutcome:
-    """What running a step came to: ok with a JSON result, or an error."""
+    """What running a step came to: ok with a JSON result, or an error with its class."""
 
     ok: bool
     result: Any = None
     error: str = ""
-    # Whether running the step again could succeed (a timeout, a 503), as opposed to bad input.
-    retryable: bool = False
+    failure_class: str = ""
+    # Seconds to wait before retrying, when the executor was told (a Retry-After header).
+    retry_after: float | None = None
+    # For a pipeline stage: end this item's chain here, with this result.
+    final: bool = False
 
     @classmethod
-    def success(cls, result: Any) -> StepOutcome:
-        return cls(ok=True, result=result)
+    def success(cls, result: Any, *, final: bool = False) -> StepOutcome:
+        return cls(ok=True, result=result, final=final)
 
     @classmethod
-    def failure(cls, message: str, *, retryable: bool = False) -> StepOutcome:
-        return cls(ok=False, error=message, retryable=retryable)
+    def failure(
+        cls,
+        message: str,
+        failure_class: str = FailureClass.EXECUTOR_ERROR,
+        *,
+        retry_after: float | None = None,
+    ) -> StepOutcome:
+        return cls(
+            ok=False,
+            error=message,
+            failure_class=FailureClass(failure_class),
+            retry_after=retry_after,
+        )
+
+    @property
+    def retryable(self) -> bool:
+        return not self.ok and self.failure_class in RETRYABLE
+
+
+@dataclass(frozen=True)
+class Final:
+    """A result that ends a pipeline item's chain here.
+
+    Code an executor calls on a plan's behalf (a python-executor function) returns
+    `Final(value)` instead of `value`; the executor turns it into
+    `StepOutcome.success(value, final=True)`.
+    """
+
+    value: Any
 
 
 @runtime_checkable
@@ -76,9 +149,14 @@ class Executor(Protocol):
 
     `validate_params` is called when a plan is submitted and returns one message per problem with
     the step's params (empty when they are fine), so bad plans are refused before anyone reviews
-    them. `run` does the work; it returns an outcome rather than raising for expected failures.
+    them. `run` does the work, as a plain or an `async def` method; it returns an outcome rather
+    than raising for expected failures.
+
+    An executor may also set `timeout_seconds` and `max_attempts` (class attributes) as the
+    defaults for its steps; settings.PLANGATE_STEP_TIMEOUT_SECONDS and
+    PLANGATE_STEP_MAX_ATTEMPTS apply otherwise. A step's own values win over both.
     """
 
     def validate_params(self, params: dict[str, Any]) -> list[str]: ...
 
-    def run(self, spec: StepSpec) -> StepOutcome: ...
+    def run(self, spec: StepSpec) -> StepOutcome | Awaitable[StepOutcome]: ...

@@ -7,6 +7,7 @@ PLANGATE_* settings at the end of this file.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -179,6 +180,7 @@ PLANGATE_EXECUTORS = {
     "combine": "executors.builtin.combine.CombineExecutor",
     "python": "executors.builtin.python.PythonExecutor",
     "http": "executors.builtin.http.HttpExecutor",
+    "shell": "executors.builtin.shell.ShellExecutor",
 }
 # The executor a step (or delegation task node) gets when it names none.
 PLANGATE_DEFAULT_EXECUTOR = os.environ.get("PLANGATE_DEFAULT_EXECUTOR", "echo")
@@ -192,6 +194,12 @@ PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
 # The `http` executor POSTs only to these URLs (exact match, scheme and host included).
 PLANGATE_HTTP_ALLOWED_URLS = env_list("PLANGATE_HTTP_ALLOWED_URLS", "")
 PLANGATE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_HTTP_TIMEOUT_SECONDS", "30"))
+# The `shell` executor runs only these commands, by the name a plan gives in params.command:
+# a JSON object of name -> argv list, e.g. {"report": ["/usr/local/bin/make-report", "--quiet"]}.
+# A plan may append arguments to the argv, never change it; nothing goes through a shell.
+PLANGATE_SHELL_COMMANDS: dict[str, list[str]] = json.loads(
+    os.environ.get("PLANGATE_SHELL_COMMANDS", "{}")
+)
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))
@@ -200,6 +208,22 @@ PLANGATE_MAX_TREE_DEPTH = int(os.environ.get("PLANGATE_MAX_TREE_DEPTH", "50"))
 # Worker: how often it looks for work when idle, and how many steps it runs at once.
 PLANGATE_WORKER_POLL_SECONDS = float(os.environ.get("PLANGATE_WORKER_POLL_SECONDS", "0.5"))
 PLANGATE_WORKER_CONCURRENCY = int(os.environ.get("PLANGATE_WORKER_CONCURRENCY", "4"))
+# A plan's steps running at once, over all workers, unless the plan sets max_concurrency.
+PLANGATE_PLAN_MAX_CONCURRENCY = int(os.environ.get("PLANGATE_PLAN_MAX_CONCURRENCY", "8"))
+# A worker holds each running step for this long and renews it every third of it; when a worker
+# dies, its steps go to the others this long after its last renewal.
+PLANGATE_LEASE_SECONDS = float(os.environ.get("PLANGATE_LEASE_SECONDS", "30"))
+# A step whose worker died this many times while running it is failed as poison.
+PLANGATE_POISON_AFTER = int(os.environ.get("PLANGATE_POISON_AFTER", "3"))
+# Defaults for steps whose executor sets none: seconds per attempt, attempts in all.
+PLANGATE_STEP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_STEP_TIMEOUT_SECONDS", "300"))
+PLANGATE_STEP_MAX_ATTEMPTS = int(os.environ.get("PLANGATE_STEP_MAX_ATTEMPTS", "3"))
+# Retry backoff: base * 2**(attempt-1) seconds, at most the cap, with full jitter.
+PLANGATE_RETRY_BASE_SECONDS = float(os.environ.get("PLANGATE_RETRY_BASE_SECONDS", "1"))
+PLANGATE_RETRY_MAX_SECONDS = float(os.environ.get("PLANGATE_RETRY_MAX_SECONDS", "300"))
+# Circuit breaker per executor: opens after this many consecutive failures, for this long.
+PLANGATE_BREAKER_FAILURES = int(os.environ.get("PLANGATE_BREAKER_FAILURES", "5"))
+PLANGATE_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("PLANGATE_BREAKER_COOLDOWN_SECONDS", "30"))
 
 # Pages: how often an open page's socket checks the event log for changes the channel layer did
 # not carry (a worker in another process without Redis, a lost message).

@@ -15,7 +15,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
-from plans import selectors, services, tokens
+from plans import checkpoints, selectors, services, tokens
 from plans.models import ApiToken, Plan, PlanEvent, PlanStep
 from plans.schemas import (
     ApproveIn,
@@ -77,6 +77,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         artifacts=[services.ArtifactDraft(**a.dict()) for a in payload.artifacts],
         steps=steps,
         delegation=payload.delegation,
+        max_concurrency=payload.max_concurrency,
     )
 
 
@@ -89,6 +90,9 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
         executor=step.executor or settings.PLANGATE_DEFAULT_EXECUTOR,
         params=step.params,
         depends_on=step.depends_on,
+        max_attempts=step.max_attempts,
+        timeout_seconds=step.timeout_seconds,
+        for_each=step.for_each,
         loc=("steps", index),
     )
 
@@ -200,6 +204,20 @@ def list_events(
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
     limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))
     return selectors.events_after(_plan(request, plan_id), after=after, limit=limit)
+
+
+@router.get(
+    "/{uuid:plan_id}/checkpoint",
+    response=checkpoints.Checkpoint,
+    summary="A checkpoint of the plan, to restore with import_checkpoint",
+)
+def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
+    """The plan, its steps (with results and dependencies) and artifacts as one versioned JSON
+    document, read in one consistent snapshot. `manage.py import_checkpoint` restores it, here
+    or on another installation, and the plan goes on from where it was."""
+    # Only the team check here, no prefetching: the checkpoint reads everything itself.
+    plan = selectors.plan_list_for_team(_token(request).team).get(pk=plan_id)
+    return JsonResponse(checkpoints.checkpoint_for_plan(plan))
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -11,7 +11,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from executors.protocol import FailureClass
 from plans.states import PLAN_TERMINAL, STEP_TERMINAL, PlanStatus, StepStatus
+
+
+def default_max_concurrency() -> int:
+    return int(settings.PLANGATE_PLAN_MAX_CONCURRENCY)
 
 
 class Team(models.Model):
@@ -83,6 +88,8 @@ class Plan(models.Model):
     )
     approved_version = models.PositiveIntegerField(null=True, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # At most this many of the plan's steps run at once, over all workers.
+    max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -123,11 +130,36 @@ class PlanStep(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, related_name="dependents", blank=True
     )
+    # How many of depends_on have not yet completed or been skipped: the step is ready at 0.
+    # Kept by the services, so claiming a step never has to look at its dependencies.
+    waiting_on = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.PENDING)
     result = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
+    failure_class = models.CharField(max_length=30, choices=FailureClass.choices, blank=True)
     skip_reason = models.TextField(blank=True)
+    # Attempts started so far; also the fence that refuses a late result from an earlier attempt.
     attempts = models.PositiveIntegerField(default=0)
+    # Per-step limits; None means the executor's default, then the settings'.
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    timeout_seconds = models.FloatField(null=True, blank=True)
+    # A pending step waits until then before it may be claimed (retry backoff).
+    run_after = models.DateTimeField(null=True, blank=True)
+    # The worker running the step and until when; it renews the lease while the step runs, and
+    # any worker may reclaim the step once it has expired.
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker died (its lease expired) while running this step.
+    lost_leases = models.PositiveIntegerField(default=0)
+    # Fan-out and pipelines: on the parent, {"over": ..., "max_concurrency": n, "stages": [...]};
+    # children point at their parent with the item's index, stage and value.
+    for_each = models.JSONField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    item_index = models.PositiveIntegerField(null=True, blank=True)
+    stage_index = models.PositiveIntegerField(null=True, blank=True)
+    item = models.JSONField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -136,7 +168,22 @@ class PlanStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["plan", "key"], name="plans_step_key_unique_in_plan")
         ]
-        indexes = [models.Index(fields=["status", "plan"])]
+        indexes = [
+            models.Index(fields=["status", "plan"]),
+            models.Index(fields=["plan", "status"]),
+            # What claiming scans: ready steps only.
+            models.Index(
+                fields=["plan", "position"],
+                condition=models.Q(status="pending", waiting_on=0),
+                name="plans_step_ready",
+            ),
+            # What reclaiming scans: running steps by lease expiry.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=models.Q(status="in_progress"),
+                name="plans_step_leased",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key
@@ -180,6 +227,11 @@ class EventKind(models.TextChoices):
     STEP_COMPLETED = "step.completed", "Step completed"
     STEP_FAILED = "step.failed", "Step failed"
     STEP_SKIPPED = "step.skipped", "Step skipped"
+    STEP_RETRYING = "step.retrying", "Step failed, will retry"
+    STEP_RECLAIMED = "step.reclaimed", "Step reclaimed (its worker was lost)"
+    STEP_RELEASED = "step.released", "Step released (its worker stopped)"
+    STEP_EXPANDED = "step.expanded", "Step fanned out"
+    PLAN_RESTORED = "plan.restored", "Plan restored from a checkpoint"
 
 
 class PlanEvent(models.Model):
@@ -237,3 +289,30 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id}:{self.key}"
+
+
+class CircuitState(models.TextChoices):
+    CLOSED = "closed", "Closed"
+    OPEN = "open", "Open"
+    HALF_OPEN = "half_open", "Half open"
+
+
+class ExecutorCircuit(models.Model):
+    """The circuit breaker of one executor, shared by every worker.
+
+    After PLANGATE_BREAKER_FAILURES consecutive failures of the counted classes the circuit
+    opens: no step of that executor is claimed until `open_until`. Then one trial runs (half
+    open): a success closes the circuit, a failure opens it again.
+    """
+
+    executor = models.CharField(max_length=100, primary_key=True)
+    state = models.CharField(
+        max_length=20, choices=CircuitState.choices, default=CircuitState.CLOSED
+    )
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    open_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.executor}: {self.state}"

@@ -60,6 +60,17 @@ class StepIn(StrictSchema):
     )
     params: dict[str, Any] = {}
     depends_on: list[str] = []
+    max_attempts: int | None = Field(
+        None, ge=1, le=100, description="Attempts in all; the executor's default if omitted."
+    )
+    timeout_seconds: float | None = Field(
+        None, gt=0, le=86400, description="Seconds per attempt; the executor's default if omitted."
+    )
+    for_each: dict[str, Any] | None = Field(
+        None,
+        description="Fan out over a list from a dependency's result: "
+        '{"over": "<step key>[.<field>...]", "max_concurrency": n, "stages": [...]}.',
+    )
 
 
 class ArtifactIn(StrictSchema):
@@ -83,6 +94,9 @@ class PlanIn(RequestBody):
     artifacts: list[ArtifactIn] = Field([], max_length=100)
     steps: list[StepIn] | None = None
     delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
+    max_concurrency: int | None = Field(
+        None, ge=1, le=1000, description="Steps of this plan running at once; a default if omitted."
+    )
 
 
 class PlanFilters(Schema):

@@ -9,18 +9,19 @@ order fixed so services cannot deadlock each other, and keeps a plan's events in
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 
 from executors import registry
-from executors.protocol import StepOutcome
+from executors.protocol import FailureClass
 from plans import realtime, tokens
 from plans.delegation import compile_tree
 from plans.models import (
@@ -48,6 +49,8 @@ from plans.validation import PlanInvalid, Problem, StepDraft, check_steps, topol
 CANCELLED_REASON = "cancelled"
 PLAN_CANCELLED_SKIP_REASON = "plan cancelled"
 PLAN_FAILED_SKIP_REASON = "plan failed"
+# Workers LISTEN on this channel; a notification means "there may be work, or a cancel, now".
+NOTIFY_CHANNEL = "plangate"
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class PlanSubmission:
     artifacts: list[ArtifactDraft] = field(default_factory=list)
     steps: list[StepDraft] | None = None
     delegation: Any = None
+    max_concurrency: int | None = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -168,6 +172,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         title=submission.title.strip(),
         tags=submission.tags,
         delegation=submission.delegation,
+        max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
     )
     steps = PlanStep.objects.bulk_create(
         PlanStep(
@@ -180,6 +185,10 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
             executor=d.executor,
             params=d.params,
             context=d.context,
+            waiting_on=len(set(d.depends_on)),
+            max_attempts=d.max_attempts,
+            timeout_seconds=d.timeout_seconds,
+            for_each=d.for_each,
         )
         for i, d in enumerate(drafts)
     )
@@ -188,7 +197,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     Through.objects.bulk_create(
         Through(from_planstep_id=ids[d.key], to_planstep_id=ids[dep])
         for d in drafts
-        for dep in d.depends_on
+        for dep in dict.fromkeys(d.depends_on)
     )
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
     _record(
@@ -266,6 +275,8 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     _record(
         plan, EventKind.PLAN_APPROVED, actor, data={"version": version, "via": plan.approved_via}
     )
+    # A worker starts the plan as soon as this commits, rather than at its next poll.
+    notify_workers()
     return plan
 
 
@@ -282,7 +293,10 @@ def plan_cancel(*, plan: Plan, actor: Actor, reason: str) -> Plan:
     plan.steps.filter(status=StepStatus.IN_PROGRESS).update(
         status=step_transition(StepStatus.IN_PROGRESS, StepStatus.FAILED),
         error=CANCELLED_REASON,
+        failure_class=FailureClass.CANCELLED,
         finished_at=now,
+        lease_owner="",
+        lease_expires_at=None,
     )
     plan.status = PlanStatus.CANCELLED
     plan.cancel_reason = reason.strip()
@@ -294,6 +308,9 @@ def plan_cancel(*, plan: Plan, actor: Actor, reason: str) -> Plan:
         actor,
         data={"reason": plan.cancel_reason, "skipped": skipped, "stopped": running},
     )
+    if running:
+        # Workers running these steps stop them as soon as they hear of it.
+        notify_workers()
     return plan
 
 
@@ -317,6 +334,8 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
     step.skip_reason = reason.strip()
     step.finished_at = timezone.now()
     step.save(update_fields=["status", "skip_reason", "finished_at"])
+    # Its dependents no longer wait for it.
+    release_dependents([step.pk])
     _bump_version_if_draft(plan)
     _record(
         plan,
@@ -326,7 +345,8 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
         data={"reason": step.skip_reason, "version": plan.version},
     )
     if plan.status == PlanStatus.EXECUTING:
-        _finish_if_done(plan, actor)
+        notify_workers()
+        end_plan_if_done(plan, actor)
     return step
 
 
@@ -344,84 +364,49 @@ def plan_start(*, plan: Plan, actor: Actor) -> bool:
     plan.started_at = timezone.now()
     plan.save(update_fields=["status", "started_at", "updated_at"])
     _record(plan, EventKind.PLAN_STARTED, actor)
+    notify_workers()
     # A plan whose every step was skipped before approval has nothing left to run.
-    _finish_if_done(plan, actor)
+    end_plan_if_done(plan, actor)
     return True
 
 
-@transaction.atomic
-def step_start(*, step_id: int, actor: Actor) -> PlanStep | None:
-    """Claim a ready step: pending -> in_progress, one more attempt. Returns None if the step is no
-    longer pending or its plan no longer executing (another worker, a skip or a cancel won)."""
-    step = PlanStep.objects.select_related("plan").get(pk=step_id)
-    plan = _lock(step.plan)
-    if plan.status != PlanStatus.EXECUTING:
-        return None
-    # Compare-and-swap on the status: of two workers claiming the same step, one updates a row.
-    claimed = PlanStep.objects.filter(pk=step_id, status=StepStatus.PENDING).update(
-        status=step_transition(StepStatus.PENDING, StepStatus.IN_PROGRESS),
-        attempts=F("attempts") + 1,
-        started_at=timezone.now(),
-    )
-    if not claimed:
-        return None
-    step.refresh_from_db()
-    _record(plan, EventKind.STEP_STARTED, actor, step_key=step.key, data={"attempt": step.attempts})
-    return step
+def end_plan_if_done(plan: Plan, actor: Actor) -> None:
+    """End an executing plan once nothing more will run. Called with the plan locked.
 
-
-@transaction.atomic
-def step_finish(*, step_id: int, attempt: int, outcome: StepOutcome, actor: Actor) -> bool:
-    """Record what running a step came to, and end the plan if that was its last step.
-
-    Fenced by the attempt: if the step is no longer in progress under this attempt (the plan was
-    cancelled, or the step was handed to another worker), the result is refused and False is
-    returned; nothing is written.
+    Completed when every step has ended well. Once a step (not a fan-out item, whose failure is
+    its own) has failed, the plan is failing: pending steps that depend on a failed one fail
+    ("dependency_failed"), the other pending steps are skipped, and the plan fails as soon as
+    the steps still running have ended.
     """
-    step = PlanStep.objects.select_related("plan").get(pk=step_id)
-    plan = _lock(step.plan)
-    status = StepStatus.COMPLETED if outcome.ok else StepStatus.FAILED
-    updated = PlanStep.objects.filter(
-        pk=step_id, status=StepStatus.IN_PROGRESS, attempts=attempt
-    ).update(
-        status=status,
-        result=outcome.result if outcome.ok else None,
-        error="" if outcome.ok else outcome.error,
-        finished_at=timezone.now(),
-    )
-    if not updated:
-        return False
-    if outcome.ok:
-        _record(plan, EventKind.STEP_COMPLETED, actor, step_key=step.key, data={"attempt": attempt})
-    else:
-        _record(
-            plan,
-            EventKind.STEP_FAILED,
-            actor,
-            step_key=step.key,
-            data={"attempt": attempt, "error": outcome.error, "retryable": outcome.retryable},
-        )
-    _finish_if_done(plan, actor)
-    return True
-
-
-def _finish_if_done(plan: Plan, actor: Actor) -> None:
-    """End an executing plan once nothing more will run: completed, or failed after a step failed
-    and the steps in flight ended. Called with the plan locked."""
     if plan.status != PlanStatus.EXECUTING:
         return
+    steps = plan.steps.all()
     counts = dict.fromkeys(StepStatus.values, 0)
-    for status in plan.steps.values_list("status", flat=True):
-        counts[status] += 1
-    if counts[StepStatus.IN_PROGRESS]:
-        return
+    failed_here = 0
+    for status, parent_id, n in (
+        steps.values_list("status", "parent_id")
+        .annotate(n=Count("pk"))
+        .values_list("status", "parent_id", "n")
+    ):
+        counts[status] += n
+        if status == StepStatus.FAILED and parent_id is None:
+            failed_here += n
     now = timezone.now()
-    if counts[StepStatus.FAILED]:
-        skipped = _skip_pending(plan, reason=PLAN_FAILED_SKIP_REASON, now=now)
-        failed = list(plan.steps.filter(status=StepStatus.FAILED).values_list("key", flat=True))
+    if failed_here:
+        stopped = _stop_after_failure(plan, actor, now)
+        if counts[StepStatus.IN_PROGRESS] - stopped:
+            return
+        failed = list(
+            steps.filter(status=StepStatus.FAILED, parent=None).values_list("key", flat=True)
+        )
+        skipped = list(
+            steps.filter(
+                status=StepStatus.SKIPPED, skip_reason=PLAN_FAILED_SKIP_REASON
+            ).values_list("key", flat=True)
+        )
         plan.status = plan_transition(plan.status, PlanStatus.FAILED)
         kind, data = EventKind.PLAN_FAILED, {"failed": failed, "skipped": skipped}
-    elif counts[StepStatus.PENDING]:
+    elif counts[StepStatus.PENDING] or counts[StepStatus.IN_PROGRESS]:
         return
     else:
         plan.status = plan_transition(plan.status, PlanStatus.COMPLETED)
@@ -429,6 +414,62 @@ def _finish_if_done(plan: Plan, actor: Actor) -> None:
     plan.finished_at = now
     plan.save(update_fields=["status", "finished_at", "updated_at"])
     _record(plan, kind, actor, data=data)
+
+
+def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:
+    """In a failing plan, end what will not run: pending steps downstream of a failed step fail
+    as dependency_failed, other pending steps are skipped, and fan-out steps waiting on their
+    items stop. Returns how many in-progress (fan-out) steps were stopped."""
+    steps = list(plan.steps.filter(status__in=[StepStatus.PENDING, StepStatus.FAILED]))
+    failed = {s.pk for s in steps if s.status == StepStatus.FAILED and s.parent_id is None}
+    pending = {s.pk: s for s in steps if s.status == StepStatus.PENDING}
+    if pending:
+        Through = PlanStep.depends_on.through
+        waits_for: dict[int, set[int]] = {}
+        for from_id, to_id in Through.objects.filter(from_planstep__plan=plan).values_list(
+            "from_planstep_id", "to_planstep_id"
+        ):
+            waits_for.setdefault(from_id, set()).add(to_id)
+        blocked: dict[int, int] = {}  # pending step -> the failed step it waits for
+        keys = {s.pk: s.key for s in steps}
+        changed = True
+        while changed:
+            changed = False
+            for pk in pending:
+                if pk in blocked:
+                    continue
+                for dep in waits_for.get(pk, ()):
+                    if dep in failed or dep in blocked:
+                        blocked[pk] = dep if dep in failed else blocked[dep]
+                        changed = True
+                        break
+        doomed = [pending[pk] for pk in blocked]
+        for step in doomed:
+            step.status = step_transition(StepStatus.PENDING, StepStatus.FAILED)
+            step.failure_class = FailureClass.DEPENDENCY_FAILED
+            step.error = f"dependency {keys.get(blocked[step.pk], '?')!r} failed"
+            step.finished_at = now
+        PlanStep.objects.bulk_update(doomed, ["status", "failure_class", "error", "finished_at"])
+        for step in doomed:
+            _record(
+                plan,
+                EventKind.STEP_FAILED,
+                actor,
+                step_key=step.key,
+                data={"error": step.error, "failure_class": step.failure_class},
+            )
+        _skip_pending(plan, reason=PLAN_FAILED_SKIP_REASON, now=now)
+    # A fan-out step waiting on its items (in progress without a lease) has nothing left to wait
+    # for once its pending items are skipped.
+    waiting = plan.steps.filter(
+        status=StepStatus.IN_PROGRESS, lease_owner="", for_each__isnull=False
+    ).exclude(children__status=StepStatus.IN_PROGRESS)
+    return waiting.update(
+        status=StepStatus.FAILED,
+        failure_class=FailureClass.DEPENDENCY_FAILED,
+        error="stopped: the plan failed",
+        finished_at=now,
+    )
 
 
 # --- Tokens -------------------------------------------------------------------------------------
@@ -461,7 +502,42 @@ def _lock(plan: Plan) -> Plan:
     # Re-read under the row lock: the caller's copy may be stale, and the decision must be made
     # on the status as it is now, while no one else can change it.
     # of=self: lock the plan row only, not its team's (which every plan of the team shares).
-    return Plan.objects.select_for_update(of=("self",)).select_related("team").get(pk=plan.pk)
+    # NO KEY UPDATE: other transactions may still insert rows pointing at the plan (events).
+    return (
+        Plan.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("team")
+        .get(pk=plan.pk)
+    )
+
+
+def notify_workers() -> None:
+    """Wake every listening worker when the current transaction commits (PostgreSQL only;
+    SQLite's single worker polls)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Delivered at commit, and not at all on rollback: a worker woken by it finds the
+            # change. Identical notifications in one transaction are folded into one.
+            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+
+
+def release_dependents(done_ids: Iterable[int]) -> None:
+    """Count down `waiting_on` of the steps that depend on these newly completed or skipped
+    steps (by as many of them as each depends on)."""
+    done_ids = list(done_ids)
+    if not done_ids:
+        return
+    Through = PlanStep.depends_on.through
+    counts = Counter(
+        Through.objects.filter(to_planstep_id__in=done_ids).values_list(
+            "from_planstep_id", flat=True
+        )
+    )
+    by_count: dict[int, list[int]] = {}
+    for step_id, n in counts.items():
+        by_count.setdefault(n, []).append(step_id)
+    # Usually one statement: most steps wait on one of the steps just finished.
+    for n, step_ids in by_count.items():
+        PlanStep.objects.filter(pk__in=step_ids).update(waiting_on=F("waiting_on") - n)
 
 
 def _bump_version_if_draft(plan: Plan) -> None:

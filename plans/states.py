@@ -54,8 +54,12 @@ PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
-    StepStatus.PENDING: frozenset({StepStatus.IN_PROGRESS, StepStatus.SKIPPED}),
-    StepStatus.IN_PROGRESS: frozenset({StepStatus.COMPLETED, StepStatus.FAILED}),
+    # Pending to failed: a step that waits on a failed step ("dependency_failed").
+    StepStatus.PENDING: frozenset({StepStatus.IN_PROGRESS, StepStatus.SKIPPED, StepStatus.FAILED}),
+    # Back to pending: a retry, a lease that expired (its worker died) or one released at shutdown.
+    StepStatus.IN_PROGRESS: frozenset(
+        {StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.PENDING}
+    ),
     StepStatus.COMPLETED: frozenset(),
     StepStatus.FAILED: frozenset(),
     StepStatus.SKIPPED: frozenset(),
@@ -79,6 +83,7 @@ _PLAN_VERBS = {
     PlanStatus.CANCELLED: "cancel",
 }
 _STEP_VERBS = {
+    StepStatus.PENDING: "requeue",
     StepStatus.IN_PROGRESS: "start",
     StepStatus.COMPLETED: "complete",
     StepStatus.FAILED: "fail",

@@ -46,6 +46,11 @@ class StepDraft:
     params: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     depends_on: list[str] = field(default_factory=list)
+    # None: the executor's default, then the settings'.
+    max_attempts: int | None = None
+    timeout_seconds: float | None = None
+    # Fan-out or pipeline over a list from the step's input (see plans/fanout.py).
+    for_each: dict[str, Any] | None = None
     # Where the step came from in the request body, for error paths.
     loc: Loc = ()
 

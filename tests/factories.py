@@ -7,7 +7,8 @@ from typing import Any
 import factory
 from django.contrib.auth import get_user_model
 
-from plans import services
+from executors.protocol import StepOutcome
+from plans import queue, services
 from plans.models import Plan, Team
 from plans.validation import StepDraft
 
@@ -73,3 +74,22 @@ def submit_plan(
 def approve(plan: Plan) -> Plan:
     plan.refresh_from_db()
     return services.plan_approve(plan=plan, actor=services.SYSTEM, version=plan.version)
+
+
+WORKER = services.Actor.worker("test")
+
+
+def claim(plan: Plan, key: str) -> queue.Claim:
+    """Claim the ready step `key` of an executing plan, as a worker would. Fails if any other
+    step was claimed with it, so call it when that step is the only one ready."""
+    claims = queue.steps_claim(worker="test", actor=WORKER, limit=100, lease_seconds=60)
+    assert [(c.plan_id, c.key) for c in claims] == [(plan.pk, key)], claims
+    return claims[0]
+
+
+def finish(claimed: queue.Claim, outcome: StepOutcome) -> bool:
+    """Record the outcome of a claimed step; False if it was refused."""
+    accepted = queue.steps_finish(
+        reports=[queue.Report(claim=claimed, outcome=outcome)], actor=WORKER
+    )
+    return claimed.id in accepted

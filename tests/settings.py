@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from orchestration.settings import *  # noqa: F403
 from orchestration.settings import BASE_DIR, DATABASES
 
@@ -10,4 +12,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a worker or server started by a test in another process sees
     # the same database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # PLANGATE_TEST_SQLITE names another file, for two runs side by side.
+    name = os.environ.get("PLANGATE_TEST_SQLITE", ".test-db.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / name)}

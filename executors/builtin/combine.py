@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from executors.protocol import StepOutcome, StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
 
@@ -112,6 +112,10 @@ class CombineExecutor:
     Params: {"operator": ..., "left": <step key>, "right": <step key>}. The operands are the
     inputs under those keys; a missing input (the dependency was skipped) is an empty list.
     COLOCATE reads its distance from the plan context (`context.distance`, default 0).
+
+    `run` is `async def`: it is pure and fast, so the worker runs it on its event loop without a
+    thread. Its only failure class is `bad_input`: unusable params, an operand that is not a
+    list, a malformed COLOCATE item or distance. Running it again would give the same answer.
     """
 
     def validate_params(self, params: dict[str, Any]) -> list[str]:
@@ -132,11 +136,11 @@ class CombineExecutor:
                 problems.append(f"{side} must be a step key (a string), not {_describe(value)}")
         return problems
 
-    def run(self, spec: StepSpec) -> StepOutcome:
-        """Success with the combined list; a failure, not retryable, for unusable params or data."""
+    async def run(self, spec: StepSpec) -> StepOutcome:
+        """Success with the combined list; a `bad_input` failure for unusable params or data."""
         problems = self.validate_params(spec.params)
         if problems:
-            return StepOutcome.failure("combine: " + "; ".join(problems))
+            return StepOutcome.failure("combine: " + "; ".join(problems), FailureClass.BAD_INPUT)
         operator = spec.params["operator"]
         keys = {"left": spec.params["left"], "right": spec.params["right"]}
         try:
@@ -150,7 +154,7 @@ class CombineExecutor:
             message = error.detail
             if error.side:
                 message = f"{error.side} operand (step {keys[error.side]!r}) {error.detail}"
-            return StepOutcome.failure(f"combine {operator}: {message}", retryable=False)
+            return StepOutcome.failure(f"combine {operator}: {message}", FailureClass.BAD_INPUT)
         return StepOutcome.success(result)
 
 

@@ -1,7 +1,10 @@
 """Example functions for the `python` executor.
 
 A plan can only call a function listed by name in settings.PLANGATE_PYTHON_FUNCTIONS. Each takes
-the StepSpec and returns a JSON value; a ValueError (bad params) becomes a failed step.
+the StepSpec and returns a JSON value, or `executors.protocol.Final(value)` to end its pipeline
+item's chain there. A ValueError or TypeError says the params or inputs are unusable: the step
+fails as `bad_input` and is not retried. Any other exception fails it as `executor_error`, which
+is retried. Functions run in a worker thread; one that takes long should watch `spec.cancelled`.
 """
 
 from __future__ import annotations

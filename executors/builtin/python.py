@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from executors.protocol import StepOutcome, StepSpec
+from executors.protocol import FailureClass, Final, StepOutcome, StepSpec
 
 
 class PythonExecutor:
     """Calls the function named by params.function and succeeds with its JSON result.
 
     The name must be a key of settings.PLANGATE_PYTHON_FUNCTIONS; a plan never gives a dotted
-    path, so it can only run code an operator listed.
+    path, so it can only run code an operator listed. The function takes the StepSpec and returns
+    a JSON value, or `Final(value)` to end its pipeline item's chain with that value.
+
+    `run` is a plain method: the worker calls it in a thread, so a function may block. A
+    long-running function should watch `spec.cancelled` and return early when it is set.
+
+    Failure classes:
+    - bad_input: the name is missing or no longer allowed (the allowlist is read again at run),
+      or the function raised ValueError or TypeError, which is how it says its params or inputs
+      are unusable. Not retried.
+    - executor_error: the function could not be imported, raised any other exception, is async,
+      or returned a value that is not JSON (a bug in the function, or something it calls being
+      unwell). Retried.
     """
 
     def validate_params(self, params: dict[str, Any]) -> list[str]:
@@ -31,23 +44,38 @@ class PythonExecutor:
         return []
 
     def run(self, spec: StepSpec) -> StepOutcome:
-        """Call the function; failures (not retryable) for a name no longer allowed, an
-        exception ("<Type>: <message>"), or a result that is not JSON."""
+        """Call the function and classify what came of it (see the class docstring).
+
+        An exception's failure message is "<Type>: <message>".
+        """
         # The allowlist is read again here: settings may have changed since the plan was checked.
         problems = self.validate_params(spec.params)
         if problems:
-            return StepOutcome.failure(f"python: {problems[0]}", retryable=False)
+            return StepOutcome.failure(f"python: {problems[0]}", FailureClass.BAD_INPUT)
         name = spec.params["function"]
         try:
             function = import_string(settings.PLANGATE_PYTHON_FUNCTIONS[name])
-            result = function(spec)
         except Exception as error:
-            return StepOutcome.failure(f"{type(error).__name__}: {error}", retryable=False)
+            # The operator's setting names something that does not import: not the plan's fault.
+            return StepOutcome.failure(f"{type(error).__name__}: {error}")
         try:
-            json.dumps(result, allow_nan=False)
+            result = function(spec)
+        except (ValueError, TypeError) as error:
+            return StepOutcome.failure(f"{type(error).__name__}: {error}", FailureClass.BAD_INPUT)
+        except Exception as error:
+            return StepOutcome.failure(f"{type(error).__name__}: {error}")
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()  # never awaited, on purpose: no "never awaited" warning
+            return StepOutcome.failure(
+                f"python: function {name!r} is async; the python executor calls plain functions"
+            )
+        final = isinstance(result, Final)
+        value = result.value if isinstance(result, Final) else result
+        try:
+            json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
             return StepOutcome.failure(
-                f"python: function {name!r} returned a value that is not JSON: {error}",
-                retryable=False,
+                f"python: function {name!r} returned a value that is not JSON: {error}"
             )
-        return StepOutcome.success(result)
+        return StepOutcome.success(value, final=final)

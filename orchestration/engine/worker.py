@@ -4,72 +4,184 @@ Shaped like healthchecks' `sendalerts`: `run_forever()` calls small methods that
 of work and return whether there was any, until a stop is asked for (the runworker command's
 signal handler sets the flag). Tests call the methods directly.
 
-Steps run in a thread pool, outside any transaction; each outcome is recorded in a short one by
-`services.step_finish`. Every change of status goes through plans/services.py, whose locks and
-compare-and-swap updates make it safe to run many workers against one database: a step is
-claimed by exactly one of them, and a late result (the plan was cancelled meanwhile) is refused.
+Threads, and who does what:
+- the loop (the thread calling run_forever) does all database work, in short transactions
+  through plans/queue.py and plans/services.py: claim steps in batches, record outcomes in
+  batches, renew leases, reclaim expired ones, notice cancels;
+- async executors run as tasks on one event loop in a background thread; a timeout or a cancel
+  cancels the task (which kills a subprocess it started);
+- sync executors run each in its own thread; a timeout or a cancel sets `spec.cancelled`, and a
+  thread that does not return is abandoned: its slot is freed and its result will be refused;
+- on PostgreSQL a listener thread holds a LISTEN connection and wakes the loop when a plan is
+  approved, a step becomes ready or a plan is cancelled; polling covers a lost connection.
+
+Every attempt runs under a lease that the loop renews; if this process dies, other workers
+reclaim its steps once the leases expire. A result is recorded only if its attempt is still the
+step's current one, so a worker that was cut off cannot overwrite the attempt that replaced it.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import json
 import logging
 import os
+import random
 import socket
 import threading
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from types import TracebackType
-from uuid import UUID
+from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 
 from executors import registry
-from executors.protocol import StepOutcome, StepSpec
-from plans import selectors, services
+from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
+from plans import queue, selectors, services
 from plans.models import Plan, PlanStep
 from plans.states import PLAN_TERMINAL, PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_GRACE_SECONDS = 30.0
-STOPPED_ERROR = "the worker stopped before the step finished"
+# How often running steps are checked for a cancel when no notification says so.
+CANCEL_CHECK_SECONDS = 0.25
+# How often each worker looks for expired leases (with jitter, so workers take turns).
+RECLAIM_SECONDS = 1.0
 
 
 def default_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def execute(executor: str, spec: StepSpec) -> StepOutcome:
-    """Run `spec` with the named executor. Never raises: an exception (an unknown executor
-    included) becomes a failed outcome "<Type>: <message>"."""
-    try:
-        outcome = registry.get(executor).run(spec)
-    except Exception as error:
-        return StepOutcome.failure(f"{type(error).__name__}: {error}")
+def checked(executor: str, outcome: Any) -> StepOutcome:
+    """The executor's outcome if it can be stored; a failure saying why not otherwise."""
     if not isinstance(outcome, StepOutcome):
         return StepOutcome.failure(
-            f"executor {executor!r} returned {type(outcome).__name__}, not a StepOutcome"
+            f"executor {executor!r} returned {type(outcome).__name__}, not a StepOutcome",
+            FailureClass.EXECUTOR_ERROR,
         )
+    if outcome.ok:
+        try:
+            text = json.dumps(outcome.result, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            return StepOutcome.failure(
+                f"executor {executor!r} returned a result that is not JSON: {error}",
+                FailureClass.EXECUTOR_ERROR,
+            )
+        if "\\u0000" in text:
+            return StepOutcome.failure(
+                f"executor {executor!r} returned a result holding a NUL character",
+                FailureClass.EXECUTOR_ERROR,
+            )
     return outcome
 
 
-@dataclass
-class RunningStep:
-    """A step this worker claimed and runs in its pool."""
+def run_sync(executor: Executor, name: str, spec: StepSpec) -> StepOutcome:
+    """Run a sync executor. Never raises: an exception becomes an `unknown` failure."""
+    try:
+        outcome = executor.run(spec)
+    except Exception as error:
+        return StepOutcome.failure(f"{type(error).__name__}: {error}", FailureClass.UNKNOWN)
+    return checked(name, outcome)
 
-    step_id: int
-    executor: str
+
+async def run_async(executor: Executor, name: str, spec: StepSpec) -> StepOutcome:
+    """Await an async executor. Raises only CancelledError (the worker cancelled it)."""
+    try:
+        outcome = await executor.run(spec)  # type: ignore[misc]
+    except Exception as error:
+        return StepOutcome.failure(f"{type(error).__name__}: {error}", FailureClass.UNKNOWN)
+    return checked(name, outcome)
+
+
+@dataclass
+class Job:
+    """A step attempt this worker claimed and runs."""
+
+    claim: queue.Claim
     spec: StepSpec
-    # Set by the pool thread once the executor has returned: from then on the step leaving
-    # in_progress is this worker's own doing, not a cancel to pass on.
-    executed: bool = False
-    future: Future[None] = field(init=False, repr=False)
+    deadline: float
+    started: float
+    future: Future[StepOutcome] = field(repr=False)
+    # Set when the outcome is decided without the executor (it timed out).
+    outcome: StepOutcome | None = None
 
     @property
     def label(self) -> str:
-        return f"step {self.spec.step_key!r} of plan {self.spec.plan_id}"
+        return f"step {self.claim.key!r} of plan {self.claim.plan_id}"
+
+    @property
+    def decided(self) -> bool:
+        return self.outcome is not None or self.future.done()
+
+    def stop(self) -> None:
+        """Tell the executor to stop: cancel the task, or set the sync executor's Event."""
+        self.spec.cancelled.set()
+        self.future.cancel()
+
+    def result(self) -> StepOutcome:
+        if self.outcome is not None:
+            return self.outcome
+        if self.future.cancelled():
+            return StepOutcome.failure("the step was stopped", FailureClass.CANCELLED)
+        return self.future.result()
+
+
+class Listener(threading.Thread):
+    """Holds a LISTEN connection to PostgreSQL and calls `on_notify` for each notification, and
+    once after every (re)connection, since notifications sent meanwhile were lost."""
+
+    def __init__(self, on_notify: Callable[[], None]) -> None:
+        super().__init__(name="plangate-listen", daemon=True)
+        self.on_notify = on_notify
+        self.connected = threading.Event()
+        self._stopping = threading.Event()
+
+    def run(self) -> None:
+        backoff = 0.1
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(**_libpq_params(), autocommit=True) as conn:
+                    conn.execute(f"LISTEN {services.NOTIFY_CHANNEL}")
+                    self.connected.set()
+                    backoff = 0.1
+                    self.on_notify()
+                    while not self._stopping.is_set():
+                        for _ in conn.notifies(timeout=1.0):
+                            self.on_notify()
+            except psycopg.Error as error:
+                self.connected.clear()
+                if self._stopping.is_set():
+                    break
+                logger.warning("worker: LISTEN connection lost (%s); polling until back", error)
+                self._stopping.wait(backoff)
+                backoff = min(backoff * 2, 5.0)
+        self.connected.clear()
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+
+def _libpq_params() -> dict[str, Any]:
+    db = connection.settings_dict
+    params = {
+        "dbname": db["NAME"],
+        "user": db["USER"],
+        "password": db["PASSWORD"],
+        "host": db["HOST"],
+        "port": db["PORT"],
+        "connect_timeout": 5,
+    }
+    options = db.get("OPTIONS", {})
+    params |= {k: v for k, v in options.items() if k in {"sslmode", "sslrootcert", "options"}}
+    return {k: v for k, v in params.items() if v not in ("", None)}
 
 
 class Worker:
@@ -82,6 +194,8 @@ class Worker:
         concurrency: int | None = None,
         poll_seconds: float | None = None,
         grace_seconds: float = DEFAULT_GRACE_SECONDS,
+        lease_seconds: float | None = None,
+        listen: bool = True,
     ) -> None:
         self.name = name or default_name()
         self.actor = services.Actor.worker(self.name)
@@ -91,21 +205,41 @@ class Worker:
         self.poll_seconds = (
             settings.PLANGATE_WORKER_POLL_SECONDS if poll_seconds is None else poll_seconds
         )
-        if self.concurrency < 1 or self.poll_seconds <= 0 or grace_seconds < 0:
-            raise ValueError("concurrency must be at least 1, poll positive, grace not negative")
-        self.grace_seconds = grace_seconds
-        # Claimed steps by id. Only the thread calling the methods below (the loop's) reads or
-        # changes it; pool threads only flip RunningStep.executed.
-        self.running: dict[int, RunningStep] = {}
-        # Steps still running when the grace period ended (see shutdown()).
-        self.abandoned: list[RunningStep] = []
-        self.stopping = False
-        # Set by stop() and by pool threads when a step ends, so an idle loop wakes at once.
-        self._wake = threading.Event()
-        self._pool = ThreadPoolExecutor(
-            max_workers=self.concurrency, thread_name_prefix="plangate-step"
+        self.lease_seconds = (
+            settings.PLANGATE_LEASE_SECONDS if lease_seconds is None else lease_seconds
         )
+        if (
+            self.concurrency < 1
+            or self.poll_seconds <= 0
+            or grace_seconds < 0
+            or self.lease_seconds <= 0
+        ):
+            raise ValueError(
+                "concurrency must be at least 1, poll and lease positive, grace not negative"
+            )
+        self.grace_seconds = grace_seconds
+        # Claimed attempts by step id, until their outcome is recorded (or refused). Only the
+        # loop's thread reads or changes it.
+        self.running: dict[int, Job] = {}
+        # Jobs still running when the grace period ended, released to other workers.
+        self.abandoned: list[Job] = []
+        self.stopping = False
+        # Set by stop(), by finished executors and by notifications, so an idle loop wakes.
+        self._wake = threading.Event()
+        # Set by notifications: check running steps for a cancel now.
+        self._notified = threading.Event()
         self._closed = False
+        # The event loop for async executors, started with the first of them.
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self.listener: Listener | None = None
+        if listen and connection.vendor == "postgresql":
+            self.listener = Listener(self._on_notify)
+            self.listener.start()
+        now = time.monotonic()
+        self._next_heartbeat = now + self.lease_seconds / 3
+        self._next_reclaim = now + random.uniform(0, RECLAIM_SECONDS)  # noqa: S311
+        self._next_cancel_check = now
 
     def __enter__(self) -> Worker:
         return self
@@ -124,13 +258,15 @@ class Worker:
         """Work until stop() is called, then shut down (see shutdown()).
 
         With `once`, return as soon as there is nothing left to do: no plan to start, no step
-        ready and none running. Otherwise an error in one round is logged and the loop goes on.
+        ready, waiting for a retry, or running. Otherwise an error in one round (the database
+        went away) is logged and the loop goes on; outcomes not yet recorded are kept.
         """
         logger.info(
-            "worker %s started: %d slot(s), polling every %gs",
+            "worker %s started: %d slot(s), lease %gs, %s",
             self.name,
             self.concurrency,
-            self.poll_seconds,
+            self.lease_seconds,
+            "woken by LISTEN/NOTIFY" if self.listener else f"polling every {self.poll_seconds}s",
         )
         try:
             while not self.stopping:
@@ -143,15 +279,17 @@ class Worker:
                     if once:
                         raise
                     logger.exception("worker %s: this round failed; trying again", self.name)
-                    # The error may have come from a broken connection (a database restart);
-                    # the next query opens a new one.
+                    # The error may have come from a broken connection (a database restart, a
+                    # terminated backend); the next query opens a new one.
                     connection.close()
                     worked = False
+                    self._wake.wait(min(self.poll_seconds, 1.0))
+                    continue
                 if worked:
                     continue
-                if once and not self.running:
+                if once and not self.running and not self._work_remaining():
                     break
-                self._wake.wait(self.poll_seconds)
+                self._wake.wait(self._idle_timeout())
             if self.stopping:
                 logger.info("worker %s stopping", self.name)
         finally:
@@ -159,12 +297,15 @@ class Worker:
         logger.info("worker %s stopped", self.name)
 
     def run_once(self) -> bool:
-        """One round: reap, pass on cancels, start plans, start steps. True if anything happened."""
-        reaped = self.reap_finished()
+        """One round of every unit of work. True if anything happened."""
+        timed_out = self.enforce_timeouts()
+        recorded = self.reap_finished()
+        self.heartbeat()
         signalled = self.signal_cancelled_steps()
+        reclaimed = self.reclaim_expired()
         started = self.start_approved_plans()
         dispatched = self.dispatch_ready_steps()
-        return reaped or signalled or started or dispatched
+        return timed_out or recorded or signalled or reclaimed or started or dispatched
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -179,11 +320,11 @@ class Worker:
             self._wake.set()
 
     def shutdown(self) -> None:
-        """Stop claiming; wait up to the grace period for running steps; release the pool.
+        """Stop claiming; wait up to the grace period for running steps and record them; then
+        stop the rest and release their leases so other workers take them at once. Idempotent.
 
-        Steps still running after the grace period have their executors signalled and are
-        recorded failed (retryable), so their plans do not wait on a step no one will finish;
-        their late results are refused. They are listed in `abandoned`. Idempotent.
+        Released jobs are listed in `abandoned`: a sync executor's thread cannot be killed, so
+        the caller decides whether to wait for it (the runworker command exits instead).
         """
         if self._closed:
             return
@@ -197,19 +338,29 @@ class Worker:
                 len(self.running),
             )
         deadline = time.monotonic() + self.grace_seconds
-        while self.running and (left := deadline - time.monotonic()) > 0:
-            futures = [job.future for job in self.running.values()]
-            wait(futures, timeout=min(left, self.poll_seconds), return_when=FIRST_COMPLETED)
-            self.reap_finished()
-            # A plan cancelled during the grace period still stops its steps early.
-            self.signal_cancelled_steps()
-        for job in self.running.values():
-            self._abandon(job)
-        self.abandoned = list(self.running.values())
-        self.running.clear()
-        # Abandoned steps' threads cannot be killed; the caller decides whether to wait for them
-        # (the command exits instead).
-        self._pool.shutdown(wait=not self.abandoned, cancel_futures=True)
+        while self.running and time.monotonic() < deadline:
+            self._wake.clear()
+            try:
+                self.enforce_timeouts()
+                self.reap_finished()
+                self.heartbeat()
+                # A plan cancelled during the grace period still stops its steps early.
+                self.signal_cancelled_steps()
+            except Exception:
+                logger.exception("worker %s: could not record while stopping", self.name)
+                connection.close()
+            if self.running:
+                self._wake.wait(min(self.poll_seconds, max(deadline - time.monotonic(), 0)))
+        self._release_remaining()
+        if self.listener:
+            self.listener.stop()
+        if self._loop is not None and self._loop_thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._loop_thread.join(timeout=5)
+            if not self._loop_thread.is_alive():
+                self._loop.close()
+        # This thread's connection; worker threads never open one.
+        connection.close()
 
     # --- Units of work --------------------------------------------------------------------------
 
@@ -218,7 +369,7 @@ class Worker:
         if self.stopping:
             return False
         started = False
-        for plan in list(selectors.approved_plans()):
+        for plan in list(selectors.approved_plans()[:100]):
             # False: another worker started it first, or it was cancelled meanwhile.
             if services.plan_start(plan=plan, actor=self.actor):
                 started = True
@@ -227,158 +378,220 @@ class Worker:
         return started
 
     def dispatch_ready_steps(self) -> bool:
-        """Claim ready steps while a slot is free and start each in the pool. True if any."""
-        started = False
-        passed_over: set[int] = set()
-        while not self.stopping and (free := self.concurrency - len(self.running)) > 0:
-            candidates = list(
-                selectors.ready_steps()
-                .exclude(pk__in=[*self.running, *passed_over])
-                .values_list("pk", flat=True)[:free]
+        """Claim as many ready steps as there are free slots, in one statement, and start them.
+        True if any."""
+        free = self.concurrency - len(self.running)
+        if self.stopping or free <= 0:
+            return False
+        claims = queue.steps_claim(
+            worker=self.name, actor=self.actor, limit=free, lease_seconds=self.lease_seconds
+        )
+        for claim in claims:
+            self._start(claim)
+        return bool(claims)
+
+    def enforce_timeouts(self) -> bool:
+        """Give up on attempts past their timeout: stop them and record a timeout. True if any."""
+        now = time.monotonic()
+        late = [job for job in self.running.values() if not job.decided and now >= job.deadline]
+        for job in late:
+            job.outcome = StepOutcome.failure(
+                f"timed out after {job.claim.timeout:g}s", FailureClass.TIMEOUT
             )
-            if not candidates:
-                break
-            for step_id in candidates:
-                step = self._claim(step_id)
-                if step is None:
-                    # Another worker claimed it, or a skip or a cancel got there first.
-                    passed_over.add(step_id)
-                    continue
-                self._submit(step)
-                started = True
-        return started
+            job.stop()
+            logger.warning("%s timed out after %gs; abandoned", job.label, job.claim.timeout)
+        return bool(late)
 
     def reap_finished(self) -> bool:
-        """Forget steps whose run has ended, logging any that ended in an error. True if any."""
-        done = [job for job in self.running.values() if job.future.done()]
-        for job in done:
-            del self.running[job.step_id]
-            if job.future.cancelled():
+        """Record the outcomes of finished attempts, all in one transaction. True if any.
+
+        If the database is unavailable the outcomes stay here, leases still renewed, and are
+        recorded in a later round.
+        """
+        done = [job for job in self.running.values() if job.decided]
+        if not done:
+            return False
+        reports = [queue.Report(claim=job.claim, outcome=job.result()) for job in done]
+        accepted = queue.steps_finish(reports=reports, actor=self.actor)
+        ended_plans = set()
+        for job, report in zip(done, reports, strict=True):
+            del self.running[job.claim.id]
+            took = time.monotonic() - job.started
+            outcome = report.outcome
+            if job.claim.id not in accepted:
+                logger.info("%s: result refused after %.2fs (the step moved on)", job.label, took)
                 continue
-            error = job.future.exception()
-            if error is not None:
-                # _run_step turns every executor error into an outcome, so this is the database
-                # failing: the outcome may not be recorded and the step then stays in progress.
-                logger.error(
-                    "%s: the worker failed while recording it",
+            ended_plans.add(job.claim.plan_id)
+            if outcome.ok:
+                logger.info("%s completed in %.2fs", job.label, took)
+            else:
+                logger.warning(
+                    "%s failed in %.2fs (%s, attempt %d of %d): %s",
                     job.label,
-                    exc_info=(type(error), error, error.__traceback__),
+                    took,
+                    outcome.failure_class,
+                    job.claim.attempt,
+                    job.claim.max_attempts,
+                    outcome.error,
                 )
-        return bool(done)
+        for plan_id in ended_plans:
+            self._log_if_ended(plan_id)
+        return True
+
+    def heartbeat(self, *, force: bool = False) -> None:
+        """Renew the leases of this worker's running steps, every third of a lease."""
+        now = time.monotonic()
+        if not self.running or (now < self._next_heartbeat and not force):
+            return
+        self._next_heartbeat = now + self.lease_seconds / 3
+        queue.steps_heartbeat(
+            worker=self.name, step_ids=list(self.running), lease_seconds=self.lease_seconds
+        )
 
     def signal_cancelled_steps(self) -> bool:
-        """Set the cancelled Event of running steps that are no longer this worker's to finish
-        (their plan was cancelled, which fails them at once). True if any was signalled."""
-        watched = {
-            pk: job
-            for pk, job in self.running.items()
-            if not job.executed and not job.spec.cancelled.is_set()
-        }
-        if not watched:
+        """Stop running attempts that are no longer this worker's: their plan was cancelled, or
+        their lease expired and the step was reclaimed. Checked at once when notified, else every
+        CANCEL_CHECK_SECONDS. True if any was stopped."""
+        now = time.monotonic()
+        if not self.running or (now < self._next_cancel_check and not self._notified.is_set()):
             return False
-        still_ours = set(
-            PlanStep.objects.filter(
-                pk__in=watched, status=StepStatus.IN_PROGRESS, plan__status=PlanStatus.EXECUTING
-            ).values_list("pk", "attempts")
-        )
-        signalled = False
-        for pk, job in watched.items():
-            # Checked after the query: a step this worker finished meanwhile is not a cancel.
-            if (pk, job.spec.attempt) in still_ours or job.executed:
-                continue
-            job.spec.cancelled.set()
-            signalled = True
-            logger.info("%s was stopped (plan cancelled); telling its executor", job.label)
-        return signalled
+        self._notified.clear()
+        self._next_cancel_check = now + CANCEL_CHECK_SECONDS
+        attempts = {pk: job.claim.attempt for pk, job in self.running.items()}
+        owned = queue.steps_still_owned(worker=self.name, attempts=attempts)
+        lost = [job for pk, job in self.running.items() if pk not in owned]
+        for job in lost:
+            del self.running[job.claim.id]
+            job.stop()
+            logger.info("%s was stopped (plan cancelled or step reclaimed)", job.label)
+        return bool(lost)
+
+    def reclaim_expired(self) -> bool:
+        """Every RECLAIM_SECONDS or so, put steps whose worker died back in the queue. True if
+        any."""
+        now = time.monotonic()
+        if now < self._next_reclaim:
+            return False
+        self._next_reclaim = now + RECLAIM_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311
+        done = queue.steps_reclaim_expired(actor=self.actor)
+        for key, what in done:
+            logger.warning("step %r: lease expired; %s", key, what)
+        return bool(done)
 
     # --- Helpers --------------------------------------------------------------------------------
 
-    def _claim(self, step_id: int) -> PlanStep | None:
-        try:
-            return services.step_start(step_id=step_id, actor=self.actor)
-        except PlanStep.DoesNotExist:
-            return None  # the plan was deleted since the step was listed
-
-    def _submit(self, step: PlanStep) -> None:
+    def _start(self, claim: queue.Claim) -> None:
         spec = StepSpec(
-            plan_id=str(step.plan_id),
-            step_key=step.key,
-            task=step.task,
-            hint=step.hint,
-            params=step.params,
-            inputs=selectors.step_inputs(step),
-            context=step.context,
-            attempt=step.attempts,
-            cancelled=threading.Event(),
+            plan_id=str(claim.plan_id),
+            step_key=claim.key,
+            task=claim.task,
+            hint=claim.hint,
+            params=claim.params,
+            inputs=claim.inputs,
+            context=claim.context,
+            attempt=claim.attempt,
+            timeout=claim.timeout,
         )
-        job = RunningStep(step_id=step.pk, executor=step.executor, spec=spec)
-        # Logged first: once submitted, the step may end (and log so) before this thread goes on.
-        logger.info("%s started (attempt %d, %s)", job.label, spec.attempt, step.executor)
-        job.future = self._pool.submit(self._run_step, job)
-        self.running[step.pk] = job
-
-    def _run_step(self, job: RunningStep) -> None:
-        """In a pool thread: run the executor outside any transaction, then record the outcome."""
-        started = time.monotonic()
+        future: Future[StepOutcome]
         try:
-            outcome = execute(job.executor, job.spec)
-            job.executed = True
-            accepted = self._record(job, outcome)
-            took = time.monotonic() - started
-            if not accepted:
-                logger.info(
-                    "%s: result refused after %.2fs (the step was stopped meanwhile)",
-                    job.label,
-                    took,
-                )
-            elif outcome.ok:
-                logger.info("%s completed in %.2fs", job.label, took)
-            else:
-                logger.warning("%s failed in %.2fs: %s", job.label, took, outcome.error)
-            if accepted:
-                self._log_if_ended(job.spec.plan_id)
-        finally:
-            # Django opens a connection per thread and only closes them at the end of a request;
-            # pool threads have none, so close this one here or it outlives the step.
-            connection.close()
-            self._wake.set()
-
-    def _record(self, job: RunningStep, outcome: StepOutcome) -> bool:
-        try:
-            return services.step_finish(
-                step_id=job.step_id, attempt=job.spec.attempt, outcome=outcome, actor=self.actor
-            )
+            executor = registry.get(claim.executor)
         except Exception as error:
-            if not outcome.ok:
-                raise
-            # The database would not store the result (not JSON, too large): record that
-            # instead, or the step would stay in progress for ever.
-            logger.exception("%s: could not store its result", job.label)
-            connection.close()
-            failure = StepOutcome.failure(
-                f"could not store the result: {type(error).__name__}: {error}"
-            )
-            return services.step_finish(
-                step_id=job.step_id, attempt=job.spec.attempt, outcome=failure, actor=self.actor
-            )
+            future = Future()
+            future.set_result(StepOutcome.failure(str(error), FailureClass.BAD_INPUT))
+        else:
+            if inspect.iscoroutinefunction(executor.run):
+                future = asyncio.run_coroutine_threadsafe(
+                    run_async(executor, claim.executor, spec), self._event_loop()
+                )
+            else:
+                future = Future()
+                threading.Thread(
+                    target=self._run_in_thread,
+                    args=(executor, claim.executor, spec, future),
+                    name=f"plangate-step-{claim.id}",
+                    daemon=True,
+                ).start()
+        now = time.monotonic()
+        job = Job(claim=claim, spec=spec, deadline=now + claim.timeout, started=now, future=future)
+        self.running[claim.id] = job
+        future.add_done_callback(self._on_done)
+        logger.debug("%s started (attempt %d, %s)", job.label, claim.attempt, claim.executor)
 
-    def _abandon(self, job: RunningStep) -> None:
-        outcome = StepOutcome.failure(STOPPED_ERROR, retryable=True)
+    def _event_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+            self._loop_thread = threading.Thread(
+                target=self._loop.run_forever, name="plangate-async", daemon=True
+            )
+            self._loop_thread.start()
+        return self._loop
+
+    @staticmethod
+    def _run_in_thread(
+        executor: Executor, name: str, spec: StepSpec, future: Future[StepOutcome]
+    ) -> None:
+        if future.set_running_or_notify_cancel():
+            future.set_result(run_sync(executor, name, spec))
+
+    def _on_done(self, _: Future[StepOutcome]) -> None:
+        self._wake.set()
+
+    def _on_notify(self) -> None:
+        self._notified.set()
+        self._wake.set()
+
+    def _idle_timeout(self) -> float:
+        timeout = self.poll_seconds
+        if self.running:
+            now = time.monotonic()
+            nearest = min(job.deadline for job in self.running.values())
+            timeout = min(
+                timeout,
+                max(nearest - now, 0.001),
+                max(self._next_heartbeat - now, 0.001),
+                CANCEL_CHECK_SECONDS,
+            )
+        return timeout
+
+    def _work_remaining(self) -> bool:
+        # Steps waiting for a retry, or held by another worker, or items of a fan-out.
+        return PlanStep.objects.filter(
+            status__in=[StepStatus.PENDING, StepStatus.IN_PROGRESS],
+            plan__status=PlanStatus.EXECUTING,
+        ).exists()
+
+    def _release_remaining(self) -> None:
+        if not self.running:
+            return
         try:
-            # Fenced by the attempt like any result: if the step ended meanwhile, nothing changes.
-            # Recorded before the executor is told to stop, so that the partial result a
-            # cooperative executor returns then is refused rather than taken as the step's.
-            recorded = services.step_finish(
-                step_id=job.step_id, attempt=job.spec.attempt, outcome=outcome, actor=self.actor
-            )
+            self.reap_finished()
         except Exception:
-            logger.exception("%s: could not record it as stopped", job.label)
-            recorded = False
-        job.spec.cancelled.set()
-        if recorded:
-            logger.warning("%s still running after %gs: failed", job.label, self.grace_seconds)
+            logger.exception("worker %s: could not record finished steps", self.name)
+            connection.close()
+        jobs = list(self.running.values())
+        for job in jobs:
+            job.stop()
+        attempts = {job.claim.id: job.claim.attempt for job in jobs}
+        try:
+            released = queue.steps_release(worker=self.name, actor=self.actor, attempts=attempts)
+        except Exception:
+            logger.exception(
+                "worker %s: could not release %d step(s); they go to other workers when their "
+                "leases expire",
+                self.name,
+                len(jobs),
+            )
+            released = []
+        for key in released:
+            logger.warning(
+                "step %r still running after %gs: released to other workers",
+                key,
+                self.grace_seconds,
+            )
+        self.abandoned = [job for job in jobs if not job.future.done()]
+        self.running.clear()
 
-    def _log_if_ended(self, plan_id: UUID | str) -> None:
+    def _log_if_ended(self, plan_id: Any) -> None:
         status = Plan.objects.filter(pk=plan_id).values_list("status", flat=True).first()
         if status in PLAN_TERMINAL:
             logger.info("plan %s %s", plan_id, status)

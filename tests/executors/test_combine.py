@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from typing import Any
 
 import pytest
 
 from executors.builtin.combine import OPERATORS, CombineError, CombineExecutor, combine
-from executors.protocol import StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec
 
 
 def iv(group: str, start: float, end: float) -> dict[str, Any]:
@@ -19,6 +21,10 @@ def spec(params: dict[str, Any], inputs: dict[str, Any], **context: Any) -> Step
         plan_id="p1", step_key="plan.combine", task="combine", params=params, inputs=inputs,
         context=context,
     )  # fmt: skip
+
+
+def run(step: StepSpec) -> StepOutcome:
+    return asyncio.run(CombineExecutor().run(step))
 
 
 # Operators
@@ -196,8 +202,12 @@ def test_combine_error__is_a_value_error():
 # The executor
 
 
+def test_executor__runs_on_the_event_loop():
+    assert inspect.iscoroutinefunction(CombineExecutor.run)
+
+
 def test_executor__combines_the_named_inputs():
-    outcome = CombineExecutor().run(
+    outcome = run(
         spec(
             {"operator": "MINUS", "left": "plan.a", "right": "plan.b"},
             {"plan.a": [1, 2, 3], "plan.b": [2], "plan.c": [1]},
@@ -208,10 +218,9 @@ def test_executor__combines_the_named_inputs():
 
 
 def test_executor__treats_a_skipped_dependency_as_an_empty_list():
-    executor = CombineExecutor()
     inputs = {"plan.a": [1, 2]}
-    union = executor.run(spec({"operator": "UNION", "left": "plan.a", "right": "gone"}, inputs))
-    rminus = executor.run(spec({"operator": "RMINUS", "left": "plan.a", "right": "gone"}, inputs))
+    union = run(spec({"operator": "UNION", "left": "plan.a", "right": "gone"}, inputs))
+    rminus = run(spec({"operator": "RMINUS", "left": "plan.a", "right": "gone"}, inputs))
     assert union.result == [1, 2]
     assert rminus.ok
     assert rminus.result == []
@@ -220,34 +229,34 @@ def test_executor__treats_a_skipped_dependency_as_an_empty_list():
 def test_executor__reads_the_colocate_distance_from_the_context():
     params = {"operator": "COLOCATE", "left": "a", "right": "b"}
     inputs = {"a": [iv("g", 0, 10)], "b": [iv("g", 13, 20)]}
-    assert CombineExecutor().run(spec(params, inputs)).result == []
-    assert CombineExecutor().run(spec(params, inputs, distance=3)).result == [iv("g", 0, 10)]
+    assert run(spec(params, inputs)).result == []
+    assert run(spec(params, inputs, distance=3)).result == [iv("g", 0, 10)]
 
 
-def test_executor__fails_naming_the_operator_side_and_step_for_a_non_list_input():
-    outcome = CombineExecutor().run(
+def test_executor__fails_as_bad_input_naming_operator_side_and_step_for_a_non_list_input():
+    outcome = run(
         spec(
             {"operator": "UNION", "left": "plan.left", "right": "plan.right"},
             {"plan.left": {"a": 1}, "plan.right": []},
         )
     )
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert not outcome.retryable
     assert outcome.error == "combine UNION: left operand (step 'plan.left') is a dict, not a list"
 
 
-def test_executor__fails_for_a_bad_distance_without_a_side():
-    outcome = CombineExecutor().run(
-        spec({"operator": "COLOCATE", "left": "a", "right": "b"}, {}, distance=-2)
-    )
+def test_executor__fails_as_bad_input_for_a_bad_distance_without_a_side():
+    outcome = run(spec({"operator": "COLOCATE", "left": "a", "right": "b"}, {}, distance=-2))
     assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert outcome.error == "combine COLOCATE: distance must be a non-negative number, not -2"
 
 
-def test_executor__fails_for_bad_params_if_run_without_validation():
-    outcome = CombineExecutor().run(spec({"operator": "NOPE", "left": "a"}, {"a": []}))
+def test_executor__fails_as_bad_input_for_bad_params_if_run_without_validation():
+    outcome = run(spec({"operator": "NOPE", "left": "a"}, {"a": []}))
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert "unknown operator 'NOPE'" in outcome.error
     assert "right is required" in outcome.error
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+
 from executors.builtin.echo import EchoExecutor
 from executors.protocol import StepSpec
 
@@ -16,13 +19,18 @@ def test_it_echoes_task_params_and_inputs():
         inputs={"plan.before": {"x": 1}},
         context={"ignored": True},
     )
-    outcome = EchoExecutor().run(spec)
+    outcome = asyncio.run(EchoExecutor().run(spec))
     assert outcome.ok
+    assert not outcome.final
     assert outcome.result == {
         "task": "say hello",
         "params": {"greeting": "hi", "n": [1, 2]},
         "inputs": {"plan.before": {"x": 1}},
     }
+
+
+def test_it_runs_on_the_event_loop():
+    assert inspect.iscoroutinefunction(EchoExecutor.run)
 
 
 def test_it_accepts_any_params():

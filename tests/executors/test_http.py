@@ -1,111 +1,19 @@
-"""The http executor against a real local HTTP server."""
+"""The http executor against a real local HTTP server: what it sends and how answers classify."""
 
 from __future__ import annotations
 
-import contextlib
-import json
+import asyncio
+import inspect
 import socket
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
 from executors.builtin.http import HttpExecutor
-from executors.protocol import StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec
 
 
-@dataclass
-class Received:
-    path: str
-    body: Any
-
-
-@dataclass
-class Server:
-    base: str
-    received: list[Received] = field(default_factory=list)
-    # Set at teardown so a handler still stalling for the timeout test returns.
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: _TestServer
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length", "0"))
-        raw = self.rfile.read(length)
-        body = json.loads(raw) if self.headers.get("Content-Type") == "application/json" else raw
-        state = self.server.state
-        state.received.append(Received(self.path, body))
-        if self.path == "/echo":
-            self.answer(200, json.dumps({"got": body}), "application/json")
-        elif self.path == "/error":
-            self.answer(500, "database is down " + "x" * 500, "text/plain")
-        elif self.path == "/busy":
-            self.answer(429, "slow down", "text/plain")
-        elif self.path == "/missing":
-            self.answer(404, "no such hook", "text/plain")
-        elif self.path == "/text":
-            self.answer(200, "<html>hello</html>", "text/html")
-        elif self.path == "/redirect":
-            self.send_response(302)
-            self.send_header("Location", "/echo")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-        elif self.path == "/slow":
-            state.release.wait(5)
-            # The client has given up by now, as the test means it to.
-            with contextlib.suppress(OSError):
-                self.answer(200, "{}", "application/json")
-        else:
-            self.answer(400, "unexpected path", "text/plain")
-
-    def answer(self, status: int, text: str, content_type: str) -> None:
-        data = text.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-class _TestServer(ThreadingHTTPServer):
-    # Non-daemon handler threads, so server_close() waits for them and nothing outlives the test.
-    daemon_threads = False
-    state: Server
-
-
-@pytest.fixture
-def server(settings) -> Iterator[Server]:
-    httpd = _TestServer(("127.0.0.1", 0), Handler)
-    host, port = httpd.server_address[:2]
-    httpd.state = Server(base=f"http://{host}:{port}")
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    settings.PLANGATE_HTTP_ALLOWED_URLS = [
-        httpd.state.url(path)
-        for path in ("/echo", "/error", "/busy", "/missing", "/text", "/redirect", "/slow")
-    ]
-    settings.PLANGATE_HTTP_TIMEOUT_SECONDS = 5.0
-    try:
-        yield httpd.state
-    finally:
-        httpd.state.release.set()
-        httpd.shutdown()
-        thread.join()
-        httpd.server_close()
-
-
-def spec(params: dict[str, Any]) -> StepSpec:
+def spec(params: dict[str, Any], timeout: float | None = None) -> StepSpec:
     return StepSpec(
         plan_id="p1",
         step_key="plan.hook",
@@ -115,47 +23,63 @@ def spec(params: dict[str, Any]) -> StepSpec:
         inputs={"plan.before": [{"a": 1}, "é"]},
         context={"team": "ops"},
         attempt=2,
+        timeout=timeout,
     )
+
+
+def run(params: dict[str, Any], timeout: float | None = None) -> StepOutcome:
+    return asyncio.run(HttpExecutor().run(spec(params, timeout)))
+
+
+def test_it_runs_on_the_event_loop():
+    assert inspect.iscoroutinefunction(HttpExecutor.run)
 
 
 def test_it_posts_the_spec_as_json_and_succeeds_with_the_json_answer(server):
     step = spec({"url": server.url("/echo")})
-    outcome = HttpExecutor().run(step)
+    outcome = asyncio.run(HttpExecutor().run(step))
     assert outcome.ok
+    assert not outcome.final
     assert outcome.result == {"got": step.as_json()}
-    assert server.received == [Received("/echo", step.as_json())]
+    assert [(r.path, r.body) for r in server.received] == [("/echo", step.as_json())]
 
 
-def test_it_fails_retryably_on_a_server_error_quoting_the_body_briefly(server):
-    url = server.url("/error")
-    outcome = HttpExecutor().run(spec({"url": url}))
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_it_fails_as_executor_error_on_a_5xx_quoting_the_body_briefly(server, status):
+    url = server.answer("/error", status, "database is down " + "x" * 500, "text/plain")
+    outcome = run({"url": url})
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
     assert outcome.retryable
-    assert outcome.error.startswith(f"POST {url} answered 500: database is down xxx")
+    assert outcome.error.startswith(f"POST {url} answered {status}: database is down xxx")
     assert len(outcome.error) < len(url) + 250
 
 
-def test_it_fails_retryably_on_429(server):
-    url = server.url("/busy")
-    outcome = HttpExecutor().run(spec({"url": url}))
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
+def test_it_fails_as_bad_input_on_other_4xx(server, status):
+    url = server.answer("/refused", status, "no such hook", "text/plain")
+    outcome = run({"url": url})
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
+    assert not outcome.retryable
+    assert outcome.error == f"POST {url} answered {status}: no such hook"
+
+
+def test_it_fails_as_rate_limited_on_429(server):
+    url = server.answer("/busy", 429, "slow down", "text/plain")
+    outcome = run({"url": url})
+    assert not outcome.ok
+    assert outcome.failure_class == FailureClass.RATE_LIMITED
     assert outcome.retryable
+    assert outcome.retry_after is None
     assert outcome.error == f"POST {url} answered 429: slow down"
 
 
-def test_it_fails_for_good_on_404(server):
-    url = server.url("/missing")
-    outcome = HttpExecutor().run(spec({"url": url}))
+def test_it_fails_as_executor_error_on_a_2xx_answer_that_is_not_json(server):
+    url = server.answer("/text", 200, "<html>hello</html>", "text/html")
+    outcome = run({"url": url})
     assert not outcome.ok
-    assert not outcome.retryable
-    assert outcome.error == f"POST {url} answered 404: no such hook"
-
-
-def test_it_fails_for_good_on_a_2xx_answer_that_is_not_json(server):
-    url = server.url("/text")
-    outcome = HttpExecutor().run(spec({"url": url}))
-    assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
     assert (
         outcome.error == f"POST {url} answered 200 with a body that is not JSON: <html>hello</html>"
     )
@@ -163,17 +87,18 @@ def test_it_fails_for_good_on_a_2xx_answer_that_is_not_json(server):
 
 def test_it_does_not_follow_redirects(server):
     url = server.url("/redirect")
-    outcome = HttpExecutor().run(spec({"url": url}))
+    outcome = run({"url": url})
     assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert "answered 302" in outcome.error
     assert [r.path for r in server.received] == ["/redirect"]
 
 
-def test_it_fails_retryably_on_a_timeout(server):
+def test_it_fails_as_timeout_when_the_answer_is_late(server):
     url = server.url("/slow")
-    outcome = HttpExecutor().run(spec({"url": url, "timeout": 0.2}))
+    outcome = run({"url": url, "timeout": 0.2})
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.TIMEOUT
     assert outcome.retryable
     assert outcome.error == f"POST {url} timed out after 0.2s"
 
@@ -181,28 +106,43 @@ def test_it_fails_retryably_on_a_timeout(server):
 def test_it_caps_the_timeout_at_the_setting(server, settings):
     settings.PLANGATE_HTTP_TIMEOUT_SECONDS = 0.2
     url = server.url("/slow")
-    outcome = HttpExecutor().run(spec({"url": url, "timeout": 30}))
-    assert outcome.retryable
+    outcome = run({"url": url, "timeout": 30})
+    assert outcome.failure_class == FailureClass.TIMEOUT
     assert outcome.error == f"POST {url} timed out after 0.2s"
 
 
-def test_it_fails_retryably_when_nothing_listens(settings):
+def test_it_caps_the_timeout_at_the_steps_own(server):
+    url = server.url("/slow")
+    outcome = run({"url": url, "timeout": 30}, timeout=0.2)
+    assert outcome.failure_class == FailureClass.TIMEOUT
+    assert outcome.error == f"POST {url} timed out after 0.2s"
+
+
+def test_it_fails_as_executor_error_when_nothing_listens(settings):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/hook"
     settings.PLANGATE_HTTP_ALLOWED_URLS = [url]
-    outcome = HttpExecutor().run(spec({"url": url}))
+    outcome = run({"url": url})
     assert not outcome.ok
-    assert outcome.retryable
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
     assert outcome.error.startswith(f"POST {url} failed: ConnectError")
+
+
+def test_it_fails_as_bad_input_for_an_allowlisted_url_it_cannot_speak_to(settings):
+    url = "ftp://files.example.com/run"
+    settings.PLANGATE_HTTP_ALLOWED_URLS = [url]
+    outcome = run({"url": url})
+    assert outcome.failure_class == FailureClass.BAD_INPUT
+    assert outcome.error.startswith(f"POST {url} failed: ")
 
 
 def test_it_refuses_a_url_not_in_the_allowlist_without_sending(server):
     url = server.url("/echo") + "?x=1"
-    outcome = HttpExecutor().run(spec({"url": url}))
+    outcome = run({"url": url})
     assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert outcome.error == f"http: url {url!r} is not in PLANGATE_HTTP_ALLOWED_URLS"
     assert server.received == []
 
@@ -212,8 +152,9 @@ def test_it_rechecks_the_allowlist_at_run(server, settings):
     params = {"url": server.url("/echo")}
     assert executor.validate_params(params) == []
     settings.PLANGATE_HTTP_ALLOWED_URLS = []
-    outcome = executor.run(spec(params))
+    outcome = asyncio.run(executor.run(spec(params)))
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert "is not in PLANGATE_HTTP_ALLOWED_URLS" in outcome.error
     assert server.received == []
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 import time
 from typing import Any
@@ -10,7 +11,7 @@ import pytest
 
 from executors import registry
 from executors.builtin.python import PythonExecutor
-from executors.protocol import StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec
 
 HERE = "tests.executors.test_python"
 
@@ -28,6 +29,14 @@ def run(params: dict[str, Any], task: str = "count these words please"):
 
 def boom(spec: StepSpec) -> Any:
     raise KeyError("no such thing")
+
+
+def wrong_type(spec: StepSpec) -> Any:
+    raise TypeError("inputs must be a list")
+
+
+async def asynchronous(spec: StepSpec) -> Any:
+    return 1
 
 
 def not_json(spec: StepSpec) -> Any:
@@ -73,8 +82,14 @@ def test_validate_params__refuses_a_missing_or_non_string_name():
 
 def test_it_runs_an_allowlisted_function_through_the_registry():
     outcome = registry.get("python").run(spec({"function": "word_count"}))
+    assert isinstance(outcome, StepOutcome)
     assert outcome.ok
+    assert not outcome.final
     assert outcome.result == {"words": 4}
+
+
+def test_it_runs_in_a_thread_not_on_the_event_loop():
+    assert not inspect.iscoroutinefunction(PythonExecutor.run)
 
 
 def test_it_refuses_at_run_a_name_removed_from_the_allowlist(settings):
@@ -84,6 +99,7 @@ def test_it_refuses_at_run_a_name_removed_from_the_allowlist(settings):
     registry.clear_cache()
     outcome = executor.run(spec({"function": "word_count"}))
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert not outcome.retryable
     assert outcome.error == "python: function 'word_count' is not allowed; allowed: sleep"
 
@@ -94,19 +110,44 @@ def test_it_reads_the_allowlist_at_call_time(settings):
     assert outcome.result == {"words": 2}
 
 
-def test_it_turns_an_exception_into_a_failure(settings):
+def test_it_fails_as_executor_error_for_an_unexpected_exception(settings):
     settings.PLANGATE_PYTHON_FUNCTIONS = {"boom": f"{HERE}.boom"}
     outcome = run({"function": "boom"})
     assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
+    assert outcome.retryable
     assert outcome.error == "KeyError: 'no such thing'"
 
 
-def test_it_fails_for_a_function_that_cannot_be_imported(settings):
+def test_it_fails_as_bad_input_for_a_value_error():
+    outcome = run({"function": "sum_numbers", "numbers": "1,2"})
+    assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
+    assert not outcome.retryable
+
+
+def test_it_fails_as_bad_input_for_a_type_error(settings):
+    settings.PLANGATE_PYTHON_FUNCTIONS = {"wrong_type": f"{HERE}.wrong_type"}
+    outcome = run({"function": "wrong_type"})
+    assert outcome.failure_class == FailureClass.BAD_INPUT
+    assert outcome.error == "TypeError: inputs must be a list"
+
+
+def test_it_fails_as_executor_error_for_a_function_that_cannot_be_imported(settings):
     settings.PLANGATE_PYTHON_FUNCTIONS = {"gone": f"{HERE}.missing"}
     outcome = run({"function": "gone"})
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
     assert outcome.error.startswith("ImportError: ")
+
+
+def test_it_fails_as_executor_error_for_an_async_function(settings):
+    settings.PLANGATE_PYTHON_FUNCTIONS = {"asynchronous": f"{HERE}.asynchronous"}
+    outcome = run({"function": "asynchronous"})
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
+    assert outcome.error == (
+        "python: function 'asynchronous' is async; the python executor calls plain functions"
+    )
 
 
 @pytest.mark.parametrize("name", ["not_json", "not_finite"])
@@ -114,7 +155,7 @@ def test_it_fails_for_a_result_that_is_not_json(settings, name):
     settings.PLANGATE_PYTHON_FUNCTIONS = {name: f"{HERE}.{name}"}
     outcome = run({"function": name})
     assert not outcome.ok
-    assert not outcome.retryable
+    assert outcome.failure_class == FailureClass.EXECUTOR_ERROR
     assert outcome.error.startswith(f"python: function {name!r} returned a value that is not JSON")
 
 
@@ -148,6 +189,7 @@ def test_sum_numbers__sums_the_numbers():
 def test_sum_numbers__fails_for_bad_numbers(numbers, message):
     outcome = run({"function": "sum_numbers", "numbers": numbers})
     assert not outcome.ok
+    assert outcome.failure_class == FailureClass.BAD_INPUT
     assert outcome.error == f"ValueError: sum_numbers: {message}"
 
 

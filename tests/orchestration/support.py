@@ -18,6 +18,20 @@ def run_until_idle(worker: Worker, timeout: float = 10) -> None:
         time.sleep(0.01)
 
 
+def run_until(
+    worker: Worker, condition: Callable[[], object], what: str, timeout: float = 10
+) -> None:
+    """Call run_once() until `condition()` holds; fail after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        worker.run_once()
+        if condition():
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(0.01)
+
+
 def wait_for(condition: Callable[[], object], what: str, timeout: float = 10) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

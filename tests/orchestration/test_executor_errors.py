@@ -9,7 +9,7 @@ import pytest
 from executors import registry
 from executors.protocol import StepOutcome, StepSpec
 from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import run_until_idle, steps_of
+from tests.orchestration.support import events_of, run_until, run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,14 +42,27 @@ def executors(settings: Any) -> Any:
     registry.clear_cache()
 
 
+def test_it_retries_a_step_whose_executor_raises_then_fails_it(team, worker, executors):
+    executors.PLANGATE_RETRY_BASE_SECONDS = 0.01
+    plan = approve(submit_plan(team, [step("a", executor="exploding", max_attempts=2)]))
+
+    run_until_idle(worker)
+    run_until(worker, lambda: steps_of(plan)["a"].status == "failed", "a to fail")
+
+    a = steps_of(plan)["a"]
+    assert (a.status, a.attempts, a.failure_class) == ("failed", 2, "unknown")
+    kinds = [k for k, key in events_of(plan) if key == "a"]
+    assert kinds == ["step.started", "step.retrying", "step.started", "step.failed"]
+
+
 def test_it_fails_a_step_whose_executor_raises_and_goes_on(team, worker, executors):
-    plan = approve(submit_plan(team, [step("a", executor="exploding")]))
+    plan = approve(submit_plan(team, [step("a", executor="exploding", max_attempts=1)]))
     other = approve(submit_plan(team, [step("a"), step("b", "a")]))
 
     run_until_idle(worker)
 
     a = steps_of(plan)["a"]
-    assert (a.status, a.error) == ("failed", "RuntimeError: kaboom")
+    assert (a.status, a.error, a.failure_class) == ("failed", "RuntimeError: kaboom", "unknown")
     plan.refresh_from_db()
     assert plan.status == "failed"
     other.refresh_from_db()
@@ -57,13 +70,14 @@ def test_it_fails_a_step_whose_executor_raises_and_goes_on(team, worker, executo
 
 
 def test_it_fails_a_step_whose_result_cannot_be_stored(team, worker, executors):
-    plan = approve(submit_plan(team, [step("a", executor="not_json")]))
+    plan = approve(submit_plan(team, [step("a", executor="not_json", max_attempts=1)]))
 
     run_until_idle(worker)
 
     a = steps_of(plan)["a"]
     assert a.status == "failed"
-    assert a.error.startswith("could not store the result: TypeError:")
+    assert a.error.startswith("executor 'not_json' returned a result that is not JSON:")
+    assert a.failure_class == "executor_error"
     assert a.result is None
 
 
@@ -77,4 +91,6 @@ def test_it_fails_a_step_whose_executor_was_removed_since_approval(team, worker,
 
     a = steps_of(plan)["a"]
     assert a.status == "failed"
-    assert a.error.startswith("UnknownExecutor: unknown executor 'exploding'")
+    # Bad input, not retried: no later attempt would find the executor either.
+    assert a.error.startswith("unknown executor 'exploding'")
+    assert (a.failure_class, a.attempts) == ("bad_input", 1)

@@ -11,7 +11,7 @@ from executors.protocol import StepSpec
 from orchestration.engine.worker import Worker
 from plans.models import PlanStep
 from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import events_of, run_until_idle, steps_of, wait_for
+from tests.orchestration.support import events_of, run_until, run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +47,7 @@ def test_it_fails_the_plan_after_the_steps_in_flight_end(team, worker, allow_fun
         submit_plan(
             team,
             [
-                step("broken", executor="python", params={"function": "boom"}),
+                step("broken", executor="python", params={"function": "boom"}, max_attempts=1),
                 step("slow", executor="python", params={"function": "slow"}),
                 step("after_broken", "broken"),
                 step("after_slow", "slow"),
@@ -58,19 +58,21 @@ def test_it_fails_the_plan_after_the_steps_in_flight_end(team, worker, allow_fun
     assert worker.dispatch_ready_steps()
     assert len(worker.running) == 2
     BREAK.set()
-    wait_for(
+    run_until(
+        worker,
         lambda: PlanStep.objects.get(plan=plan, key="broken").status == "failed",
         "the broken step to fail",
     )
 
-    # The slow step is still running: the plan waits for it and starts nothing else.
+    # The slow step is still running: the plan waits for it and starts nothing else; what
+    # waited on the broken step failed with it, the rest is skipped.
     plan.refresh_from_db()
     assert plan.status == "executing"
     assert {k: s.status for k, s in steps_of(plan).items()} == {
         "broken": "failed",
         "slow": "in_progress",
-        "after_broken": "pending",
-        "after_slow": "pending",
+        "after_broken": "failed",
+        "after_slow": "skipped",
     }
     assert not worker.dispatch_ready_steps()
 
@@ -83,9 +85,15 @@ def test_it_fails_the_plan_after_the_steps_in_flight_end(team, worker, allow_fun
     assert steps["broken"].error == "RuntimeError: the tool broke"
     assert steps["slow"].status == "completed"
     assert steps["slow"].result == ["slow done"]
+    assert (steps["after_broken"].failure_class, steps["after_broken"].error) == (
+        "dependency_failed",
+        "dependency 'broken' failed",
+    )
+    assert (steps["after_slow"].status, steps["after_slow"].skip_reason) == (
+        "skipped",
+        "plan failed",
+    )
     for key in ("after_broken", "after_slow"):
-        assert steps[key].status == "skipped"
-        assert steps[key].skip_reason == "plan failed"
         assert steps[key].attempts == 0
         assert steps[key].started_at is None
     assert plan.finished_at >= steps["slow"].finished_at

@@ -10,17 +10,12 @@ from django.test import Client
 from executors.protocol import StepOutcome
 from plans import services
 from plans.templatetags.plan_tags import step_dom_id
-from tests.factories import approve, step, submit_plan
+from tests.factories import WORKER, approve, claim, finish, step, submit_plan
 
 
 def run_step(plan: Any, key: str, outcome: StepOutcome) -> None:
-    worker = services.Actor.worker("test")
-    services.plan_start(plan=plan, actor=worker)
-    started = services.step_start(step_id=plan.steps.get(key=key).pk, actor=worker)
-    assert started is not None
-    services.step_finish(
-        step_id=started.pk, attempt=started.attempts, outcome=outcome, actor=worker
-    )
+    services.plan_start(plan=plan, actor=WORKER)
+    assert finish(claim(plan, key), outcome)
 
 
 def test_it_shows_the_plan_its_steps_progress_and_events(

@@ -8,7 +8,7 @@ from django.test import Client
 
 from plans import selectors, services
 from plans.models import PlanStep
-from tests.factories import approve, step, submit_plan
+from tests.factories import WORKER, approve, claim, step, submit_plan
 
 
 def row(body: str, dom_id: str) -> str:
@@ -67,9 +67,8 @@ def test_it_refuses_to_skip_a_step_that_has_started(
     client: Client, reviewer: Any, team: Any
 ) -> None:
     plan = approve(submit_plan(team, [step("a")]))
-    worker = services.Actor.worker("test")
-    services.plan_start(plan=plan, actor=worker)
-    services.step_start(step_id=plan.steps.get(key="a").pk, actor=worker)
+    services.plan_start(plan=plan, actor=WORKER)
+    claim(plan, "a")
     client.force_login(reviewer)
 
     response = client.post(f"/plans/{plan.pk}/skip", {"key": "a", "reason": "too late"})

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from plans import services
+from plans import queue, services
 from plans.models import Plan, PlanEvent
 from plans.states import DomainError
 from tests.factories import step, submit_plan
@@ -81,10 +81,12 @@ def test_skip_against_start_has_one_winner(team: Any) -> None:
         plan = submit_plan(team, [step("a")])
         services.plan_approve(plan=plan, actor=services.SYSTEM, version=1)
         services.plan_start(plan=plan, actor=services.SYSTEM)
-        step_id = plan.steps.get().pk
 
-        def start(step_id: int = step_id) -> None:
-            if services.step_start(step_id=step_id, actor=services.SYSTEM) is None:
+        def start() -> None:
+            claims = queue.steps_claim(
+                worker="w", actor=services.SYSTEM, limit=10, lease_seconds=60
+            )
+            if not claims:
                 raise DomainError("not claimed")
 
         skip = lambda p=plan: services.step_skip(plan=p, key="a", actor=services.SYSTEM, reason="r")  # noqa: E731

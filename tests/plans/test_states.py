@@ -27,8 +27,12 @@ PLAN_ALLOWED = {
 STEP_ALLOWED = {
     (StepStatus.PENDING, StepStatus.IN_PROGRESS),
     (StepStatus.PENDING, StepStatus.SKIPPED),
+    # A step waiting on a failed one fails with it.
+    (StepStatus.PENDING, StepStatus.FAILED),
     (StepStatus.IN_PROGRESS, StepStatus.COMPLETED),
     (StepStatus.IN_PROGRESS, StepStatus.FAILED),
+    # Retried, reclaimed after its worker died, or released at shutdown.
+    (StepStatus.IN_PROGRESS, StepStatus.PENDING),
 }
 
 

@@ -50,7 +50,8 @@ class Command(BaseCommand):
             metavar="SECONDS",
             help=(
                 "On stop, how long to wait for running steps; steps still running then are "
-                "recorded failed and the process exits with status 1 (default: %(default)s)."
+                "stopped and released to other workers, and the process exits with status 1 "
+                "(default: %(default)s)."
             ),
         )
         parser.add_argument(
@@ -75,7 +76,9 @@ class Command(BaseCommand):
             if worker.stopping:
                 # Only async-signal-safe calls here: the interrupted code may hold any lock.
                 os.write(
-                    2, b"runworker: second signal, exiting now; running steps stay in progress\n"
+                    2,
+                    b"runworker: second signal, exiting now; running steps go to other workers "
+                    b"when their leases expire\n",
                 )
                 os._exit(128 + signum)
             worker.stop(from_signal=True)

@@ -1,0 +1,713 @@
+"""The step queue: the services the engine calls to claim, renew, finish, reclaim and release steps.
+
+These are plans/services.py's counterparts for the worker, kept apart because they work on many
+steps at once: throughput comes from claiming and finishing in batches, one short transaction
+each. The rules are the same as everywhere: a change of a plan's steps happens under that plan's
+row lock (taken in plan id order when there are several, so two batches cannot deadlock), the
+status tables in plans/states.py are respected, and every change writes its PlanEvent in the same
+transaction and is published after commit.
+
+On PostgreSQL the hot paths (claim, finish) are single statements written in SQL; on SQLite, where
+one worker runs and the IMMEDIATE write lock serialises everything, the same rules run as ORM
+code.
+
+A step's lease: the claiming worker's name and an expiry, renewed by `steps_heartbeat`. Once it
+has expired, `steps_reclaim_expired` (any worker) puts the step back to pending, or fails it as
+poison after settings.PLANGATE_POISON_AFTER lost leases. `attempts` is the fence: each claim
+increments it, and a result is accepted only from the attempt that is still in progress.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from executors import registry
+from executors.protocol import FailureClass, StepOutcome
+from plans import circuits, realtime
+from plans.models import EventKind, Plan, PlanEvent, PlanStep
+from plans.services import (
+    Actor,
+    end_plan_if_done,
+    notify_workers,
+    release_dependents,
+)
+from plans.states import PlanStatus, StepStatus
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A step a worker claimed: what it needs to run it and to report back."""
+
+    id: int
+    plan_id: UUID
+    team_id: int
+    key: str
+    attempt: int
+    executor: str
+    task: str
+    hint: str
+    params: dict[str, Any]
+    context: dict[str, Any]
+    timeout: float
+    max_attempts: int
+    for_each: dict[str, Any] | None
+    parent_id: int | None
+    item_index: int | None
+    item: Any
+    inputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A worker's outcome for one claimed attempt."""
+
+    claim: Claim
+    outcome: StepOutcome
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def step_timeout(executor: str, own: float | None) -> float:
+    """The step's own timeout, else its executor's default, else the settings'."""
+    if own:
+        return float(own)
+    default = _executor_default(executor, "timeout_seconds")
+    return float(default or settings.PLANGATE_STEP_TIMEOUT_SECONDS)
+
+
+def step_max_attempts(executor: str, own: int | None) -> int:
+    if own:
+        return int(own)
+    default = _executor_default(executor, "max_attempts")
+    return int(default or settings.PLANGATE_STEP_MAX_ATTEMPTS)
+
+
+def _executor_default(executor: str, attribute: str) -> Any:
+    try:
+        return getattr(registry.get(executor), attribute, None)
+    except Exception:
+        return None  # an executor no longer registered fails when it runs, with the reason
+
+
+def retry_delay(attempt: int, retry_after: float | None = None) -> float:
+    """Seconds before attempt `attempt + 1`: what the executor was told (Retry-After), else
+    exponential backoff from PLANGATE_RETRY_BASE_SECONDS with equal jitter, both capped at
+    PLANGATE_RETRY_MAX_SECONDS."""
+    cap = float(settings.PLANGATE_RETRY_MAX_SECONDS)
+    if retry_after is not None and retry_after >= 0:
+        return min(float(retry_after), cap)
+    ceiling = min(cap, float(settings.PLANGATE_RETRY_BASE_SECONDS) * 2 ** max(attempt - 1, 0))
+    # Half fixed, half random: retries spread out (no thundering herd after an outage) yet
+    # still grow with every attempt.
+    return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not security
+
+
+# --- Claiming -----------------------------------------------------------------------------------
+
+# One statement: lock plans that have a ready step and a free slot (skipping plans another worker
+# holds), rank their ready steps, take as many as each plan's max_concurrency still allows, mark
+# them in progress under this worker's lease, and write their step.started events.
+#
+# The plan row lock is what makes max_concurrency hold across workers: the count of running steps
+# and the claim happen while no one else can claim from, or finish steps of, that plan. SKIP
+# LOCKED makes a busy plan cost nothing: the claimer moves on to other plans, and the worker
+# holding it wakes the others when it commits.
+_CLAIM_SQL = """
+WITH candidate_plans AS (
+    SELECT p.id, p.team_id, p.max_concurrency, p.started_at
+    FROM plans_plan p
+    WHERE p.status = 'executing'
+      AND EXISTS (
+          SELECT 1 FROM plans_planstep s
+          WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
+            AND (s.run_after IS NULL OR s.run_after <= now())
+            AND NOT (s.executor = ANY(%(paused)s))
+      )
+      AND (
+          SELECT count(*) FROM plans_planstep s
+          WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
+      ) < p.max_concurrency
+    ORDER BY p.started_at, p.id
+    LIMIT %(limit)s
+    FOR NO KEY UPDATE OF p SKIP LOCKED
+),
+busy AS (
+    SELECT s.plan_id, count(*) AS n
+    FROM plans_planstep s
+    WHERE s.plan_id IN (SELECT id FROM candidate_plans)
+      AND s.status = 'in_progress' AND s.lease_owner <> ''
+    GROUP BY s.plan_id
+),
+ranked AS (
+    SELECT s.id, s.plan_id,
+           row_number() OVER (PARTITION BY s.plan_id ORDER BY s.position, s.id) AS rank
+    FROM plans_planstep s
+    WHERE s.plan_id IN (SELECT id FROM candidate_plans)
+      AND s.status = 'pending' AND s.waiting_on = 0
+      AND (s.run_after IS NULL OR s.run_after <= now())
+      AND NOT (s.executor = ANY(%(paused)s))
+),
+picked AS (
+    SELECT r.id
+    FROM ranked r
+    JOIN candidate_plans c ON c.id = r.plan_id
+    LEFT JOIN busy b ON b.plan_id = r.plan_id
+    WHERE r.rank + coalesce(b.n, 0) <= c.max_concurrency
+    ORDER BY r.rank, c.started_at, c.id
+    LIMIT %(limit)s
+),
+claimed AS (
+    UPDATE plans_planstep s
+    SET status = 'in_progress',
+        attempts = s.attempts + 1,
+        started_at = now(),
+        finished_at = NULL,
+        run_after = NULL,
+        lease_owner = %(worker)s,
+        lease_expires_at = now() + make_interval(secs => %(lease)s)
+    FROM picked
+    WHERE s.id = picked.id
+    RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
+              s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
+              s.item_index, s.item
+),
+events AS (
+    INSERT INTO plans_planevent (plan_id, kind, step_key, actor, actor_user_id, data, created_at)
+    SELECT c.plan_id, 'step.started', c.key, %(actor)s, NULL,
+           jsonb_build_object('attempt', c.attempts, 'worker', %(worker)s::text), now()
+    FROM claimed c
+    ORDER BY c.plan_id, c.id
+    RETURNING id, plan_id
+)
+SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
+       c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
+       c.item, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
+FROM claimed c
+JOIN candidate_plans cp ON cp.id = c.plan_id
+"""
+
+_JSON_COLUMNS = ("params", "context", "for_each", "item")
+
+
+def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) -> list[Claim]:
+    """Claim up to `limit` ready steps for `worker`, leased for `lease_seconds`.
+
+    A step is ready when it is pending in an executing plan, every dependency has completed or
+    been skipped, its retry time has come and its executor's circuit is not open; a plan gives
+    out no more steps than its max_concurrency allows, counting those running on every worker.
+    Each claim is one more attempt, with its step.started event. Returns [] when there is
+    nothing to claim.
+    """
+    if limit < 1:
+        return []
+    paused = circuits.paused_executors()
+    if is_postgres():
+        rows = _claim_postgres(worker, actor, limit, lease_seconds, paused)
+    else:
+        rows = _claim_portable(worker, actor, limit, lease_seconds, paused)
+    if not rows:
+        return []
+    inputs = _inputs_for([row["id"] for row in rows if row["parent_id"] is None])
+    return [
+        Claim(
+            id=row["id"],
+            plan_id=row["plan_id"],
+            team_id=row["team_id"],
+            key=row["key"],
+            attempt=row["attempts"],
+            executor=row["executor"],
+            task=row["task"],
+            hint=row["hint"],
+            params=row["params"] or {},
+            context=row["context"] or {},
+            timeout=step_timeout(row["executor"], row["timeout_seconds"]),
+            max_attempts=step_max_attempts(row["executor"], row["max_attempts"]),
+            for_each=row["for_each"],
+            parent_id=row["parent_id"],
+            item_index=row["item_index"],
+            item=row["item"],
+            inputs=(
+                {"item": row["item"], "index": row["item_index"]}
+                if row["parent_id"] is not None
+                else inputs.get(row["id"], {})
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _claim_postgres(
+    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str]
+) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {
+        "worker": worker,
+        "actor": actor.label,
+        "limit": limit,
+        "lease": lease_seconds,
+        "paused": paused,
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, params)
+        columns = [c.name for c in cursor.description]
+        rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
+        for row in rows:
+            for column in _JSON_COLUMNS:
+                # Django reads jsonb as text and decodes in the field; raw SQL does it here.
+                if isinstance(row[column], str):
+                    row[column] = json.loads(row[column])
+        _publish_on_commit((row["plan_id"], row["team_id"], row["event_id"]) for row in rows)
+    return rows
+
+
+def _claim_portable(
+    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str]
+) -> list[dict[str, Any]]:
+    # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
+    # so the reads and writes below cannot interleave with another writer's.
+    with transaction.atomic():
+        now = timezone.now()
+        ready = (
+            PlanStep.objects.filter(
+                status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
+            )
+            .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+            .exclude(executor__in=paused)
+            .order_by("plan__started_at", "plan_id", "position", "pk")
+            .values_list("pk", "plan_id", "plan__max_concurrency")
+        )
+        busy = dict(
+            PlanStep.objects.filter(
+                status=StepStatus.IN_PROGRESS, plan__status=PlanStatus.EXECUTING
+            )
+            .exclude(lease_owner="")
+            .values_list("plan_id")
+            .annotate(n=Count("pk"))
+            .values_list("plan_id", "n")
+        )
+        picked: list[int] = []
+        for pk, plan_id, max_concurrency in ready.iterator():
+            if busy.get(plan_id, 0) >= max_concurrency:
+                continue
+            busy[plan_id] = busy.get(plan_id, 0) + 1
+            picked.append(pk)
+            if len(picked) >= limit:
+                break
+        if not picked:
+            return []
+        PlanStep.objects.filter(pk__in=picked).update(
+            status=StepStatus.IN_PROGRESS,
+            attempts=F("attempts") + 1,
+            started_at=now,
+            finished_at=None,
+            run_after=None,
+            lease_owner=worker,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+        )
+        steps = list(
+            PlanStep.objects.filter(pk__in=picked).select_related("plan").order_by("plan_id", "pk")
+        )
+        events = PlanEvent.objects.bulk_create(
+            PlanEvent(
+                plan_id=s.plan_id,
+                kind=EventKind.STEP_STARTED,
+                step_key=s.key,
+                actor=actor.label,
+                data={"attempt": s.attempts, "worker": worker},
+            )
+            for s in steps
+        )
+        last = {e.plan_id: e.pk for e in events}
+        rows = [
+            {
+                "id": s.pk,
+                "plan_id": s.plan_id,
+                "team_id": s.plan.team_id,
+                "key": s.key,
+                "attempts": s.attempts,
+                "executor": s.executor,
+                "task": s.task,
+                "hint": s.hint,
+                "params": s.params,
+                "context": s.context,
+                "timeout_seconds": s.timeout_seconds,
+                "max_attempts": s.max_attempts,
+                "for_each": s.for_each,
+                "parent_id": s.parent_id,
+                "item_index": s.item_index,
+                "item": s.item,
+                "event_id": last[s.plan_id],
+            }
+            for s in steps
+        ]
+        _publish_on_commit((r["plan_id"], r["team_id"], r["event_id"]) for r in rows)
+    return rows
+
+
+def _inputs_for(step_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Results of completed dependencies by step key, for each step. Skipped ones pass nothing."""
+    if not step_ids:
+        return {}
+    Through = PlanStep.depends_on.through
+    found: dict[int, dict[str, Any]] = defaultdict(dict)
+    for step_id, key, result in Through.objects.filter(
+        from_planstep_id__in=step_ids, to_planstep__status=StepStatus.COMPLETED
+    ).values_list("from_planstep_id", "to_planstep__key", "to_planstep__result"):
+        found[step_id][key] = result
+    return found
+
+
+# --- Leases -------------------------------------------------------------------------------------
+
+
+def steps_heartbeat(*, worker: str, step_ids: Sequence[int], lease_seconds: float) -> set[int]:
+    """Renew this worker's leases on the given running steps; returns the ids renewed.
+
+    A step locked by someone else at this moment (being finished, cancelled or reclaimed) is
+    skipped rather than waited for: waiting could deadlock with a transaction that locks the
+    same steps in another order, and the next heartbeat, a third of a lease later, renews it.
+    """
+    if not step_ids:
+        return set()
+    ids = list(step_ids)
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE plans_planstep
+                SET lease_expires_at = now() + make_interval(secs => %s)
+                WHERE id IN (
+                    SELECT id FROM plans_planstep WHERE id = ANY(%s)
+                    FOR NO KEY UPDATE SKIP LOCKED
+                )
+                  AND status = 'in_progress' AND lease_owner = %s
+                RETURNING id
+                """,
+                [lease_seconds, ids, worker],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    with transaction.atomic():
+        renewed = set(
+            PlanStep.objects.filter(
+                pk__in=ids, status=StepStatus.IN_PROGRESS, lease_owner=worker
+            ).values_list("pk", flat=True)
+        )
+        PlanStep.objects.filter(pk__in=renewed).update(
+            lease_expires_at=timezone.now() + timedelta(seconds=lease_seconds)
+        )
+    return renewed
+
+
+def steps_still_owned(*, worker: str, attempts: dict[int, int]) -> set[int]:
+    """Which of this worker's running steps (id -> attempt) are still its to finish. The others
+    were cancelled with their plan, or reclaimed after the lease expired."""
+    if not attempts:
+        return set()
+    rows = PlanStep.objects.filter(
+        pk__in=list(attempts), status=StepStatus.IN_PROGRESS, lease_owner=worker
+    ).values_list("pk", "attempts")
+    return {pk for pk, attempt in rows if attempts.get(pk) == attempt}
+
+
+@transaction.atomic
+def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, str]]:
+    """Put steps whose lease expired (their worker died or was cut off) back to pending, so
+    another worker runs them; fail as poison a step that has lost settings.PLANGATE_POISON_AFTER
+    leases. Returns (step key, "reclaimed" | "poison") for each.
+
+    Plans another transaction holds are skipped this time round; any worker retries a moment
+    later.
+    """
+    now = timezone.now()
+    expired = (
+        PlanStep.objects.filter(status=StepStatus.IN_PROGRESS, lease_expires_at__lt=now)
+        .exclude(lease_owner="")
+        .values_list("plan_id", flat=True)[:limit]
+    )
+    plan_ids = sorted(set(expired), key=str)
+    if not plan_ids:
+        return []
+    plans = list(
+        Plan.objects.select_for_update(skip_locked=True, no_key=True)
+        .filter(pk__in=plan_ids, status=PlanStatus.EXECUTING)
+        .order_by("pk")
+    )
+    poison_after = int(settings.PLANGATE_POISON_AFTER)
+    done: list[tuple[str, str]] = []
+    for plan in plans:
+        steps = list(
+            PlanStep.objects.filter(
+                plan=plan, status=StepStatus.IN_PROGRESS, lease_expires_at__lt=now
+            ).exclude(lease_owner="")
+        )
+        events: list[PlanEvent] = []
+        for step in steps:
+            lost_from = step.lease_owner
+            expired_at = step.lease_expires_at
+            step.lost_leases += 1
+            step.lease_owner = ""
+            step.lease_expires_at = None
+            data = {
+                "attempt": step.attempts,
+                "worker": lost_from,
+                "expired_at": expired_at.isoformat() if expired_at else None,
+                "lost_leases": step.lost_leases,
+            }
+            if step.lost_leases >= poison_after:
+                step.status = StepStatus.FAILED
+                step.failure_class = FailureClass.POISON
+                step.error = (
+                    f"its worker died {step.lost_leases} times while running it; "
+                    "failed as poison rather than handed to another worker"
+                )
+                step.finished_at = now
+                kind = EventKind.STEP_FAILED
+                data |= {"error": step.error, "failure_class": step.failure_class}
+                done.append((step.key, "poison"))
+            else:
+                step.status = StepStatus.PENDING
+                step.run_after = None
+                kind = EventKind.STEP_RECLAIMED
+                done.append((step.key, "reclaimed"))
+            events.append(_event(plan, kind, actor, step.key, data))
+        PlanStep.objects.bulk_update(
+            steps,
+            [
+                "status",
+                "lost_leases",
+                "lease_owner",
+                "lease_expires_at",
+                "failure_class",
+                "error",
+                "finished_at",
+                "run_after",
+            ],
+        )
+        _save_events(plan, events)
+        end_plan_if_done(plan, actor)
+    notify_workers()
+    return done
+
+
+@transaction.atomic
+def steps_release(*, worker: str, actor: Actor, attempts: dict[int, int]) -> list[str]:
+    """Hand back running steps (id -> attempt) that this worker will not finish (it is shutting
+    down), so other workers take them at once rather than after the lease. Returns their keys."""
+    if not attempts:
+        return []
+    rows = list(
+        PlanStep.objects.filter(
+            pk__in=list(attempts), status=StepStatus.IN_PROGRESS, lease_owner=worker
+        ).values_list("plan_id", flat=True)
+    )
+    released: list[str] = []
+    for plan in _lock_plans(set(rows)):
+        steps = [
+            s
+            for s in PlanStep.objects.filter(
+                plan=plan, pk__in=list(attempts), status=StepStatus.IN_PROGRESS, lease_owner=worker
+            )
+            if attempts[s.pk] == s.attempts
+        ]
+        for step in steps:
+            step.status = StepStatus.PENDING
+            step.lease_owner = ""
+            step.lease_expires_at = None
+            step.run_after = None
+        PlanStep.objects.bulk_update(
+            steps, ["status", "lease_owner", "lease_expires_at", "run_after"]
+        )
+        _save_events(
+            plan,
+            [
+                _event(plan, EventKind.STEP_RELEASED, actor, s.key, {"attempt": s.attempts})
+                for s in steps
+            ],
+        )
+        released.extend(s.key for s in steps)
+    notify_workers()
+    return released
+
+
+# --- Finishing ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Verdict:
+    report: Report
+    status: str
+    run_after: datetime | None = None
+    delay: float | None = None
+
+
+def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
+    """Record what each claimed attempt came to, in one transaction; returns the ids accepted.
+
+    Success completes the step and lets its dependents go. A failure of a retryable class with
+    attempts left puts the step back to pending after a backoff (step.retrying); any other
+    failure fails it, and with it the plan once its running steps end. Circuit breakers count
+    the outcomes. A report whose attempt is no longer in progress (the plan was cancelled, the
+    lease expired and the step went to another worker) is refused: nothing is written for it.
+    """
+    if not reports:
+        return set()
+    with transaction.atomic():
+        return _finish(reports, actor)
+
+
+def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
+    now = timezone.now()
+    plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
+    verdicts = [_verdict(r, now) for r in reports]
+    accepted = _write_verdicts(verdicts, now)
+    if not accepted:
+        return set()
+    kept = [v for v in verdicts if v.report.claim.id in accepted]
+    events: dict[UUID, list[PlanEvent]] = defaultdict(list)
+    for v in kept:
+        claim, outcome = v.report.claim, v.report.outcome
+        plan = plans[claim.plan_id]
+        data: dict[str, Any] = {"attempt": claim.attempt}
+        if v.status == StepStatus.COMPLETED:
+            kind = EventKind.STEP_COMPLETED
+        else:
+            data |= {"error": outcome.error, "failure_class": outcome.failure_class}
+            if v.status == StepStatus.PENDING:
+                kind = EventKind.STEP_RETRYING
+                data |= {"retry_in": round(v.delay or 0, 3), "max_attempts": claim.max_attempts}
+            else:
+                kind = EventKind.STEP_FAILED
+        events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
+    for plan_id, plan_events in events.items():
+        _save_events(plans[plan_id], plan_events)
+    completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
+    release_dependents(completed)
+    circuits.record([(v.report.claim.executor, v.report.outcome) for v in kept])
+    if completed:
+        notify_workers()
+    for plan_id in events:
+        end_plan_if_done(plans[plan_id], actor)
+    return accepted
+
+
+def _verdict(report: Report, now: datetime) -> _Verdict:
+    outcome, claim = report.outcome, report.claim
+    if outcome.ok:
+        return _Verdict(report, StepStatus.COMPLETED)
+    if outcome.retryable and claim.attempt < claim.max_attempts:
+        delay = retry_delay(claim.attempt, outcome.retry_after)
+        return _Verdict(
+            report, StepStatus.PENDING, run_after=now + timedelta(seconds=delay), delay=delay
+        )
+    return _Verdict(report, StepStatus.FAILED)
+
+
+def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
+    """Apply each verdict to its step if the attempt is still in progress; the ids written."""
+    if is_postgres():
+        rows = [
+            {
+                "id": v.report.claim.id,
+                "attempt": v.report.claim.attempt,
+                "status": v.status,
+                "result": v.report.outcome.result if v.status == StepStatus.COMPLETED else None,
+                "error": v.report.outcome.error,
+                "failure_class": v.report.outcome.failure_class,
+                "run_after": v.run_after.isoformat() if v.run_after else None,
+            }
+            for v in verdicts
+        ]
+        with connection.cursor() as cursor:
+            # The WHERE is the fence: only the attempt still in progress is written.
+            cursor.execute(
+                """
+                UPDATE plans_planstep s
+                SET status = v.status,
+                    result = CASE WHEN v.status = 'completed' THEN v.result ELSE s.result END,
+                    error = v.error,
+                    failure_class = v.failure_class,
+                    run_after = v.run_after,
+                    finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE %s END,
+                    lease_owner = '',
+                    lease_expires_at = NULL
+                FROM jsonb_to_recordset(%s::jsonb) AS v(
+                    id bigint, attempt integer, status text, result jsonb, error text,
+                    failure_class text, run_after timestamptz
+                )
+                WHERE s.id = v.id AND s.attempts = v.attempt AND s.status = 'in_progress'
+                RETURNING s.id
+                """,
+                [now, json.dumps(rows)],
+            )
+            return {row[0] for row in cursor.fetchall()}
+    accepted: set[int] = set()
+    for v in verdicts:
+        claim, outcome = v.report.claim, v.report.outcome
+        changes: dict[str, Any] = {
+            "status": v.status,
+            "error": outcome.error,
+            "failure_class": outcome.failure_class,
+            "run_after": v.run_after,
+            "finished_at": None if v.status == StepStatus.PENDING else now,
+            "lease_owner": "",
+            "lease_expires_at": None,
+        }
+        if v.status == StepStatus.COMPLETED:
+            changes["result"] = outcome.result
+        if PlanStep.objects.filter(
+            pk=claim.id, attempts=claim.attempt, status=StepStatus.IN_PROGRESS
+        ).update(**changes):
+            accepted.add(claim.id)
+    return accepted
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _lock_plans(plan_ids: Iterable[UUID]) -> list[Plan]:
+    # In id order, so that two transactions locking overlapping sets of plans wait for each
+    # other instead of deadlocking. NO KEY UPDATE: inserting events (a foreign key to the plan)
+    # from other transactions is not blocked.
+    return list(
+        Plan.objects.select_for_update(no_key=True).filter(pk__in=list(plan_ids)).order_by("pk")
+    )
+
+
+def _event(plan: Plan, kind: str, actor: Actor, key: str, data: dict[str, Any]) -> PlanEvent:
+    return PlanEvent(plan=plan, kind=kind, step_key=key, actor=actor.label, data=data)
+
+
+def _save_events(plan: Plan, events: list[PlanEvent]) -> None:
+    if not events:
+        return
+    saved = PlanEvent.objects.bulk_create(events)
+    _publish_on_commit([(plan.pk, plan.team_id, max(e.pk for e in saved))])
+
+
+def _publish_on_commit(changes: Iterable[tuple[UUID, int, int]]) -> None:
+    """One nudge per plan, with its newest event, once the transaction commits."""
+    newest: dict[UUID, tuple[int, int]] = {}
+    for plan_id, team_id, event_id in changes:
+        if event_id is not None and event_id > newest.get(plan_id, (0, 0))[1]:
+            newest[plan_id] = (team_id, event_id)
+    for plan_id, (team_id, event_id) in newest.items():
+        transaction.on_commit(
+            partial(realtime.publish, plan_id=plan_id, team_id=team_id, event_id=event_id)
+        )
