@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from plans.api import install_error_handlers
+from plans.api import executors_router, install_error_handlers
 from plans.api import router as plans_router
 
 api = NinjaAPI(
@@ -15,3 +15,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/plans", plans_router)
+api.add_router("/executors", executors_router)

@@ -204,6 +204,8 @@ PLANGATE_SHELL_COMMANDS: dict[str, list[str]] = json.loads(
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))
 PLANGATE_MAX_TREE_DEPTH = int(os.environ.get("PLANGATE_MAX_TREE_DEPTH", "50"))
+# Most items one fan-out step may have; a longer list fails the step as bad_input.
+PLANGATE_MAX_FAN_OUT = int(os.environ.get("PLANGATE_MAX_FAN_OUT", "1000"))
 
 # Worker: how often it looks for work when idle, and how many steps it runs at once.
 PLANGATE_WORKER_POLL_SECONDS = float(os.environ.get("PLANGATE_WORKER_POLL_SECONDS", "0.5"))

@@ -15,13 +15,15 @@ from ninja.errors import HttpError, ValidationError
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
-from plans import checkpoints, selectors, services, tokens
+from executors import registry
+from plans import checkpoints, circuits, selectors, services, tokens
 from plans.models import ApiToken, Plan, PlanEvent, PlanStep
 from plans.schemas import (
     ApproveIn,
     ArtifactBody,
     ArtifactOut,
     CancelIn,
+    CircuitOut,
     EventOut,
     PlanFilters,
     PlanIn,
@@ -42,6 +44,7 @@ class TokenAuth(HttpBearer):
 
 
 router = Router(auth=TokenAuth(), tags=["plans"])
+executors_router = Router(auth=TokenAuth(), tags=["executors"])
 
 
 def _token(request: HttpRequest) -> ApiToken:
@@ -218,6 +221,15 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     # Only the team check here, no prefetching: the checkpoint reads everything itself.
     plan = selectors.plan_list_for_team(_token(request).team).get(pk=plan_id)
     return JsonResponse(checkpoints.checkpoint_for_plan(plan))
+
+
+@executors_router.get(
+    "", response=list[CircuitOut], summary="Registered executors and their circuit breakers"
+)
+def list_executors(request: HttpRequest) -> list[circuits.Circuit]:
+    """Every executor plans may name, by name, with its circuit: `open` means its steps wait
+    (they are not started, nor failed) until `open_until`."""
+    return circuits.circuits_for(registry.names())
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

@@ -28,7 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from executors import registry
 from executors.protocol import FailureClass
-from plans import queue, services
+from plans import fanout, queue, services
 from plans.models import ApprovalSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
 from plans.states import (
     STEP_DONE_FOR_DEPENDENTS,
@@ -397,6 +397,8 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
         raise _exists(plan_id)
     plan = _create_plan(checkpoint.plan, plan_id=plan_id, team=team)
     steps = _create_steps(plan, checkpoint.steps)
+    # Items of a fan-out wait for the item max_concurrency before them without a dependency row.
+    fanout.restore_waits(plan)
     _create_artifacts(plan, checkpoint.artifacts)
     finished = sum(1 for s in steps if s.status in STEP_TERMINAL)
     services._record(

@@ -13,15 +13,23 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from executors.protocol import BREAKER_COUNTED, StepOutcome
-from plans.models import CircuitState, ExecutorCircuit
+from plans import realtime
+from plans.models import CircuitState, ExecutorCircuit, Plan, PlanEvent
+from plans.states import PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
+
+# At most this many plans' pages are nudged when a circuit changes; the others catch up on their
+# next event.
+NUDGE_PLANS = 500
 
 
 @dataclass(frozen=True)
@@ -33,6 +41,8 @@ class Circuit:
     consecutive_failures: int
     open_until: datetime | None
     last_error: str
+    # When the circuit last counted an outcome (None: never). Pages showing it since then redraw.
+    changed_at: datetime | None = None
 
 
 def current_state(circuit: ExecutorCircuit, now: datetime | None = None) -> str:
@@ -61,6 +71,7 @@ def circuits_for(executors: Iterable[str]) -> list[Circuit]:
                     row.consecutive_failures,
                     row.open_until,
                     row.last_error,
+                    row.updated_at,
                 )
             )
     return out
@@ -124,3 +135,30 @@ def _count(name: str, outcomes: list[StepOutcome]) -> None:
         if after != before:
             log = logger.warning if after == CircuitState.OPEN else logger.info
             log("executor %s: circuit %s (was %s)", name, after, before)
+            # The pages of plans whose steps wait for this executor show its circuit, and no
+            # event of theirs says that it changed: nudge them once this commits.
+            transaction.on_commit(partial(_nudge_waiting_plans, name))
+
+
+def _nudge_waiting_plans(executor: str) -> None:
+    """Tell the open pages of executing plans with pending steps of `executor` to refresh.
+    Never raises: it runs after the commit, and a page missing it only shows the change late."""
+    try:
+        plans = (
+            Plan.objects.filter(
+                status=PlanStatus.EXECUTING,
+                steps__executor=executor,
+                steps__status=StepStatus.PENDING,
+            )
+            .distinct()
+            .annotate(
+                last_event=Subquery(
+                    PlanEvent.objects.filter(plan=OuterRef("pk")).order_by("-id").values("id")[:1]
+                )
+            )
+            .values_list("pk", "team_id", "last_event")[:NUDGE_PLANS]
+        )
+        for pk, team_id, last_event in plans:
+            realtime.publish(plan_id=pk, team_id=team_id, event_id=last_event or 0)
+    except Exception:
+        logger.warning("could not nudge the pages waiting for %s", executor, exc_info=True)

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import FailureClass, StepOutcome
-from plans import circuits, realtime
+from plans import circuits, fanout, realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import (
     Actor,
@@ -123,7 +123,7 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # --- Claiming -----------------------------------------------------------------------------------
 
 # One statement: lock plans that have a ready step and a free slot (skipping plans another worker
-# holds), rank their ready steps, take as many as each plan's max_concurrency still allows, mark
+# holds), take from each its first ready steps, as many as its max_concurrency still allows, mark
 # them in progress under this worker's lease, and write their step.started events.
 #
 # The plan row lock is what makes max_concurrency hold across workers: the count of running steps
@@ -132,7 +132,11 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # holding it wakes the others when it commits.
 _CLAIM_SQL = """
 WITH candidate_plans AS (
-    SELECT p.id, p.team_id, p.max_concurrency, p.started_at
+    SELECT p.id, p.team_id, p.started_at,
+           p.max_concurrency - (
+               SELECT count(*) FROM plans_planstep s
+               WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
+           ) AS free
     FROM plans_plan p
     WHERE p.status = 'executing'
       AND EXISTS (
@@ -146,32 +150,23 @@ WITH candidate_plans AS (
           WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
       ) < p.max_concurrency
     ORDER BY p.started_at, p.id
-    LIMIT %(limit)s
+    LIMIT %(plans)s
     FOR NO KEY UPDATE OF p SKIP LOCKED
 ),
-busy AS (
-    SELECT s.plan_id, count(*) AS n
-    FROM plans_planstep s
-    WHERE s.plan_id IN (SELECT id FROM candidate_plans)
-      AND s.status = 'in_progress' AND s.lease_owner <> ''
-    GROUP BY s.plan_id
-),
-ranked AS (
-    SELECT s.id, s.plan_id,
-           row_number() OVER (PARTITION BY s.plan_id ORDER BY s.position, s.id) AS rank
-    FROM plans_planstep s
-    WHERE s.plan_id IN (SELECT id FROM candidate_plans)
-      AND s.status = 'pending' AND s.waiting_on = 0
-      AND (s.run_after IS NULL OR s.run_after <= now())
-      AND NOT (s.executor = ANY(%(paused)s))
-),
 picked AS (
-    SELECT r.id
-    FROM ranked r
-    JOIN candidate_plans c ON c.id = r.plan_id
-    LEFT JOIN busy b ON b.plan_id = r.plan_id
-    WHERE r.rank + coalesce(b.n, 0) <= c.max_concurrency
-    ORDER BY r.rank, c.started_at, c.id
+    -- Each plan's first ready steps, as many as it has free slots: an index scan per plan.
+    SELECT ready.id
+    FROM candidate_plans c
+    CROSS JOIN LATERAL (
+        SELECT s.id, s.position
+        FROM plans_planstep s
+        WHERE s.plan_id = c.id AND s.status = 'pending' AND s.waiting_on = 0
+          AND (s.run_after IS NULL OR s.run_after <= now())
+          AND NOT (s.executor = ANY(%(paused)s))
+        ORDER BY s.position, s.id
+        LIMIT greatest(c.free, 0)
+    ) ready
+    ORDER BY c.started_at, c.id, ready.position, ready.id
     LIMIT %(limit)s
 ),
 claimed AS (
@@ -184,7 +179,10 @@ claimed AS (
         lease_owner = %(worker)s,
         lease_expires_at = now() + make_interval(secs => %(lease)s)
     FROM picked
-    WHERE s.id = picked.id
+    -- The statement's snapshot was taken before the plan locks were granted: a worker that held
+    -- a lock and committed meanwhile may have claimed some of these steps. Rows changed since
+    -- are re-checked as they are now, so this skips them rather than claiming them twice.
+    WHERE s.id = picked.id AND s.status = 'pending'
     RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
               s.item_index, s.item
@@ -205,6 +203,7 @@ JOIN candidate_plans cp ON cp.id = c.plan_id
 """
 
 _JSON_COLUMNS = ("params", "context", "for_each", "item")
+CLAIM_PLANS = 16
 
 
 def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) -> list[Claim]:
@@ -261,6 +260,9 @@ def _claim_postgres(
         "worker": worker,
         "actor": actor.label,
         "limit": limit,
+        # Plans locked per claim: enough to fill the slots from a few plans, few enough that
+        # other workers claiming at the same moment find unlocked plans to take from.
+        "plans": min(limit, CLAIM_PLANS),
         "lease": lease_seconds,
         "paused": paused,
     }
@@ -501,6 +503,17 @@ def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, 
             ],
         )
         _save_events(plan, events)
+        # A fan-out item failed as poison ends its item, as any failure does (plans/fanout.py).
+        fanout.children_finished(
+            [
+                fanout.ChildEnd(s.pk, s.status)
+                for s in steps
+                if s.parent_id is not None and s.status == StepStatus.FAILED
+            ],
+            plans={plan.pk: plan},
+            actor=actor,
+            now=now,
+        )
         end_plan_if_done(plan, actor)
     notify_workers()
     return done
@@ -595,16 +608,53 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
             else:
                 kind = EventKind.STEP_FAILED
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
-    for plan_id, plan_events in events.items():
-        _save_events(plans[plan_id], plan_events)
+    _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
     release_dependents(completed)
     circuits.record([(v.report.claim.executor, v.report.outcome) for v in kept])
     if completed:
         notify_workers()
-    for plan_id in events:
+    # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
+    # completes (plans/fanout.py). Before the plans are checked, so a plan can end with it.
+    fanout.children_finished(
+        [
+            fanout.ChildEnd(
+                v.report.claim.id, v.status, v.report.outcome.result, v.report.outcome.final
+            )
+            for v in kept
+            if v.report.claim.parent_id is not None
+        ],
+        plans=plans,
+        actor=actor,
+        now=now,
+    )
+    for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     return accepted
+
+
+def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
+    """Of these plans, those that may have ended: nothing pending or running, or a failed step.
+    One query for the batch; end_plan_if_done then decides for each of these."""
+    ids = list(plan_ids)
+    if not ids:
+        return []
+    busy: set[UUID] = set()
+    failing: set[UUID] = set()
+    for plan_id, status, top_level in (
+        PlanStep.objects.filter(
+            plan_id__in=ids,
+            status__in=[StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED],
+        )
+        .values_list("plan_id", "status", "parent_id")
+        .distinct()
+    ):
+        if status == StepStatus.FAILED:
+            if top_level is None:
+                failing.add(plan_id)
+        else:
+            busy.add(plan_id)
+    return [plan_id for plan_id in ids if plan_id in failing or plan_id not in busy]
 
 
 def _verdict(report: Report, now: datetime) -> _Verdict:
@@ -694,6 +744,15 @@ def _event(plan: Plan, kind: str, actor: Actor, key: str, data: dict[str, Any]) 
     return PlanEvent(plan=plan, kind=kind, step_key=key, actor=actor.label, data=data)
 
 
+def _save_all_events(events: dict[UUID, list[PlanEvent]], plans: dict[UUID, Plan]) -> None:
+    """Write the events of several plans in one statement, in plan order."""
+    rows = [e for plan_id in sorted(events, key=str) for e in events[plan_id]]
+    if not rows:
+        return
+    saved = PlanEvent.objects.bulk_create(rows)
+    _publish_on_commit((e.plan_id, plans[e.plan_id].team_id, e.pk) for e in saved)
+
+
 def _save_events(plan: Plan, events: list[PlanEvent]) -> None:
     if not events:
         return
@@ -707,7 +766,6 @@ def _publish_on_commit(changes: Iterable[tuple[UUID, int, int]]) -> None:
     for plan_id, team_id, event_id in changes:
         if event_id is not None and event_id > newest.get(plan_id, (0, 0))[1]:
             newest[plan_id] = (team_id, event_id)
-    for plan_id, (team_id, event_id) in newest.items():
-        transaction.on_commit(
-            partial(realtime.publish, plan_id=plan_id, team_id=team_id, event_id=event_id)
-        )
+    if newest:
+        batch = [(plan_id, team, event) for plan_id, (team, event) in newest.items()]
+        transaction.on_commit(partial(realtime.publish_many, batch))

@@ -6,7 +6,9 @@ log, so a lost or duplicated nudge costs nothing but a little latency.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Sequence
 from uuid import UUID
 
 from asgiref.sync import async_to_sync
@@ -25,14 +27,26 @@ def team_group(team_id: int) -> str:
 
 def publish(*, plan_id: UUID | str, team_id: int, event_id: int) -> None:
     """Nudge the plan's page and its team's list pages. Never raises: the change is committed."""
+    publish_many([(plan_id, team_id, event_id)])
+
+
+def publish_many(changes: Sequence[tuple[UUID | str, int, int]]) -> None:
+    """Nudge the pages of several plans, (plan id, team id, newest event id) each, in one go: the
+    worker finishes steps of many plans per transaction. Never raises."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not changes:
         return
-    message = {"type": "plan.changed", "plan_id": str(plan_id), "event_id": event_id}
+
+    async def send_all() -> None:
+        sends = []
+        for plan_id, team_id, event_id in changes:
+            message = {"type": "plan.changed", "plan_id": str(plan_id), "event_id": event_id}
+            sends.append(layer.group_send(plan_group(plan_id), message))
+            sends.append(layer.group_send(team_group(team_id), message))
+        await asyncio.gather(*sends)
+
     try:
-        send = async_to_sync(layer.group_send)
-        send(plan_group(plan_id), message)
-        send(team_group(team_id), message)
+        async_to_sync(send_all)()
     except Exception:
         # Pages still catch up from the event log on their next poll or reconnect.
-        logger.warning("could not publish event %s of plan %s", event_id, plan_id, exc_info=True)
+        logger.warning("could not publish changes of %d plan(s)", len(changes), exc_info=True)

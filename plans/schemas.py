@@ -9,7 +9,9 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints, model_validator
 
-from plans.models import Plan, PlanStep
+from plans import circuits, fanout, selectors
+from plans.circuits import Circuit
+from plans.models import CircuitState, Plan, PlanStep
 from plans.states import PlanStatus
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -119,6 +121,33 @@ class SkipIn(RequestBody):
     reason: NonEmpty
 
 
+class StepItemOut(Schema):
+    """A step of a fan-out step's item: one per item, or one per item and stage of a pipeline."""
+
+    key: str
+    index: int = Field(description="The item's position in the list fanned out over.")
+    stage: str = Field(description="The pipeline stage's name; empty for a plain fan-out.")
+    executor: str
+    item: Any = Field(description="The item (for a later stage: the previous stage's result).")
+    status: str
+    result: Any
+    error: str
+    failure_class: str
+    skip_reason: str
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @staticmethod
+    def resolve_index(obj: PlanStep) -> int:
+        return obj.item_index or 0
+
+    @staticmethod
+    def resolve_stage(obj: PlanStep) -> str:
+        # The parent is cached on the child by the selectors' prefetch.
+        return fanout.stage_name(obj.parent, obj.stage_index) if obj.parent else ""
+
+
 class StepOut(Schema):
     key: str
     title: str
@@ -135,10 +164,18 @@ class StepOut(Schema):
     attempts: int
     started_at: datetime | None
     finished_at: datetime | None
+    for_each: dict[str, Any] | None = None
+    items: list[StepItemOut] = Field(
+        [], description="A fan-out step's items, in item and stage order, once it has run."
+    )
 
     @staticmethod
     def resolve_depends_on(obj: PlanStep) -> list[str]:
         return [d.key for d in obj.depends_on.all()]
+
+    @staticmethod
+    def resolve_items(obj: PlanStep) -> list[PlanStep]:
+        return list(obj.children.all()) if obj.for_each is not None else []
 
 
 class ArtifactOut(Schema):
@@ -173,12 +210,31 @@ class PlanSummaryOut(Schema):
     finished_at: datetime | None
 
 
+class CircuitOut(Schema):
+    """An executor's circuit breaker. While `state` is open, its steps are not started: they wait
+    (pending) until `open_until`; then the circuit is half open and the next outcome closes it or
+    opens it again."""
+
+    name: str
+    state: CircuitState
+    consecutive_failures: int
+    open_until: datetime | None
+    last_error: str
+
+    @staticmethod
+    def resolve_name(obj: Circuit) -> str:
+        return obj.executor
+
+
 class PlanOut(PlanSummaryOut):
     approval: ApprovalOut | None
     cancel_reason: str
     delegation: dict[str, Any] | None
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
+    executors: list[CircuitOut] = Field(
+        description="The circuit breakers of the executors this plan's steps use."
+    )
 
     @staticmethod
     def resolve_approval(obj: Plan) -> dict[str, Any] | None:
@@ -203,6 +259,10 @@ class PlanOut(PlanSummaryOut):
     @staticmethod
     def resolve_artifacts(obj: Plan) -> list[Any]:
         return list(obj.artifacts.all())
+
+    @staticmethod
+    def resolve_executors(obj: Plan) -> list[Circuit]:
+        return circuits.circuits_for(selectors.executors_used(obj))
 
 
 class PlanPageOut(Schema):

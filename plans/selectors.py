@@ -7,6 +7,7 @@ its own team's; anything else is "not found", never "forbidden", so ids do not l
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -46,9 +47,14 @@ def plan_list_for_team(team: Team, **filters: str) -> QuerySet[Plan]:
 
 
 def _with_details(plans: QuerySet[Plan]) -> QuerySet[Plan]:
+    # `plan.steps` holds the plan's own steps; the items of a fan-out step are its `children`,
+    # in item and stage order.
+    items = PlanStep.objects.order_by("item_index", "stage_index", "pk")
+    steps = PlanStep.objects.filter(parent=None).prefetch_related(
+        "depends_on", "dependents", Prefetch("children", queryset=items)
+    )
     return plans.select_related("team", "approved_by", "approved_by_token").prefetch_related(
-        Prefetch("steps", queryset=PlanStep.objects.prefetch_related("depends_on", "dependents")),
-        "artifacts",
+        Prefetch("steps", queryset=steps), "artifacts"
     )
 
 
@@ -134,10 +140,11 @@ def approved_plans() -> QuerySet[Plan]:
 
 
 def with_step_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    """Annotate each plan with `steps_total` and `steps_done` (completed, skipped or failed)."""
+    """Annotate each plan with `steps_total` and `steps_done` (completed, skipped or failed),
+    counting the plan's own steps, not the items of its fan-out steps."""
     return plans.annotate(
-        steps_total=Count("steps"),
-        steps_done=Count("steps", filter=Q(steps__status__in=STEP_TERMINAL)),
+        steps_total=Count("steps", filter=Q(steps__parent=None)),
+        steps_done=Count("steps", filter=Q(steps__parent=None, steps__status__in=STEP_TERMINAL)),
     )
 
 
@@ -170,3 +177,15 @@ def dependents_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
             frontier = nxt
         found[s.key] = out
     return found
+
+
+def executors_used(plan: Plan) -> list[str]:
+    """The executors the plan's steps name, the items of its fan-out steps included."""
+    return list(
+        PlanStep.objects.filter(plan=plan).order_by().values_list("executor", flat=True).distinct()
+    )
+
+
+def event_time(event_id: int) -> datetime | None:
+    """When an event was written; None for an unknown id."""
+    return PlanEvent.objects.filter(pk=event_id).values_list("created_at", flat=True).first()

@@ -9,6 +9,7 @@ order fixed so services cannot deadlock each other, and keeps a plan's events in
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ from plans.states import (
     step_transition,
 )
 from plans.validation import PlanInvalid, Problem, StepDraft, check_steps, topological_order
+
+logger = logging.getLogger(__name__)
 
 CANCELLED_REASON = "cancelled"
 PLAN_CANCELLED_SKIP_REASON = "plan cancelled"
@@ -152,7 +155,10 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
     if drafts or submission.steps is not None:
         problems.extend(
             check_steps(
-                drafts, check_executor=check_executor, max_steps=settings.PLANGATE_MAX_STEPS
+                drafts,
+                check_executor=check_executor,
+                max_steps=settings.PLANGATE_MAX_STEPS,
+                max_fan_out=settings.PLANGATE_MAX_FAN_OUT,
             )
         )
     if problems:
@@ -327,6 +333,10 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
         # No key holds one (submission refuses them), and PostgreSQL cannot even compare it.
         raise PlanStep.DoesNotExist(f"no step {key!r}")
     step = plan.steps.get(key=key)
+    if step.parent_id is not None:
+        # Its fan-out step moves each item's stages on as they end; a hole made by hand would
+        # leave the item's later stages without input and the fan-out step never ending.
+        raise DomainError(f"step {key!r} is an item of a fan-out step; items are not skipped")
     check_step_skippable(plan_status=plan.status, step_status=step.status, key=key)
     if not reason.strip():
         raise DomainError("give a reason for skipping the step")
@@ -414,6 +424,7 @@ def end_plan_if_done(plan: Plan, actor: Actor) -> None:
     plan.finished_at = now
     plan.save(update_fields=["status", "finished_at", "updated_at"])
     _record(plan, kind, actor, data=data)
+    logger.info("plan %s %s", plan.pk, plan.status)
 
 
 def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:

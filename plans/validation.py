@@ -6,7 +6,8 @@ problem is collected (not just the first) with the JSON path of what is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,9 +62,14 @@ ExecutorCheck = Callable[[str, dict[str, Any]], list[tuple[str, str]]]
 
 
 def check_steps(
-    steps: Sequence[StepDraft], *, check_executor: ExecutorCheck, max_steps: int
+    steps: Sequence[StepDraft],
+    *,
+    check_executor: ExecutorCheck,
+    max_steps: int,
+    max_fan_out: int = 1000,
 ) -> list[Problem]:
-    """Every problem with a list of steps, in request order."""
+    """Every problem with a list of steps, in request order. `max_fan_out` is the most items a
+    fan-out step may have (its items' keys must fit)."""
     problems: list[Problem] = []
     if not steps:
         return [Problem(("steps",), "a plan needs at least one step")]
@@ -96,6 +102,23 @@ def check_steps(
                 problems.append(
                     Problem((*step.loc, "depends_on", i), f"step {dep!r} cannot depend on itself")
                 )
+        if step.for_each is not None:
+            problems.extend(
+                check_for_each(step, check_executor=check_executor, max_fan_out=max_fan_out)
+            )
+
+    # A fan-out step's items are steps keyed "<key>[<index>]...": no other step may take them.
+    fan_out_keys = [s.key for s in steps if s.for_each is not None and s.key]
+    for step in steps:
+        for key in fan_out_keys:
+            if step.key.startswith(f"{key}["):
+                problems.append(
+                    Problem(
+                        (*step.loc, "key"),
+                        f"key {step.key!r} is kept for the items of fan-out step {key!r}",
+                    )
+                )
+                break
 
     for step in steps:
         for i, dep in enumerate(step.depends_on):
@@ -113,6 +136,143 @@ def check_steps(
             Problem((*where, "depends_on"), "dependency cycle: " + " -> ".join([*cycle, cycle[0]]))
         )
     return problems
+
+
+# --- Fan-out and pipelines ----------------------------------------------------------------------
+
+FAN_OUT_DEFAULT_CONCURRENCY = 4
+FAN_OUT_MAX_CONCURRENCY = 100
+FAN_OUT_MAX_STAGES = 20
+STEP_KEY_MAX_LENGTH = 200
+STAGE_NAME = re.compile(r"[a-z0-9_-]{1,50}")
+_FOR_EACH_FIELDS = ("over", "max_concurrency", "stages")
+_STAGE_FIELDS = ("name", "executor", "params", "task", "timeout_seconds", "max_attempts")
+
+
+def split_over(over: str, dependencies: Iterable[str]) -> tuple[str, list[str]] | None:
+    """The dependency `for_each.over` names and the fields after it ("fetch.data.rows" ->
+    ("fetch", ["data", "rows"])), or None if it names none. Keys may hold dots themselves, so the
+    longest dependency key that fits wins."""
+    found = None
+    for dep in dependencies:
+        if (over == dep or over.startswith(f"{dep}.")) and (found is None or len(dep) > len(found)):
+            found = dep
+    if found is None:
+        return None
+    rest = over[len(found) + 1 :]
+    return found, rest.split(".") if rest else []
+
+
+def check_for_each(
+    step: StepDraft, *, check_executor: ExecutorCheck, max_fan_out: int
+) -> list[Problem]:
+    """Every problem with a step's `for_each`: what it fans out over, how many items run at once,
+    and its pipeline stages (each stage's executor and params checked as a step's are)."""
+    spec, at = step.for_each, (*step.loc, "for_each")
+    if not isinstance(spec, dict):
+        return [Problem(at, "must be an object: {over, max_concurrency?, stages?}")]
+    problems = [
+        Problem((*at, name), f"unknown field; allowed: {', '.join(_FOR_EACH_FIELDS)}")
+        for name in spec
+        if name not in _FOR_EACH_FIELDS
+    ]
+    over = spec.get("over")
+    deps = ", ".join(dict.fromkeys(step.depends_on)) or "(none)"
+    if not isinstance(over, str) or not over:
+        problems.append(
+            Problem(
+                (*at, "over"),
+                "is required: the key of one of the step's dependencies, optionally followed by "
+                f"a path into its result (dependency.field...); dependencies: {deps}",
+            )
+        )
+    elif (split := split_over(over, step.depends_on)) is None:
+        problems.append(Problem((*at, "over"), f"must name one of the step's dependencies: {deps}"))
+    elif "" in split[1]:
+        problems.append(Problem((*at, "over"), f"{over!r} has an empty field name"))
+    if "max_concurrency" in spec and not _int_between(
+        spec["max_concurrency"], 1, FAN_OUT_MAX_CONCURRENCY
+    ):
+        problems.append(
+            Problem(
+                (*at, "max_concurrency"),
+                f"must be a whole number from 1 to {FAN_OUT_MAX_CONCURRENCY}",
+            )
+        )
+    names: list[str] = []
+    if "stages" in spec:
+        stages = spec["stages"]
+        if not isinstance(stages, list) or not 1 <= len(stages) <= FAN_OUT_MAX_STAGES:
+            problems.append(
+                Problem(
+                    (*at, "stages"),
+                    f"must be a list of 1 to {FAN_OUT_MAX_STAGES} stage objects",
+                )
+            )
+        else:
+            for j, stage in enumerate(stages):
+                problems.extend(_check_stage(stage, (*at, "stages", j), names, check_executor))
+    # The longest key one of its items will have: "<key>[<last index>].<stage>".
+    longest = f"{step.key}[{max_fan_out - 1}]" + (f".{max(names, key=len)}" if names else "")
+    if len(longest) > STEP_KEY_MAX_LENGTH:
+        problems.append(
+            Problem(
+                (*step.loc, "key"),
+                f"too long for a fan-out step: its items' keys (up to {longest[:40]!r}…) "
+                f"would exceed {STEP_KEY_MAX_LENGTH} characters",
+            )
+        )
+    return problems
+
+
+def _check_stage(
+    stage: Any, at: Loc, names: list[str], check_executor: ExecutorCheck
+) -> list[Problem]:
+    if not isinstance(stage, dict):
+        return [Problem(at, "must be an object: {name, executor, params?, task?, ...}")]
+    problems = [
+        Problem((*at, name), f"unknown field; allowed: {', '.join(_STAGE_FIELDS)}")
+        for name in stage
+        if name not in _STAGE_FIELDS
+    ]
+    name = stage.get("name")
+    if not isinstance(name, str) or not STAGE_NAME.fullmatch(name):
+        problems.append(Problem((*at, "name"), "must be 1 to 50 of a-z, 0-9, '_' and '-'"))
+    elif name in names:
+        problems.append(Problem((*at, "name"), f"duplicate stage name {name!r}"))
+    else:
+        names.append(name)
+    executor, params = stage.get("executor"), stage.get("params", {})
+    if not isinstance(params, dict):
+        problems.append(Problem((*at, "params"), "must be an object"))
+    if not isinstance(executor, str) or not executor:
+        problems.append(Problem((*at, "executor"), "is required: a registered executor's name"))
+    elif isinstance(params, dict):
+        problems.extend(
+            Problem((*at, where), msg) for where, msg in check_executor(executor, params)
+        )
+    if "task" in stage and not isinstance(stage["task"], str):
+        problems.append(Problem((*at, "task"), "must be a string"))
+    if "max_attempts" in stage and not _int_between(stage["max_attempts"], 1, 100):
+        problems.append(Problem((*at, "max_attempts"), "must be a whole number from 1 to 100"))
+    if "timeout_seconds" in stage:
+        timeout = stage["timeout_seconds"]
+        if not _number(timeout) or not 0 < timeout <= 86400:
+            problems.append(
+                Problem(
+                    (*at, "timeout_seconds"), "must be a number of seconds, above 0, at most 86400"
+                )
+            )
+    return problems
+
+
+def _number(value: Any) -> bool:
+    # bool is an int subclass, but true is not a number a plan author meant.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _int_between(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def find_cycles(graph: dict[str, list[str]]) -> list[list[str]]:

@@ -24,10 +24,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from plans import selectors, services
+from plans import circuits, fanout, selectors, services
 from plans.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
-from plans.models import Plan, PlanStep
-from plans.states import PLAN_STATUSES_ALLOWING_SKIP, DomainError, StaleVersion, StepStatus
+from plans.models import CircuitState, Plan, PlanStep
+from plans.states import (
+    PLAN_STATUSES_ALLOWING_SKIP,
+    DomainError,
+    PlanStatus,
+    StaleVersion,
+    StepStatus,
+)
 
 LIST_TEMPLATE = "plans/plan_list.html"
 DETAIL_TEMPLATE = "plans/plan_detail.html"
@@ -96,6 +102,10 @@ class StepRow:
     dependents: list[str]
     form: SkipForm
     error: str = ""
+    # Pending, ready, and its executor's circuit is open: it waits for the executor.
+    paused: bool = False
+    # A fan-out step's items, shown under its row.
+    items: fanout.ItemTable | None = None
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -257,6 +267,13 @@ def _plan_page(
     skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
     dependents = selectors.dependents_by_key(steps) if skippable else {}
     skip_key, skip_form, skip_error = skip or ("", None, "")
+    # Circuits matter while steps may still run; a finished plan waits for nothing.
+    plan_circuits = (
+        [] if plan.is_terminal else circuits.circuits_for(selectors.executors_used(plan))
+    )
+    paused: set[str] = set()
+    if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:
+        paused = {c.executor for c in plan_circuits if c.state == CircuitState.OPEN}
     rows = [
         StepRow(
             step=s,
@@ -264,6 +281,8 @@ def _plan_page(
             dependents=dependents.get(s.key, []),
             form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
             error=skip_error if s.key == skip_key else "",
+            paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
+            items=fanout.item_table(s) if s.for_each is not None else None,
         )
         for s in steps
     ]
@@ -272,8 +291,10 @@ def _plan_page(
     context: dict[str, Any] = {
         "plan": plan,
         "rows": rows,
-        "live_rows": rows if after is None else _rows_changed(plan, rows, after),
+        "live_rows": rows if after is None else _rows_changed(plan, rows, after, plan_circuits),
         "progress": Progress.of(steps),
+        # Circuits that are not closed: the page says which executors its steps wait for.
+        "circuits": [c for c in plan_circuits if c.state != CircuitState.CLOSED],
         "artifacts": list(plan.artifacts.all()),
         "events": selectors.events_latest(plan, EVENTS_SHOWN),
         "events_shown": EVENTS_SHOWN,
@@ -286,12 +307,35 @@ def _plan_page(
     return render(request, template, context, status=status)
 
 
-def _rows_changed(plan: Plan, rows: list[StepRow], after: int) -> list[StepRow]:
+def _rows_changed(
+    plan: Plan, rows: list[StepRow], after: int, plan_circuits: list[circuits.Circuit]
+) -> list[StepRow]:
     """The rows events after `after` may have changed: those of the steps they name, or all
     rows if one of them is about the plan as a whole (a cancel or failure skips steps, a status
-    change shows or hides skip forms)."""
+    change shows or hides skip forms). Also the pending steps of an executor whose circuit is
+    open or changed since: that changes their row, with no event of this plan saying so."""
     events = selectors.events_after(plan, after, limit=LIVE_EVENTS_LIMIT)
     keys = {e.step_key for e in events}
     if after == 0 or "" in keys or len(events) == LIVE_EVENTS_LIMIT:
         return rows
-    return [r for r in rows if r.step.key in keys]
+    # The page was rendered after its last event was written: a circuit that changed before
+    # that is drawn on it already.
+    shown_at = selectors.event_time(after) if plan_circuits else None
+    touched = {
+        c.executor
+        for c in plan_circuits
+        if c.state != CircuitState.CLOSED
+        or (c.changed_at and (shown_at is None or c.changed_at >= shown_at))
+    }
+    keys |= {
+        r.step.key
+        for r in rows
+        if r.step.status == StepStatus.PENDING and r.step.executor in touched
+    }
+    # An item's events change its fan-out step's row, where the items are shown.
+    return [
+        r
+        for r in rows
+        if r.step.key in keys
+        or (r.items is not None and any(s.key in keys for i in r.items.rows for s in i.steps))
+    ]

@@ -6,7 +6,9 @@ database (and channel layer) as the test.
 
 from __future__ import annotations
 
+import ctypes
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +23,9 @@ from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
+# prctl(2): the signal a child gets when the thread that started it ends.
+PR_SET_PDEATHSIG = 1
+_prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform == "linux" else None
 
 
 def database_url() -> str:
@@ -57,11 +62,19 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(args: Sequence[str], *, log: Path, **env: str) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `python <args>` in the project root; stop it (SIGTERM, then SIGKILL) on exit."""
+def running(
+    args: Sequence[str], *, log: Path, app_name: str = "", **env: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `python <args>` in the project root; stop it (SIGTERM, then SIGKILL after 10 s) on
+    exit, however the block ends, and wait for its database sessions to end.
+
+    Its database sessions carry `app_name` (PGAPPNAME; a unique one by default), so a test can
+    find them in pg_stat_activity. On Linux the child is also killed if the test process dies
+    (pytest killed by a timeout), so no worker outlives the run.
+    """
     log.parent.mkdir(parents=True, exist_ok=True)
     # Each child's database sessions carry their own application name, to wait for them below.
-    app_name = f"plangate-test-{uuid.uuid4().hex[:12]}"
+    app_name = app_name or f"plangate-test-{uuid.uuid4().hex[:12]}"
     with log.open("wb") as out:
         child = subprocess.Popen(
             [sys.executable, *args],
@@ -69,18 +82,37 @@ def running(args: Sequence[str], *, log: Path, **env: str) -> Iterator[subproces
             env=child_env(PGAPPNAME=app_name, **env),
             stdout=out,
             stderr=subprocess.STDOUT,
+            # Between fork and exec only a libc call resolved beforehand: nothing that could
+            # wait on a lock another thread of the test process held at the fork.
+            preexec_fn=_die_with_parent if _prctl is not None else None,
         )
         try:
             yield child
         finally:
-            if child.poll() is None:
-                child.terminate()
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
-                    child.wait()
+            stop(child)
             wait_for_sessions_to_end(app_name)
+
+
+def stop(child: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`; returns once it is gone,
+    even if interrupted while waiting."""
+    try:
+        if child.poll() is None:
+            child.terminate()
+            child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pass
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: have the kernel SIGKILL it when the thread that started it
+    ends (with the test process, or the test thread that called running())."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
 def wait_for_sessions_to_end(app_name: str, timeout: float = 10) -> None:

@@ -43,9 +43,9 @@ from django.db import connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from plans import queue, selectors, services
-from plans.models import Plan, PlanStep
-from plans.states import PLAN_TERMINAL, PlanStatus, StepStatus
+from plans import fanout, queue, selectors, services
+from plans.models import PlanStep
+from plans.states import PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -374,7 +374,6 @@ class Worker:
             if services.plan_start(plan=plan, actor=self.actor):
                 started = True
                 logger.info("plan %s started", plan.pk)
-                self._log_if_ended(plan.pk)
         return started
 
     def dispatch_ready_steps(self) -> bool:
@@ -413,7 +412,6 @@ class Worker:
             return False
         reports = [queue.Report(claim=job.claim, outcome=job.result()) for job in done]
         accepted = queue.steps_finish(reports=reports, actor=self.actor)
-        ended_plans = set()
         for job, report in zip(done, reports, strict=True):
             del self.running[job.claim.id]
             took = time.monotonic() - job.started
@@ -421,7 +419,6 @@ class Worker:
             if job.claim.id not in accepted:
                 logger.info("%s: result refused after %.2fs (the step moved on)", job.label, took)
                 continue
-            ended_plans.add(job.claim.plan_id)
             if outcome.ok:
                 logger.info("%s completed in %.2fs", job.label, took)
             else:
@@ -434,8 +431,6 @@ class Worker:
                     job.claim.max_attempts,
                     outcome.error,
                 )
-        for plan_id in ended_plans:
-            self._log_if_ended(plan_id)
         return True
 
     def heartbeat(self, *, force: bool = False) -> None:
@@ -481,6 +476,9 @@ class Worker:
     # --- Helpers --------------------------------------------------------------------------------
 
     def _start(self, claim: queue.Claim) -> None:
+        if claim.for_each is not None and claim.parent_id is None:
+            self._expand(claim)
+            return
         spec = StepSpec(
             plan_id=str(claim.plan_id),
             step_key=claim.key,
@@ -516,6 +514,31 @@ class Worker:
         self.running[claim.id] = job
         future.add_done_callback(self._on_done)
         logger.debug("%s started (attempt %d, %s)", job.label, claim.attempt, claim.executor)
+
+    def _expand(self, claim: queue.Claim) -> None:
+        """A fan-out step runs no executor: it becomes one step per item and stage
+        (plans/fanout.py), which are claimed and run like any other. Over an empty list, or one
+        it cannot use, it ends at once, recorded like any outcome."""
+        try:
+            outcome = fanout.step_expand(claim=claim, actor=self.actor)
+            if outcome is not None:
+                queue.steps_finish(
+                    reports=[queue.Report(claim=claim, outcome=outcome)], actor=self.actor
+                )
+        except Exception:
+            # The step keeps its lease until it expires; then it is reclaimed and tried again.
+            logger.exception("step %r of plan %s: could not fan out", claim.key, claim.plan_id)
+            connection.close()
+            return
+        if outcome is None:
+            logger.info("step %r of plan %s fanned out", claim.key, claim.plan_id)
+        else:
+            logger.info(
+                "step %r of plan %s had nothing to fan out: %s",
+                claim.key,
+                claim.plan_id,
+                outcome.error or "an empty list",
+            )
 
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
@@ -590,8 +613,3 @@ class Worker:
             )
         self.abandoned = [job for job in jobs if not job.future.done()]
         self.running.clear()
-
-    def _log_if_ended(self, plan_id: Any) -> None:
-        status = Plan.objects.filter(pk=plan_id).values_list("status", flat=True).first()
-        if status in PLAN_TERMINAL:
-            logger.info("plan %s %s", plan_id, status)

@@ -1,0 +1,37 @@
+"""An item of a fan-out is not skipped on its own: its fan-out step moves the items on."""
+
+from __future__ import annotations
+
+import pytest
+
+from plans.models import PlanEvent
+from tests.conftest import ApiClient
+from tests.factories import approve, step, submit_plan
+from tests.orchestration.support import run_until, steps_of
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_it_refuses_to_skip_an_item(api: ApiClient, team, worker):
+    plan = approve(
+        submit_plan(
+            team,
+            [
+                step("list", executor="python", params={"function": "list_items", "items": [1, 2]}),
+                step("each", "list", for_each={"over": "list", "max_concurrency": 1}),
+            ],
+        )
+    )
+    run_until(
+        worker,
+        lambda: PlanEvent.objects.filter(plan=plan, kind="step.expanded").exists(),
+        "the fan-out",
+    )
+
+    response = api.post(f"/plans/{plan.pk}/steps/each[1]/skip", {"reason": "no"})
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "step 'each[1]' is an item of a fan-out step; items are not skipped"
+    )
+    assert steps_of(plan)["each[1]"].status == "pending"
