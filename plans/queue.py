@@ -71,6 +71,13 @@ class Claim:
     item_index: int | None
     item: Any
     inputs: dict[str, Any]
+    # Attempts cut short by a dead worker: they do not use up the step's max_attempts (only
+    # PLANGATE_POISON_AFTER limits them).
+    lost_leases: int = 0
+
+    @property
+    def failed_attempts(self) -> int:
+        return self.attempt - self.lost_leases
 
 
 @dataclass(frozen=True)
@@ -122,14 +129,36 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 
 # --- Claiming -----------------------------------------------------------------------------------
 
-# One statement: lock plans that have a ready step and a free slot (skipping plans another worker
-# holds), take from each its first ready steps, as many as its max_concurrency still allows, mark
-# them in progress under this worker's lease, and write their step.started events.
-#
-# The plan row lock is what makes max_concurrency hold across workers: the count of running steps
-# and the claim happen while no one else can claim from, or finish steps of, that plan. SKIP
-# LOCKED makes a busy plan cost nothing: the claimer moves on to other plans, and the worker
-# holding it wakes the others when it commits.
+# Claiming takes two statements in one transaction. The first locks plans that have a ready step
+# and a free slot, skipping plans another worker holds. The plan row lock is what makes
+# max_concurrency hold across workers: while it is held no one else claims from, finishes,
+# reclaims or cancels steps of that plan. SKIP LOCKED makes a busy plan cost nothing: the claimer
+# moves on to other plans, and the worker holding it wakes the others when it commits.
+_LOCK_PLANS_SQL = """
+SELECT p.id
+FROM plans_plan p
+WHERE p.status = 'executing'
+  AND EXISTS (
+      SELECT 1 FROM plans_planstep s
+      WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
+        AND (s.run_after IS NULL OR s.run_after <= now())
+        AND NOT (s.executor = ANY(%(paused)s))
+  )
+  AND (
+      SELECT count(*) FROM plans_planstep s
+      WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
+  ) < p.max_concurrency
+ORDER BY p.started_at, p.id
+LIMIT %(plans)s
+FOR NO KEY UPDATE OF p SKIP LOCKED
+"""
+
+# The second statement claims. It must be a statement of its own: its snapshot is taken after
+# the locks were granted, so it sees every step the previous holder of a lock claimed or
+# finished (one statement would count from a snapshot taken before, and could claim a step
+# twice or a slot too many). It takes from each locked plan its first ready steps, as many as
+# its max_concurrency still allows, marks them in progress under this worker's lease, and
+# writes their step.started events.
 _CLAIM_SQL = """
 WITH candidate_plans AS (
     SELECT p.id, p.team_id, p.started_at,
@@ -138,20 +167,7 @@ WITH candidate_plans AS (
                WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
            ) AS free
     FROM plans_plan p
-    WHERE p.status = 'executing'
-      AND EXISTS (
-          SELECT 1 FROM plans_planstep s
-          WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
-            AND (s.run_after IS NULL OR s.run_after <= now())
-            AND NOT (s.executor = ANY(%(paused)s))
-      )
-      AND (
-          SELECT count(*) FROM plans_planstep s
-          WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
-      ) < p.max_concurrency
-    ORDER BY p.started_at, p.id
-    LIMIT %(plans)s
-    FOR NO KEY UPDATE OF p SKIP LOCKED
+    WHERE p.id = ANY(%(plan_ids)s::uuid[]) AND p.status = 'executing'
 ),
 picked AS (
     -- Each plan's first ready steps, as many as it has free slots: an index scan per plan.
@@ -179,13 +195,11 @@ claimed AS (
         lease_owner = %(worker)s,
         lease_expires_at = now() + make_interval(secs => %(lease)s)
     FROM picked
-    -- The statement's snapshot was taken before the plan locks were granted: a worker that held
-    -- a lock and committed meanwhile may have claimed some of these steps. Rows changed since
-    -- are re-checked as they are now, so this skips them rather than claiming them twice.
+    -- Always true under the plan locks; kept as a guard, as it costs nothing.
     WHERE s.id = picked.id AND s.status = 'pending'
     RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
-              s.item_index, s.item
+              s.item_index, s.item, s.lost_leases
 ),
 events AS (
     INSERT INTO plans_planevent (plan_id, kind, step_key, actor, actor_user_id, data, created_at)
@@ -197,7 +211,8 @@ events AS (
 )
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
-       c.item, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
+       c.item, c.lost_leases,
+       (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
 """
@@ -243,6 +258,7 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
             parent_id=row["parent_id"],
             item_index=row["item_index"],
             item=row["item"],
+            lost_leases=row["lost_leases"],
             inputs=(
                 {"item": row["item"], "index": row["item_index"]}
                 if row["parent_id"] is not None
@@ -267,6 +283,10 @@ def _claim_postgres(
         "paused": paused,
     }
     with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_LOCK_PLANS_SQL, params)
+        params["plan_ids"] = [row[0] for row in cursor.fetchall()]
+        if not params["plan_ids"]:
+            return []
         cursor.execute(_CLAIM_SQL, params)
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
@@ -355,6 +375,7 @@ def _claim_portable(
                 "parent_id": s.parent_id,
                 "item_index": s.item_index,
                 "item": s.item,
+                "lost_leases": s.lost_leases,
                 "event_id": last[s.plan_id],
             }
             for s in steps
@@ -661,8 +682,8 @@ def _verdict(report: Report, now: datetime) -> _Verdict:
     outcome, claim = report.outcome, report.claim
     if outcome.ok:
         return _Verdict(report, StepStatus.COMPLETED)
-    if outcome.retryable and claim.attempt < claim.max_attempts:
-        delay = retry_delay(claim.attempt, outcome.retry_after)
+    if outcome.retryable and claim.failed_attempts < claim.max_attempts:
+        delay = retry_delay(claim.failed_attempts, outcome.retry_after)
         return _Verdict(
             report, StepStatus.PENDING, run_after=now + timedelta(seconds=delay), delay=delay
         )
