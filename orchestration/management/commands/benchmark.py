@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -38,7 +39,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--steps", type=int, default=3000, help="Steps per throughput run.")
+        parser.add_argument("--steps", type=int, default=6000, help="Steps per throughput run.")
         parser.add_argument(
             "--steps-per-plan", type=int, default=50, help="Independent echo steps per plan."
         )
@@ -217,6 +218,8 @@ class Command(BaseCommand):
     def workers(self, count: int, concurrency: int) -> Iterator[None]:
         env = {
             **os.environ,
+            # The database this command uses, whatever DATABASE_URL says.
+            "DATABASE_URL": self.database_url(),
             "DJANGO_SETTINGS_MODULE": os.environ.get(
                 "DJANGO_SETTINGS_MODULE", "orchestration.settings"
             ),
@@ -283,6 +286,15 @@ class Command(BaseCommand):
             **{k: v for k, v in params.items() if v is not None}, autocommit=True
         ) as conn:
             yield conn
+
+    def database_url(self) -> str:
+        db = connection.settings_dict
+        auth = quote(db["USER"] or "", safe="")
+        if db["PASSWORD"]:
+            auth += ":" + quote(db["PASSWORD"], safe="")
+        host = db["HOST"] or "127.0.0.1"
+        port = f":{db['PORT']}" if db["PORT"] else ""
+        return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{db['NAME']}"
 
     def server(self) -> str:
         with connection.cursor() as cursor:
