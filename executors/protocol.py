@@ -143,6 +143,24 @@ class Final:
     value: Any
 
 
+def json_type(value: Any) -> str:
+    """The JSON name of a value's type, with an article, for error messages: "a list", "null"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    name = type(value).__name__
+    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"
+
+
 @runtime_checkable
 class Executor(Protocol):
     """Runs one step.

@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from executors.protocol import FailureClass, StepOutcome
+from executors.protocol import FailureClass, StepOutcome, json_type
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import Actor, notify_workers, release_dependents
@@ -130,27 +130,12 @@ def items_over(over: str, inputs: dict[str, Any], dependencies: Iterable[str]) -
             )
         else:
             raise ValueError(
-                f"for_each.over {over!r}: {at!r} is {_json_type(value)}, "
-                f"which has no field {name!r}"
+                f"for_each.over {over!r}: {at!r} is {json_type(value)}, which has no field {name!r}"
             )
         at = f"{at}.{name}"
     if not isinstance(value, list):
-        raise ValueError(f"for_each.over {over!r} is {_json_type(value)}, not a list")
+        raise ValueError(f"for_each.over {over!r} is {json_type(value)}, not a list")
     return value
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
 
 
 # --- Expansion (called by the worker) ---------------------------------------------------------

@@ -48,6 +48,18 @@ def step(key: str, *depends_on: str, executor: str = "echo", **fields: Any) -> S
     )
 
 
+def list_step(key: str, items: Any, *depends_on: str, **fields: Any) -> StepDraft:
+    """A step whose result is `items`: the python executor's list_items, something to fan out
+    over."""
+    return step(
+        key,
+        *depends_on,
+        executor="python",
+        params={"function": "list_items", "items": items},
+        **fields,
+    )
+
+
 def submit_plan(
     team: Team | None = None,
     steps: list[StepDraft] | None = None,

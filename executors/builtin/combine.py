@@ -12,7 +12,7 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from executors.protocol import FailureClass, StepOutcome, StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec, json_type
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
 
@@ -82,7 +82,7 @@ def colocate(left: list[Any], right: list[Any], *, distance: float = 0) -> list[
     Raises CombineError for a malformed item (naming the side and index) or a bad distance.
     """
     if isinstance(distance, bool) or not isinstance(distance, int | float) or math.isnan(distance):
-        raise CombineError(f"distance must be a non-negative number, not {_describe(distance)}")
+        raise CombineError(f"distance must be a non-negative number, not {json_type(distance)}")
     if distance < 0:
         raise CombineError(f"distance must be a non-negative number, not {distance!r}")
     left_intervals = [_interval(item, "left", index) for index, item in enumerate(left)]
@@ -133,7 +133,7 @@ class CombineExecutor:
             if value is None:
                 problems.append(f"{side} is required: the key of the step whose result to use")
             elif not isinstance(value, str):
-                problems.append(f"{side} must be a step key (a string), not {_describe(value)}")
+                problems.append(f"{side} must be a step key (a string), not {json_type(value)}")
         return problems
 
     async def run(self, spec: StepSpec) -> StepOutcome:
@@ -160,7 +160,7 @@ class CombineExecutor:
 
 def _require_list(operand: Any, side: str) -> None:
     if not isinstance(operand, list):
-        raise CombineError(f"is {_describe(operand)}, not a list", side=side)
+        raise CombineError(f"is {json_type(operand)}, not a list", side=side)
 
 
 def _interval(item: Any, side: str, index: int) -> tuple[str, Interval]:
@@ -168,7 +168,7 @@ def _interval(item: Any, side: str, index: int) -> tuple[str, Interval]:
     where = f"item {index}"
     if not isinstance(item, dict):
         raise CombineError(
-            f"{where} is {_describe(item)}, not an object with group, start and end", side=side
+            f"{where} is {json_type(item)}, not an object with group, start and end", side=side
         )
     missing = [name for name in ("group", "start", "end") if name not in item]
     if missing:
@@ -205,17 +205,3 @@ def _unique(items: Iterable[Any]) -> list[Any]:
             seen.add(key)
             result.append(item)
     return result
-
-
-def _describe(value: Any) -> str:
-    """A JSON-ish name for the value's type, with an article: 'a dict', 'null'."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    name = type(value).__name__
-    return f"{'an' if name[0] in 'aeiou' else 'a'} {name}"

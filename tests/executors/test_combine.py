@@ -149,7 +149,7 @@ def test_combine__refuses_a_lowercase_operator():
 @pytest.mark.parametrize(
     ("left", "right", "message"),
     [
-        ({"a": 1}, [], "left operand is a dict, not a list"),
+        ({"a": 1}, [], "left operand is an object, not a list"),
         ([], "abc", "right operand is a string, not a list"),
         (None, [], "left operand is null, not a list"),
         ([], 3, "right operand is a number, not a list"),
@@ -243,7 +243,9 @@ def test_executor__fails_as_bad_input_naming_operator_side_and_step_for_a_non_li
     assert not outcome.ok
     assert outcome.failure_class == FailureClass.BAD_INPUT
     assert not outcome.retryable
-    assert outcome.error == "combine UNION: left operand (step 'plan.left') is a dict, not a list"
+    assert outcome.error == (
+        "combine UNION: left operand (step 'plan.left') is an object, not a list"
+    )
 
 
 def test_executor__fails_as_bad_input_for_a_bad_distance_without_a_side():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ApiClient
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,11 +17,7 @@ def test_it_gives_each_item_under_its_fan_out_step(api: ApiClient, team, worker)
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": ["p", "q"]},
-                ),
+                list_step("list", ["p", "q"]),
                 step("each", "list", for_each={"over": "list", "stages": stages}),
             ],
         )

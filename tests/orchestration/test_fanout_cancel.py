@@ -6,7 +6,7 @@ import pytest
 
 from plans import services
 from plans.models import PlanEvent
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -17,11 +17,7 @@ def test_it_stops_everything_when_the_plan_is_cancelled(team, worker):
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": list(range(6))},
-                ),
+                list_step("list", list(range(6))),
                 step(
                     "each",
                     "list",

@@ -7,7 +7,7 @@ import pytest
 from executors.protocol import StepOutcome
 from plans import checkpoints, queue
 from plans.models import PlanEvent
-from tests.factories import WORKER, approve, finish, step, submit_plan
+from tests.factories import WORKER, approve, finish, list_step, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,11 +18,7 @@ def test_it_restores_a_fan_out_with_its_items_waiting_as_before(team, worker):
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": list(range(6))},
-                ),
+                list_step("list", list(range(6))),
                 step("each", "list", for_each={"over": "list", "max_concurrency": 2}),
             ],
         )

@@ -9,7 +9,7 @@ import pytest
 
 from executors.protocol import StepSpec
 from orchestration.engine.worker import Worker
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,11 +37,7 @@ def test_it_runs_no_more_items_at_once_than_its_max_concurrency(team, allow_func
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": list(range(9))},
-                ),
+                list_step("list", list(range(9))),
                 step(
                     "each",
                     "list",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from executors.protocol import StepSpec
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -25,11 +25,7 @@ def test_it_completes_the_fan_out_with_null_for_a_failed_item_and_runs_on(
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": ["ok", "bad", "fine"]},
-                ),
+                list_step("list", ["ok", "bad", "fine"]),
                 step(
                     "each",
                     "list",

@@ -8,7 +8,7 @@ from executors.protocol import StepOutcome
 from plans import fanout
 from plans.models import PlanEvent
 from plans.templatetags.plan_tags import step_dom_id
-from tests.factories import approve, claim, finish, step, submit_plan
+from tests.factories import approve, claim, finish, list_step, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -24,11 +24,7 @@ def test_it_shows_each_item_with_its_stages_under_the_fan_out_row(client, review
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": ["<b>x</b>", "y"]},
-                ),
+                list_step("list", ["<b>x</b>", "y"]),
                 step("each", "list", for_each={"over": "list", "stages": STAGES}),
             ],
         )
@@ -58,11 +54,7 @@ def test_it_lists_the_first_items_and_says_how_many_more_there_are(
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": ["p", "q", "r"]},
-                ),
+                list_step("list", ["p", "q", "r"]),
                 step("each", "list", for_each={"over": "list"}),
             ],
         )

@@ -8,7 +8,7 @@ import pytest
 
 from executors.protocol import Final, StepSpec
 from plans.models import PlanEvent
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,11 +48,7 @@ def test_it_runs_each_item_through_its_stages_and_ends_chains_early(team, worker
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": [1, 2, 3, 4]},
-                ),
+                list_step("list", [1, 2, 3, 4]),
                 step("each", "list", for_each={"over": "list", "stages": stages}),
             ],
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from executors.protocol import StepSpec
-from tests.factories import approve, step, submit_plan
+from tests.factories import approve, list_step, step, submit_plan
 from tests.orchestration.support import run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,11 +22,7 @@ def test_it_stops_the_fan_out_when_the_plan_fails(team, worker, allow_functions)
         submit_plan(
             team,
             [
-                step(
-                    "list",
-                    executor="python",
-                    params={"function": "list_items", "items": [1, 2, 3]},
-                ),
+                list_step("list", [1, 2, 3]),
                 step(
                     "each",
                     "list",
