@@ -33,6 +33,7 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from executors import registry
@@ -459,8 +460,10 @@ def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, 
     later.
     """
     now = timezone.now()
+    # Expiry is judged by the database's clock, which set the lease (on PostgreSQL): a worker
+    # whose own clock runs fast must not take steps from workers that are alive.
     expired = (
-        PlanStep.objects.filter(status=StepStatus.IN_PROGRESS, lease_expires_at__lt=now)
+        PlanStep.objects.filter(status=StepStatus.IN_PROGRESS, lease_expires_at__lt=Now())
         .exclude(lease_owner="")
         .values_list("plan_id", flat=True)[:limit]
     )
@@ -477,7 +480,7 @@ def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, 
     for plan in plans:
         steps = list(
             PlanStep.objects.filter(
-                plan=plan, status=StepStatus.IN_PROGRESS, lease_expires_at__lt=now
+                plan=plan, status=StepStatus.IN_PROGRESS, lease_expires_at__lt=Now()
             ).exclude(lease_owner="")
         )
         events: list[PlanEvent] = []
@@ -701,7 +704,7 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                 "result": v.report.outcome.result if v.status == StepStatus.COMPLETED else None,
                 "error": v.report.outcome.error,
                 "failure_class": v.report.outcome.failure_class,
-                "run_after": v.run_after.isoformat() if v.run_after else None,
+                "delay": v.delay,
             }
             for v in verdicts
         ]
@@ -714,13 +717,14 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                     result = CASE WHEN v.status = 'completed' THEN v.result ELSE s.result END,
                     error = v.error,
                     failure_class = v.failure_class,
-                    run_after = v.run_after,
+                    -- The retry time by the database's clock, which claiming compares it with.
+                    run_after = now() + make_interval(secs => v.delay),
                     finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE %s END,
                     lease_owner = '',
                     lease_expires_at = NULL
                 FROM jsonb_to_recordset(%s::jsonb) AS v(
                     id bigint, attempt integer, status text, result jsonb, error text,
-                    failure_class text, run_after timestamptz
+                    failure_class text, delay double precision
                 )
                 WHERE s.id = v.id AND s.attempts = v.attempt AND s.status = 'in_progress'
                 RETURNING s.id
