@@ -12,8 +12,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from plans import services
-from plans.models import ApiToken, Plan, PlanEvent, PlanningArtifact, PlanStep, Team
+from plans import circuits, services
+from plans.models import (
+    ApiToken,
+    ExecutorCircuit,
+    Plan,
+    PlanEvent,
+    PlanningArtifact,
+    PlanStep,
+    Team,
+)
 from plans.states import DomainError
 
 
@@ -84,7 +92,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 class PlanStepInline(ReadOnlyInline, admin.TabularInline):
     model = PlanStep
-    fields = ("key", "title", "executor", "status", "attempts", "error", "skip_reason")
+    fields = (
+        "key",
+        "title",
+        "executor",
+        "status",
+        "attempts",
+        "failure_class",
+        "error",
+        "skip_reason",
+        "lease_owner",
+    )
     show_change_link = True
 
 
@@ -161,8 +179,18 @@ class PlanAdmin(admin.ModelAdmin):
 
 @admin.register(PlanStep)
 class PlanStepAdmin(admin.ModelAdmin):
-    list_display = ("key", "plan", "executor", "status", "attempts", "started_at", "finished_at")
-    list_filter = ("status", "executor")
+    list_display = (
+        "key",
+        "plan",
+        "executor",
+        "status",
+        "attempts",
+        "failure_class",
+        "lease_owner",
+        "started_at",
+        "finished_at",
+    )
+    list_filter = ("status", "failure_class", "executor")
     search_fields = ("key", "title", "plan__title")
     readonly_fields = [f.name for f in PlanStep._meta.fields] + ["depends_on"]
     actions = ["skip"]
@@ -197,3 +225,24 @@ class PlanEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ExecutorCircuit)
+class ExecutorCircuitAdmin(admin.ModelAdmin):
+    """Circuit breakers, as the workers keep them; closing one by hand is the only change."""
+
+    list_display = ("executor", "state_now", "consecutive_failures", "open_until", "last_error")
+    readonly_fields = [f.name for f in ExecutorCircuit._meta.fields]
+    actions = ["close"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.display(description="state")
+    def state_now(self, circuit: ExecutorCircuit) -> str:
+        return circuits.current_state(circuit)
+
+    @admin.action(description="Close selected circuits (their steps run again now)")
+    def close(self, request: HttpRequest, queryset: QuerySet[ExecutorCircuit]) -> None:
+        closed = [c.executor for c in queryset if circuits.circuit_close(executor=c.executor)]
+        self.message_user(request, f"{len(closed)} closed: {', '.join(closed) or 'none'}.")

@@ -23,6 +23,7 @@ from django.utils import timezone
 from executors.protocol import BREAKER_COUNTED, StepOutcome
 from plans import realtime
 from plans.models import CircuitState, ExecutorCircuit, Plan, PlanEvent
+from plans.services import notify_workers
 from plans.states import PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,26 @@ def _count(name: str, outcomes: list[StepOutcome]) -> None:
             # The pages of plans whose steps wait for this executor show its circuit, and no
             # event of theirs says that it changed: nudge them once this commits.
             transaction.on_commit(partial(_nudge_waiting_plans, name))
+
+
+def circuit_close(*, executor: str) -> bool:
+    """Close an executor's circuit by hand (an operator fixed what it calls): its waiting steps
+    are claimed again at once. Returns False if it was closed already."""
+    with transaction.atomic():
+        circuit = ExecutorCircuit.objects.select_for_update().filter(executor=executor).first()
+        if circuit is None or (
+            circuit.state == CircuitState.CLOSED and circuit.consecutive_failures == 0
+        ):
+            return False
+        was = current_state(circuit)
+        circuit.state = CircuitState.CLOSED
+        circuit.consecutive_failures = 0
+        circuit.open_until = None
+        circuit.save()
+        logger.info("executor %s: circuit closed by hand (was %s)", executor, was)
+        transaction.on_commit(partial(_nudge_waiting_plans, executor))
+        notify_workers()
+    return True
 
 
 def _nudge_waiting_plans(executor: str) -> None:

@@ -1,0 +1,43 @@
+"""Admins see every executor's circuit and can close an open one by hand."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from plans import circuits
+from plans.models import CircuitState, ExecutorCircuit
+from tests.factories import UserFactory
+
+
+def test_an_admin_closes_an_open_circuit_and_its_steps_are_claimed_again(db: Any) -> None:
+    ExecutorCircuit.objects.create(
+        executor="http",
+        state=CircuitState.OPEN,
+        consecutive_failures=5,
+        open_until=timezone.now() + timedelta(minutes=10),
+        last_error="POST https://tool.example answered 503",
+    )
+    assert "http" in circuits.paused_executors()
+    client = Client()
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/plans/executorcircuit/").content.decode()
+    assert "POST https://tool.example answered 503" in listing
+    response = client.post(
+        "/admin/plans/executorcircuit/",
+        {"action": "close", "_selected_action": ["http"]},
+        follow=True,
+    )
+
+    assert "1 closed: http." in response.content.decode()
+    circuit = ExecutorCircuit.objects.get(executor="http")
+    assert (circuit.state, circuit.consecutive_failures, circuit.open_until) == (
+        CircuitState.CLOSED,
+        0,
+        None,
+    )
+    assert "http" not in circuits.paused_executors()
