@@ -1,0 +1,57 @@
+"""On PostgreSQL a worker does not wait for its next poll: an approval, and a step finishing,
+wake it at once through LISTEN/NOTIFY."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from orchestration.engine.worker import Worker
+from plans.models import Plan, PlanStep
+from tests.factories import approve, step, submit_plan
+from tests.orchestration.support import wait_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+POLL = 30.0
+
+
+def test_an_approval_and_each_finished_step_start_the_next_step_at_once(team: Any) -> None:
+    # A chain: each step can only start once the one before has finished.
+    plan = submit_plan(team, [step("a"), step("b", "a"), step("c", "b"), step("d", "c")])
+    worker = Worker(name="listening", concurrency=2, poll_seconds=POLL)
+
+    def run() -> None:
+        try:
+            worker.run_forever()
+        finally:
+            connection.close()
+
+    loop = threading.Thread(target=run)
+    loop.start()
+    try:
+        assert worker.listener is not None
+        wait_for(worker.listener.connected.is_set, "the worker to LISTEN")
+        time.sleep(0.2)  # idle, in a wait of POLL seconds
+        started = time.monotonic()
+        approve(plan)
+        wait_for(
+            lambda: Plan.objects.get(pk=plan.pk).status == "completed",
+            "the plan to complete",
+            timeout=POLL / 2,
+        )
+        took = time.monotonic() - started
+    finally:
+        worker.stop()
+        loop.join(timeout=10)
+
+    # Five wake-ups (the approval, then a, b, c finishing) well inside one poll interval.
+    assert took < 2, took
+    steps = {s.key: s for s in PlanStep.objects.filter(plan=plan)}
+    for before, after in ("ab", "bc", "cd"):
+        gap = (steps[after].started_at - steps[before].finished_at).total_seconds()
+        assert gap < 0.5, (before, after, gap)
