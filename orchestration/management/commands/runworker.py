@@ -55,6 +55,16 @@ class Command(BaseCommand):
             ),
         )
         parser.add_argument(
+            "--lease",
+            type=float,
+            default=settings.PLANGATE_LEASE_SECONDS,
+            metavar="SECONDS",
+            help=(
+                "Lease on each running step, renewed every third of it; if this worker dies, "
+                "others take its steps this long after (default: %(default)s)."
+            ),
+        )
+        parser.add_argument(
             "--name", default="", help="Name in the event log (default: <hostname>:<pid>)."
         )
 
@@ -65,11 +75,14 @@ class Command(BaseCommand):
             raise CommandError("--poll must be a positive number of seconds")
         if options["grace"] < 0:
             raise CommandError("--grace must not be negative")
+        if options["lease"] <= 0:
+            raise CommandError("--lease must be a positive number of seconds")
         worker = Worker(
             name=options["name"] or None,
             concurrency=options["concurrency"],
             poll_seconds=options["poll"],
             grace_seconds=options["grace"],
+            lease_seconds=options["lease"],
         )
 
         def on_signal(signum: int, frame: FrameType | None) -> None:
