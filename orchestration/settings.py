@@ -11,8 +11,10 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -194,12 +196,19 @@ PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
 # The `http` executor POSTs only to these URLs (exact match, scheme and host included).
 PLANGATE_HTTP_ALLOWED_URLS = env_list("PLANGATE_HTTP_ALLOWED_URLS", "")
 PLANGATE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_HTTP_TIMEOUT_SECONDS", "30"))
-# The `shell` executor runs only these commands, by the name a plan gives in params.command:
-# a JSON object of name -> argv list, e.g. {"report": ["/usr/local/bin/make-report", "--quiet"]}.
-# A plan may append arguments to the argv, never change it; nothing goes through a shell.
-PLANGATE_SHELL_COMMANDS: dict[str, list[str]] = json.loads(
+# The `shell` executor runs only these commands, by the name a plan gives in params.command, with
+# no shell: a JSON object of name -> either an argv list, e.g.
+# {"report": ["/usr/local/bin/make-report", "--quiet"]}, to which a plan may append at most 100
+# positional arguments (none starting with "-"), or {"argv": [...], "args": "none" | "positional"
+# | "any", "max_args": 100} ("args" defaults to "positional"; "any" lets a plan pass options too).
+# A positional argument still means whatever the program makes of it (a path, a subcommand, a
+# pattern): list a command only if any such argument is safe. The executor checks each entry when
+# a plan names it and reports a bad one as misconfigured.
+PLANGATE_SHELL_COMMANDS: dict[str, list[str] | dict[str, Any]] = json.loads(
     os.environ.get("PLANGATE_SHELL_COMMANDS", "{}")
 )
+if not isinstance(PLANGATE_SHELL_COMMANDS, dict):
+    raise ImproperlyConfigured("PLANGATE_SHELL_COMMANDS must be a JSON object: name -> command")
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))

@@ -231,7 +231,15 @@ class PlanEventAdmin(admin.ModelAdmin):
 class ExecutorCircuitAdmin(admin.ModelAdmin):
     """Circuit breakers, as the workers keep them; closing one by hand is the only change."""
 
-    list_display = ("executor", "state_now", "consecutive_failures", "open_until", "last_error")
+    list_display = (
+        "executor",
+        "team",
+        "state_now",
+        "consecutive_failures",
+        "open_until",
+        "last_error",
+    )
+    list_filter = ("team",)
     readonly_fields = [f.name for f in ExecutorCircuit._meta.fields]
     actions = ["close"]
 
@@ -244,5 +252,5 @@ class ExecutorCircuitAdmin(admin.ModelAdmin):
 
     @admin.action(description="Close selected circuits (their steps run again now)")
     def close(self, request: HttpRequest, queryset: QuerySet[ExecutorCircuit]) -> None:
-        closed = [c.executor for c in queryset if circuits.circuit_close(executor=c.executor)]
+        closed = [str(c.executor) for c in queryset if circuits.circuit_close(circuit_id=c.pk)]
         self.message_user(request, f"{len(closed)} closed: {', '.join(closed) or 'none'}.")

@@ -227,9 +227,10 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     "", response=list[CircuitOut], summary="Registered executors and their circuit breakers"
 )
 def list_executors(request: HttpRequest) -> list[circuits.Circuit]:
-    """Every executor plans may name, by name, with its circuit: `open` means its steps wait
-    (they are not started, nor failed) until `open_until`."""
-    return circuits.circuits_for(registry.names())
+    """Every executor plans may name, by name, with this team's circuit for it: `open` means
+    the team's steps of that executor wait (they are not started, nor failed) until
+    `open_until`."""
+    return circuits.circuits_for(_token(request).team_id, registry.names())
 
 
 def install_error_handlers(api: NinjaAPI) -> None:

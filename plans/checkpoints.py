@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
@@ -37,7 +38,7 @@ from plans.states import (
     StepStatus,
     step_transition,
 )
-from plans.validation import Loc, Problem, find_cycles
+from plans.validation import Loc, Problem, StepDraft, check_for_each, find_cycles
 
 SCHEMA_VERSION = 1
 
@@ -322,7 +323,8 @@ def _nul_locs(value: Any, loc: Loc) -> Iterator[Loc]:
 
 
 def _step_problems(steps: list[StepRecord]) -> list[Problem]:
-    """Keys, dependencies and fan-out parents that do not fit together."""
+    """Keys, dependencies and fan-out parents that do not fit together, and for_each specs the
+    API would refuse."""
     problems: list[Problem] = []
     first_at: dict[str, int] = {}
     for i, step in enumerate(steps):
@@ -351,6 +353,23 @@ def _step_problems(steps: list[StepRecord]) -> list[Problem]:
             problems.append(
                 Problem(("steps", i, "parent"), f"no step {step.parent!r} in the checkpoint")
             )
+        if step.for_each is not None:
+            # The same rules as at submission: the worker and the queue trust a for_each once it
+            # is stored (a max_concurrency of 0 would hold every item back for good).
+            problems.extend(
+                check_for_each(
+                    StepDraft(
+                        key=step.key,
+                        task=step.task,
+                        executor=step.executor,
+                        depends_on=step.depends_on,
+                        for_each=step.for_each,
+                        loc=("steps", i),
+                    ),
+                    check_executor=_executor_checked_later,
+                    max_fan_out=settings.PLANGATE_MAX_FAN_OUT,
+                )
+            )
     graph = {s.key: s.depends_on for s in steps}
     for cycle in find_cycles(graph):
         problems.append(
@@ -367,6 +386,12 @@ def _step_problems(steps: list[StepRecord]) -> list[Problem]:
             )
         )
     return problems
+
+
+def _executor_checked_later(name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
+    # A stage's executor is checked with the steps' in checkpoint_restore (_check_executors),
+    # and, as for a step, its params are not checked again.
+    return []
 
 
 @transaction.atomic
@@ -421,8 +446,11 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
 def _check_executors(steps: list[StepRecord]) -> None:
     unknown: dict[str, list[str]] = defaultdict(list)
     for step in steps:
-        if not registry.is_registered(step.executor):
-            unknown[step.executor].append(step.key)
+        # A pipeline's stages run under executors of their own once the step fans out.
+        stages = (step.for_each or {}).get("stages") or []
+        for name in dict.fromkeys([step.executor, *(s["executor"] for s in stages)]):
+            if not registry.is_registered(name):
+                unknown[name].append(step.key)
     if unknown:
         named = "; ".join(
             f"{name!r} ({'step' if len(keys) == 1 else 'steps'} {', '.join(map(repr, keys))})"

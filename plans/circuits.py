@@ -1,10 +1,16 @@
-"""Circuit breakers, one per executor, shared by every worker through the database.
+"""Circuit breakers, one per executor and team, shared by every worker through the database.
 
 After settings.PLANGATE_BREAKER_FAILURES consecutive failures that say the executor is unwell
 (timeouts, rate limits, executor errors: see executors.protocol.BREAKER_COUNTED), the circuit
 opens for PLANGATE_BREAKER_COOLDOWN_SECONDS: steps of that executor are not claimed, so they wait
-instead of failing. Once the cool-down is over the circuit is half open: steps flow again, and the
-next outcome closes it (a success) or opens it for another cool-down (a counted failure).
+instead of failing, and an attempt that fails while it is open is not counted against its
+step's max_attempts. Once the cool-down is over the circuit is half open: one worker takes the
+trial (a compare-and-swap on the row) and runs one step; a success closes the circuit, a counted
+failure opens it for another cool-down. If no outcome comes within a cool-down, another trial
+is let through.
+
+Circuits are kept per team: one team's failing steps neither pause another team's work nor show
+it their error text.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from executors.protocol import BREAKER_COUNTED, StepOutcome
@@ -46,6 +52,11 @@ class Circuit:
     changed_at: datetime | None = None
 
 
+def key(team_id: int, executor: str) -> str:
+    """How the claim names a (team, executor) pair it must leave alone."""
+    return f"{team_id}:{executor}"
+
+
 def current_state(circuit: ExecutorCircuit, now: datetime | None = None) -> str:
     """The state as it is now: an open circuit whose cool-down is over is half open."""
     now = now or timezone.now()
@@ -54,10 +65,12 @@ def current_state(circuit: ExecutorCircuit, now: datetime | None = None) -> str:
     return circuit.state
 
 
-def circuits_for(executors: Iterable[str]) -> list[Circuit]:
-    """The circuit of each named executor, closed for those that never failed."""
+def circuits_for(team_id: int, executors: Iterable[str]) -> list[Circuit]:
+    """The team's circuit of each named executor, closed for those that never failed."""
     names = sorted(set(executors))
-    rows = {c.executor: c for c in ExecutorCircuit.objects.filter(executor__in=names)}
+    rows = {
+        c.executor: c for c in ExecutorCircuit.objects.filter(team_id=team_id, executor__in=names)
+    }
     now = timezone.now()
     out = []
     for name in names:
@@ -78,50 +91,94 @@ def circuits_for(executors: Iterable[str]) -> list[Circuit]:
     return out
 
 
-def paused_executors() -> list[str]:
-    """Executors whose circuit is open now: their steps are not claimed."""
-    return list(
-        ExecutorCircuit.objects.filter(
-            state=CircuitState.OPEN, open_until__gt=timezone.now()
-        ).values_list("executor", flat=True)
+def paused_keys() -> list[str]:
+    """(team, executor) keys whose steps are not claimed now: the circuit is open, or half open
+    with a trial under way."""
+    now = timezone.now()
+    rows = ExecutorCircuit.objects.filter(
+        Q(state=CircuitState.OPEN, open_until__gt=now)
+        | Q(state=CircuitState.HALF_OPEN, trial_until__gt=now)
+    ).values_list("team_id", "executor")
+    return [key(team_id, executor) for team_id, executor in rows]
+
+
+def take_trials() -> list[str]:
+    """The half-open trials this worker takes: circuits whose cool-down is over, or whose last
+    trial brought no outcome in time. Each is taken by exactly one worker (a compare-and-swap
+    on the row), which may then claim one step of it."""
+    now = timezone.now()
+    due = Q(state=CircuitState.OPEN, open_until__lte=now) | Q(
+        state=CircuitState.HALF_OPEN, trial_until__lte=now
     )
+    cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
+    taken = []
+    for pk, team_id, executor in ExecutorCircuit.objects.filter(due).values_list(
+        "pk", "team_id", "executor"
+    ):
+        if (
+            ExecutorCircuit.objects.filter(due, pk=pk).update(
+                state=CircuitState.HALF_OPEN, trial_until=now + cooldown
+            )
+            == 1
+        ):
+            taken.append(key(team_id, executor))
+    return taken
 
 
-def record(outcomes: Sequence[tuple[str, StepOutcome]]) -> None:
-    """Count finished attempts (executor, outcome), in the order they happened, against the
-    executors' circuits. Called inside the transaction that records the outcomes."""
-    by_executor: dict[str, list[StepOutcome]] = {}
-    for executor, outcome in outcomes:
+def trial_unused(circuit_key: str) -> None:
+    """Give back a trial that found no step to run, so the next claim may take it."""
+    team_id, executor = circuit_key.split(":", 1)
+    ExecutorCircuit.objects.filter(
+        team_id=int(team_id), executor=executor, state=CircuitState.HALF_OPEN
+    ).update(trial_until=timezone.now())
+
+
+def record(outcomes: Sequence[tuple[int, str, StepOutcome]]) -> set[str]:
+    """Count finished attempts (team id, executor, outcome), in the order they happened, against
+    the circuits. Called inside the transaction that records the outcomes. Returns the keys of
+    the circuits open once they are counted: their failed steps wait for them."""
+    by_key: dict[tuple[int, str], list[StepOutcome]] = {}
+    for team_id, executor, outcome in outcomes:
         if outcome.ok or outcome.failure_class in BREAKER_COUNTED:
-            by_executor.setdefault(executor, []).append(outcome)
-    if not by_executor:
-        return
-    failing = {name for name, seen in by_executor.items() if any(not o.ok for o in seen)}
+            by_key.setdefault((team_id, executor), []).append(outcome)
+    if not by_key:
+        return set()
+    failing = {k for k, seen in by_key.items() if any(not o.ok for o in seen)}
     # The common case, successes on closed circuits, writes nothing: only circuits that have
     # something to reset, or failures to count, are touched (and locked).
-    dirty = set(
-        ExecutorCircuit.objects.filter(executor__in=by_executor)
+    teams = {team_id for team_id, _ in by_key}
+    dirty = {
+        (team_id, executor)
+        for team_id, executor in ExecutorCircuit.objects.filter(
+            team_id__in=teams, executor__in={executor for _, executor in by_key}
+        )
         .exclude(state=CircuitState.CLOSED, consecutive_failures=0)
-        .values_list("executor", flat=True)
-    )
-    for name in sorted(failing | dirty):
-        _count(name, by_executor[name])
+        .values_list("team_id", "executor")
+        if (team_id, executor) in by_key
+    }
+    opened = set()
+    for team_id, executor in sorted(failing | dirty):
+        if _count(team_id, executor, by_key[(team_id, executor)]) == CircuitState.OPEN:
+            opened.add(key(team_id, executor))
+    return opened
 
 
-def _count(name: str, outcomes: list[StepOutcome]) -> None:
+def _count(team_id: int, executor: str, outcomes: list[StepOutcome]) -> str:
     threshold = int(settings.PLANGATE_BREAKER_FAILURES)
     cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
     with transaction.atomic():
-        ExecutorCircuit.objects.get_or_create(executor=name)
+        ExecutorCircuit.objects.get_or_create(team_id=team_id, executor=executor)
         # Locked so that two workers counting failures of one executor add up, not overwrite.
-        circuit = ExecutorCircuit.objects.select_for_update().get(executor=name)
-        before = current_state(circuit)
+        circuit = ExecutorCircuit.objects.select_for_update().get(
+            team_id=team_id, executor=executor
+        )
         now = timezone.now()
+        before = current_state(circuit, now)
         for outcome in outcomes:
             if outcome.ok:
                 circuit.state = CircuitState.CLOSED
                 circuit.consecutive_failures = 0
-                circuit.open_until = None
+                circuit.open_until = circuit.trial_until = None
                 continue
             circuit.consecutive_failures += 1
             circuit.last_error = outcome.error[:2000]
@@ -131,21 +188,23 @@ def _count(name: str, outcomes: list[StepOutcome]) -> None:
             ):
                 circuit.state = CircuitState.OPEN
                 circuit.open_until = now + cooldown
+                circuit.trial_until = None
         circuit.save()
         after = current_state(circuit, now)
         if after != before:
             log = logger.warning if after == CircuitState.OPEN else logger.info
-            log("executor %s: circuit %s (was %s)", name, after, before)
+            log("executor %s of team %s: circuit %s (was %s)", executor, team_id, after, before)
             # The pages of plans whose steps wait for this executor show its circuit, and no
             # event of theirs says that it changed: nudge them once this commits.
-            transaction.on_commit(partial(_nudge_waiting_plans, name))
+            transaction.on_commit(partial(_nudge_waiting_plans, team_id, executor))
+        return after
 
 
-def circuit_close(*, executor: str) -> bool:
-    """Close an executor's circuit by hand (an operator fixed what it calls): its waiting steps
+def circuit_close(*, circuit_id: int) -> bool:
+    """Close a circuit by hand (an operator fixed what the executor calls): its waiting steps
     are claimed again at once. Returns False if it was closed already."""
     with transaction.atomic():
-        circuit = ExecutorCircuit.objects.select_for_update().filter(executor=executor).first()
+        circuit = ExecutorCircuit.objects.select_for_update().filter(pk=circuit_id).first()
         if circuit is None or (
             circuit.state == CircuitState.CLOSED and circuit.consecutive_failures == 0
         ):
@@ -153,20 +212,22 @@ def circuit_close(*, executor: str) -> bool:
         was = current_state(circuit)
         circuit.state = CircuitState.CLOSED
         circuit.consecutive_failures = 0
-        circuit.open_until = None
+        circuit.open_until = circuit.trial_until = None
         circuit.save()
-        logger.info("executor %s: circuit closed by hand (was %s)", executor, was)
-        transaction.on_commit(partial(_nudge_waiting_plans, executor))
+        logger.info("executor %s: circuit closed by hand (was %s)", circuit.executor, was)
+        transaction.on_commit(partial(_nudge_waiting_plans, circuit.team_id, circuit.executor))
         notify_workers()
     return True
 
 
-def _nudge_waiting_plans(executor: str) -> None:
-    """Tell the open pages of executing plans with pending steps of `executor` to refresh.
-    Never raises: it runs after the commit, and a page missing it only shows the change late."""
+def _nudge_waiting_plans(team_id: int, executor: str) -> None:
+    """Tell the open pages of the team's executing plans with pending steps of `executor` to
+    refresh. Never raises: it runs after the commit, and a page missing it only shows the change
+    late."""
     try:
         plans = (
             Plan.objects.filter(
+                team_id=team_id,
                 status=PlanStatus.EXECUTING,
                 steps__executor=executor,
                 steps__status=StepStatus.PENDING,
@@ -179,7 +240,7 @@ def _nudge_waiting_plans(executor: str) -> None:
             )
             .values_list("pk", "team_id", "last_event")[:NUDGE_PLANS]
         )
-        for pk, team_id, last_event in plans:
-            realtime.publish(plan_id=pk, team_id=team_id, event_id=last_event or 0)
+        for pk, team, last_event in plans:
+            realtime.publish(plan_id=pk, team_id=team, event_id=last_event or 0)
     except Exception:
         logger.warning("could not nudge the pages waiting for %s", executor, exc_info=True)

@@ -89,9 +89,17 @@ def stages_of(step: PlanStep) -> list[Stage]:
     ]
 
 
-def window(spec: dict[str, Any] | None) -> int:
-    """How many items of a fan-out step may be under way at once."""
-    return int((spec or {}).get("max_concurrency", FAN_OUT_DEFAULT_CONCURRENCY))
+def window(spec: Any) -> int:
+    """How many items of a fan-out step may be under way at once: at least 1.
+
+    Checked at submission and on restore; a for_each written some other way must still neither
+    stall the fan-out (below 1, no item would ever start) nor crash the worker, so anything that
+    is not a whole number counts as the default.
+    """
+    value = spec.get("max_concurrency") if isinstance(spec, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        return FAN_OUT_DEFAULT_CONCURRENCY
+    return max(1, value)
 
 
 def stage_name(parent: PlanStep, stage_index: int | None) -> str:
@@ -147,7 +155,8 @@ def step_expand(*, claim: Claim, actor: Actor) -> StepOutcome | None:
     Returns None when the items were created (the step now waits on them), or when the attempt
     is no longer the step's current one (cancelled, reclaimed): nothing is left to record then.
     Returns an outcome for the caller to record through queue.steps_finish when there is nothing
-    to fan out: success with [] for an empty list; bad_input when `over` does not lead to a
+    to fan out: dependency_failed when another top-level step of the plan has failed (the plan
+    is failing); success with [] for an empty list; bad_input when `over` does not lead to a
     list, names a skipped dependency, or the list is longer than settings.PLANGATE_MAX_FAN_OUT
     (or its items' keys would not fit).
     """
@@ -161,6 +170,20 @@ def step_expand(*, claim: Claim, actor: Actor) -> StepOutcome | None:
         ).first()
         if plan is None or plan.status != PlanStatus.EXECUTING or step is None:
             return None
+        # A step failed for good after this one was claimed: the plan is failing and waits only
+        # for the steps in flight, this one among them. Items made now would be claimed and run
+        # after the failure, so this step fails instead, and the plan with it. (A failure
+        # recorded after this takes the plan's lock after us, and stops the items we made.)
+        failed = (
+            plan.steps.filter(status=StepStatus.FAILED, parent=None)
+            .order_by("position", "pk")
+            .values_list("key", flat=True)
+            .first()
+        )
+        if failed is not None:
+            return StepOutcome.failure(
+                f"not fanned out: step {failed!r} failed", FailureClass.DEPENDENCY_FAILED
+            )
         over = str((step.for_each or {}).get("over", ""))
         dependencies = step.depends_on.values_list("key", flat=True)
         try:

@@ -151,6 +151,9 @@ class PlanStep(models.Model):
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     # How many times a worker died (its lease expired) while running this step.
     lost_leases = models.PositiveIntegerField(default=0)
+    # Attempts that do not count against max_attempts: handed back at a worker's shutdown, or
+    # failed while the executor's circuit was open (the step waits for it instead).
+    spared_attempts = models.PositiveIntegerField(default=0)
     # Fan-out and pipelines: on the parent, {"over": ..., "max_concurrency": n, "stages": [...]};
     # children point at their parent with the item's index, stage and value.
     for_each = models.JSONField(null=True, blank=True)
@@ -298,21 +301,33 @@ class CircuitState(models.TextChoices):
 
 
 class ExecutorCircuit(models.Model):
-    """The circuit breaker of one executor, shared by every worker.
+    """The circuit breaker of one executor for one team, shared by every worker.
 
     After PLANGATE_BREAKER_FAILURES consecutive failures of the counted classes the circuit
-    opens: no step of that executor is claimed until `open_until`. Then one trial runs (half
-    open): a success closes the circuit, a failure opens it again.
+    opens: no step of that executor in that team's plans is claimed until `open_until`. Then one
+    trial step runs (half open; `trial_until` bounds how long the trial may take before another
+    is let through): a success closes the circuit, a counted failure opens it again. Per team, so
+    that one team's failures neither pause another team's steps nor show it their error text.
     """
 
-    executor = models.CharField(max_length=100, primary_key=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="circuits")
+    executor = models.CharField(max_length=100)
     state = models.CharField(
         max_length=20, choices=CircuitState.choices, default=CircuitState.CLOSED
     )
     consecutive_failures = models.PositiveIntegerField(default=0)
     open_until = models.DateTimeField(null=True, blank=True)
+    trial_until = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        ordering = ["team", "executor"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "executor"], name="plans_circuit_one_per_team_executor"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"{self.executor}: {self.state}"
+        return f"{self.executor} ({self.team}): {self.state}"

@@ -37,7 +37,7 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from executors import registry
-from executors.protocol import FailureClass, StepOutcome
+from executors.protocol import BREAKER_COUNTED, FailureClass, StepOutcome
 from plans import circuits, fanout, realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import (
@@ -75,10 +75,13 @@ class Claim:
     # Attempts cut short by a dead worker: they do not use up the step's max_attempts (only
     # PLANGATE_POISON_AFTER limits them).
     lost_leases: int = 0
+    # Attempts handed back at shutdown or failed while the executor's circuit was open.
+    spared_attempts: int = 0
 
     @property
     def failed_attempts(self) -> int:
-        return self.attempt - self.lost_leases
+        """The attempts that count against max_attempts, this one included."""
+        return self.attempt - self.lost_leases - self.spared_attempts
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ WHERE p.status = 'executing'
       SELECT 1 FROM plans_planstep s
       WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
         AND (s.run_after IS NULL OR s.run_after <= now())
-        AND NOT (s.executor = ANY(%(paused)s))
+        AND NOT ((p.team_id::text || ':' || s.executor) = ANY(%(paused)s))
+        AND (%(only)s = '' OR (p.team_id::text || ':' || s.executor) = %(only)s)
   )
   AND (
       SELECT count(*) FROM plans_planstep s
@@ -179,7 +183,8 @@ picked AS (
         FROM plans_planstep s
         WHERE s.plan_id = c.id AND s.status = 'pending' AND s.waiting_on = 0
           AND (s.run_after IS NULL OR s.run_after <= now())
-          AND NOT (s.executor = ANY(%(paused)s))
+          AND NOT ((c.team_id::text || ':' || s.executor) = ANY(%(paused)s))
+          AND (%(only)s = '' OR (c.team_id::text || ':' || s.executor) = %(only)s)
         ORDER BY s.position, s.id
         LIMIT greatest(c.free, 0)
     ) ready
@@ -200,7 +205,7 @@ claimed AS (
     WHERE s.id = picked.id AND s.status = 'pending'
     RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
-              s.item_index, s.item, s.lost_leases
+              s.item_index, s.item, s.lost_leases, s.spared_attempts
 ),
 events AS (
     INSERT INTO plans_planevent (plan_id, kind, step_key, actor, actor_user_id, data, created_at)
@@ -212,7 +217,7 @@ events AS (
 )
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
-       c.item, c.lost_leases,
+       c.item, c.lost_leases, c.spared_attempts,
        (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
@@ -233,11 +238,16 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
     """
     if limit < 1:
         return []
-    paused = circuits.paused_executors()
-    if is_postgres():
-        rows = _claim_postgres(worker, actor, limit, lease_seconds, paused)
-    else:
-        rows = _claim_portable(worker, actor, limit, lease_seconds, paused)
+    paused = circuits.paused_keys()
+    # Half-open circuits whose trial this worker took: one step of each, after the others.
+    trials = circuits.take_trials()
+    claim = _claim_postgres if is_postgres() else _claim_portable
+    rows = claim(worker, actor, limit, lease_seconds, [*paused, *trials], "")
+    for trial in trials:
+        tried = claim(worker, actor, 1, lease_seconds, paused, trial) if len(rows) < limit else []
+        if not tried:
+            circuits.trial_unused(trial)
+        rows += tried
     if not rows:
         return []
     inputs = _inputs_for([row["id"] for row in rows if row["parent_id"] is None])
@@ -260,6 +270,7 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
             item_index=row["item_index"],
             item=row["item"],
             lost_leases=row["lost_leases"],
+            spared_attempts=row["spared_attempts"],
             inputs=(
                 {"item": row["item"], "index": row["item_index"]}
                 if row["parent_id"] is not None
@@ -271,7 +282,7 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
 
 
 def _claim_postgres(
-    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str]
+    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str], only: str
 ) -> list[dict[str, Any]]:
     params: dict[str, Any] = {
         "worker": worker,
@@ -282,6 +293,8 @@ def _claim_postgres(
         "plans": min(limit, CLAIM_PLANS),
         "lease": lease_seconds,
         "paused": paused,
+        # A (team, executor) key: claim only its steps (a circuit's trial); "" for any.
+        "only": only,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_PLANS_SQL, params)
@@ -301,7 +314,7 @@ def _claim_postgres(
 
 
 def _claim_portable(
-    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str]
+    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str], only: str
 ) -> list[dict[str, Any]]:
     # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
     # so the reads and writes below cannot interleave with another writer's.
@@ -312,9 +325,8 @@ def _claim_portable(
                 status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
             )
             .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
-            .exclude(executor__in=paused)
             .order_by("plan__started_at", "plan_id", "position", "pk")
-            .values_list("pk", "plan_id", "plan__max_concurrency")
+            .values_list("pk", "plan_id", "plan__max_concurrency", "plan__team_id", "executor")
         )
         busy = dict(
             PlanStep.objects.filter(
@@ -326,7 +338,11 @@ def _claim_portable(
             .values_list("plan_id", "n")
         )
         picked: list[int] = []
-        for pk, plan_id, max_concurrency in ready.iterator():
+        paused_keys = set(paused)
+        for pk, plan_id, max_concurrency, team_id, executor in ready.iterator():
+            circuit = circuits.key(team_id, executor)
+            if circuit in paused_keys or (only and circuit != only):
+                continue
             if busy.get(plan_id, 0) >= max_concurrency:
                 continue
             busy[plan_id] = busy.get(plan_id, 0) + 1
@@ -377,6 +393,7 @@ def _claim_portable(
                 "item_index": s.item_index,
                 "item": s.item,
                 "lost_leases": s.lost_leases,
+                "spared_attempts": s.spared_attempts,
                 "event_id": last[s.plan_id],
             }
             for s in steps
@@ -451,10 +468,13 @@ def steps_still_owned(*, worker: str, attempts: dict[int, int]) -> set[int]:
 
 
 @transaction.atomic
-def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, str]]:
+def steps_reclaim_expired(
+    *, actor: Actor, keep: Sequence[int] = (), limit: int = 200
+) -> list[tuple[str, str]]:
     """Put steps whose lease expired (their worker died or was cut off) back to pending, so
     another worker runs them; fail as poison a step that has lost settings.PLANGATE_POISON_AFTER
-    leases. Returns (step key, "reclaimed" | "poison") for each.
+    leases. Steps in `keep` (the caller's own, still running) are left alone. Returns (step key,
+    "reclaimed" | "poison") for each.
 
     Plans another transaction holds are skipped this time round; any worker retries a moment
     later.
@@ -465,6 +485,7 @@ def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, 
     expired = (
         PlanStep.objects.filter(status=StepStatus.IN_PROGRESS, lease_expires_at__lt=Now())
         .exclude(lease_owner="")
+        .exclude(pk__in=list(keep))
         .values_list("plan_id", flat=True)[:limit]
     )
     plan_ids = sorted(set(expired), key=str)
@@ -481,7 +502,9 @@ def steps_reclaim_expired(*, actor: Actor, limit: int = 200) -> list[tuple[str, 
         steps = list(
             PlanStep.objects.filter(
                 plan=plan, status=StepStatus.IN_PROGRESS, lease_expires_at__lt=Now()
-            ).exclude(lease_owner="")
+            )
+            .exclude(lease_owner="")
+            .exclude(pk__in=list(keep))
         )
         events: list[PlanEvent] = []
         for step in steps:
@@ -568,8 +591,10 @@ def steps_release(*, worker: str, actor: Actor, attempts: dict[int, int]) -> lis
             step.lease_owner = ""
             step.lease_expires_at = None
             step.run_after = None
+            # Not the step's failure: the attempt is not counted against its max_attempts.
+            step.spared_attempts += 1
         PlanStep.objects.bulk_update(
-            steps, ["status", "lease_owner", "lease_expires_at", "run_after"]
+            steps, ["status", "lease_owner", "lease_expires_at", "run_after", "spared_attempts"]
         )
         _save_events(
             plan,
@@ -592,6 +617,8 @@ class _Verdict:
     status: str
     run_after: datetime | None = None
     delay: float | None = None
+    # Not counted against max_attempts (the executor's circuit opened).
+    spared: bool = False
 
 
 def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
@@ -612,7 +639,11 @@ def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
 def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     now = timezone.now()
     plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
-    verdicts = [_verdict(r, now) for r in reports]
+    # Counted first: a failure that leaves its executor's circuit open does not use up an
+    # attempt; the step waits for the circuit instead. (A refused late result counts too: it
+    # says as much about the executor's health.)
+    opened = circuits.record([(r.claim.team_id, r.claim.executor, r.outcome) for r in reports])
+    verdicts = [_verdict(r, now, opened) for r in reports]
     accepted = _write_verdicts(verdicts, now)
     if not accepted:
         return set()
@@ -629,13 +660,14 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
             if v.status == StepStatus.PENDING:
                 kind = EventKind.STEP_RETRYING
                 data |= {"retry_in": round(v.delay or 0, 3), "max_attempts": claim.max_attempts}
+                if v.spared:
+                    data["waits_for_circuit"] = True
             else:
                 kind = EventKind.STEP_FAILED
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
     release_dependents(completed)
-    circuits.record([(v.report.claim.executor, v.report.outcome) for v in kept])
     if completed:
         notify_workers()
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
@@ -681,10 +713,22 @@ def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
     return [plan_id for plan_id in ids if plan_id in failing or plan_id not in busy]
 
 
-def _verdict(report: Report, now: datetime) -> _Verdict:
+def _verdict(report: Report, now: datetime, opened: set[str]) -> _Verdict:
     outcome, claim = report.outcome, report.claim
     if outcome.ok:
         return _Verdict(report, StepStatus.COMPLETED)
+    if outcome.failure_class in BREAKER_COUNTED and (
+        circuits.key(claim.team_id, claim.executor) in opened
+    ):
+        # Not the step's fault: it waits, unclaimed, until the circuit lets steps through.
+        delay = float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS)
+        return _Verdict(
+            report,
+            StepStatus.PENDING,
+            run_after=now + timedelta(seconds=delay),
+            delay=delay,
+            spared=True,
+        )
     if outcome.retryable and claim.failed_attempts < claim.max_attempts:
         delay = retry_delay(claim.failed_attempts, outcome.retry_after)
         return _Verdict(
@@ -705,6 +749,7 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                 "error": v.report.outcome.error,
                 "failure_class": v.report.outcome.failure_class,
                 "delay": v.delay,
+                "spared": int(v.spared),
             }
             for v in verdicts
         ]
@@ -720,11 +765,12 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                     -- The retry time by the database's clock, which claiming compares it with.
                     run_after = now() + make_interval(secs => v.delay),
                     finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE %s END,
+                    spared_attempts = s.spared_attempts + v.spared,
                     lease_owner = '',
                     lease_expires_at = NULL
                 FROM jsonb_to_recordset(%s::jsonb) AS v(
                     id bigint, attempt integer, status text, result jsonb, error text,
-                    failure_class text, delay double precision
+                    failure_class text, delay double precision, spared integer
                 )
                 WHERE s.id = v.id AND s.attempts = v.attempt AND s.status = 'in_progress'
                 RETURNING s.id
@@ -743,6 +789,7 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
             "finished_at": None if v.status == StepStatus.PENDING else now,
             "lease_owner": "",
             "lease_expires_at": None,
+            "spared_attempts": F("spared_attempts") + int(v.spared),
         }
         if v.status == StepStatus.COMPLETED:
             changes["result"] = outcome.result

@@ -262,7 +262,7 @@ class PlanOut(PlanSummaryOut):
 
     @staticmethod
     def resolve_executors(obj: Plan) -> list[Circuit]:
-        return circuits.circuits_for(selectors.executors_used(obj))
+        return circuits.circuits_for(obj.team_id, selectors.executors_used(obj))
 
 
 class PlanPageOut(Schema):

@@ -269,7 +269,9 @@ def _plan_page(
     skip_key, skip_form, skip_error = skip or ("", None, "")
     # Circuits matter while steps may still run; a finished plan waits for nothing.
     plan_circuits = (
-        [] if plan.is_terminal else circuits.circuits_for(selectors.executors_used(plan))
+        []
+        if plan.is_terminal
+        else circuits.circuits_for(plan.team_id, selectors.executors_used(plan))
     )
     paused: set[str] = set()
     if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:

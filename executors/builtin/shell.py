@@ -1,7 +1,8 @@
 """The `shell` executor: runs a command an operator listed, by name, and captures its output.
 
-A plan never gives a command line. settings.PLANGATE_SHELL_COMMANDS maps a name to an argv list;
-a plan names one and may append arguments. No shell parses anything: the argv is executed as is.
+A plan never gives a command line. settings.PLANGATE_SHELL_COMMANDS maps a name to an argv and
+says which arguments a plan may append to it: by default positional ones only, so a plan cannot
+slip in an option (`--output=/etc/...`). No shell parses anything: the argv is executed as is.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from django.conf import settings
 from executors.protocol import FailureClass, StepOutcome, StepSpec
 
 PARAMS = ("command", "args", "stdin", "parse_json")
+# What a PLANGATE_SHELL_COMMANDS object may hold, and what its "args" may say.
+COMMAND_KEYS = ("argv", "args", "max_args")
+ARGS_POLICIES = ("none", "positional", "any")
+# A command's max_args unless its entry sets one.
 MAX_ARGS = 100
 # Each of stdout and stderr keeps this many bytes; the rest is read and dropped, with a note.
 OUTPUT_LIMIT_BYTES = 1024 * 1024
@@ -51,9 +56,14 @@ class ShellExecutor:
     """Runs the command named by params.command and succeeds with its exit code and output.
 
     Params: {"command": <a name in settings.PLANGATE_SHELL_COMMANDS>, "args": [str, ...]
-    (optional, at most 100, appended to the configured argv), "stdin": str (optional, else
-    /dev/null), "parse_json": bool (optional)}. The result is {"exit_code": 0, "stdout": str,
+    (optional, appended to the configured argv as the command allows), "stdin": str (optional,
+    else /dev/null), "parse_json": bool (optional)}. The result is {"exit_code": 0, "stdout": str,
     "stderr": str}; with parse_json it is the JSON value stdout holds instead.
+
+    A PLANGATE_SHELL_COMMANDS entry is either the argv (a list of strings), taking at most 100
+    positional args (none starting with "-"), or {"argv": [...], "args": "none" | "positional" |
+    "any", "max_args": n}: "args" defaults to "positional" and max_args to 100; "any" lets a plan
+    pass options too.
 
     The command runs without a shell, in its own session and process group, in a fresh temporary
     directory that is removed afterwards, with only PATH (the worker's) and LANG=C.UTF-8 in its
@@ -77,26 +87,27 @@ class ShellExecutor:
     timeout_seconds = 600.0
 
     def validate_params(self, params: dict[str, Any]) -> list[str]:
-        """One message per problem: the command (missing, not a name, not listed, listed
-        wrongly), args (not a list, too many, an item not a string or holding NUL), stdin,
-        parse_json, and any unknown param."""
+        """One message per problem: the command (missing, not a name, not listed, its entry
+        misconfigured), args (not a list, more than the command allows, an item not a string or
+        holding NUL, any item for a command taking none, an option for a command taking
+        positional args only), stdin, parse_json, and any unknown param."""
         problems = []
         commands = settings.PLANGATE_SHELL_COMMANDS
         allowed = ", ".join(sorted(commands)) or "none"
         name = params.get("command")
+        command = None
         if name is None:
             problems.append(f"command is required; allowed: {allowed}")
         elif not isinstance(name, str):
             problems.append(f"command must be a name (a string), not {type(name).__name__}")
         elif name not in commands:
             problems.append(f"command {name!r} is not allowed; allowed: {allowed}")
-        elif not _is_argv(commands[name]):
-            problems.append(
-                f"command {name!r} is misconfigured: PLANGATE_SHELL_COMMANDS values must be "
-                "non-empty lists of strings"
-            )
+        elif entry_problems := _entry_problems(commands[name]):
+            problems.append(f"command {name!r} is misconfigured: {'; '.join(entry_problems)}")
+        else:
+            command = _command(name, commands[name])
         if "args" in params:
-            problems += _args_problems(params["args"])
+            problems += _args_problems(params["args"], command)
         if "stdin" in params:
             stdin = params["stdin"]
             if not isinstance(stdin, str):
@@ -126,7 +137,8 @@ class ShellExecutor:
         if problems:
             return StepOutcome.failure("shell: " + "; ".join(problems), FailureClass.BAD_INPUT)
         name: str = spec.params["command"]
-        argv = [*settings.PLANGATE_SHELL_COMMANDS[name], *spec.params.get("args", [])]
+        command = _command(name, settings.PLANGATE_SHELL_COMMANDS[name])
+        argv = [*command.argv, *spec.params.get("args", [])]
         stdin: str | None = spec.params.get("stdin")
         try:
             async with asyncio.timeout(spec.timeout):
@@ -139,6 +151,16 @@ class ShellExecutor:
             # The configured program is missing or not executable: the operator's to fix.
             return StepOutcome.failure(f"shell {name}: could not start {argv[0]!r}: {error}")
         return _outcome(name, finished, parse_json=spec.params.get("parse_json", False))
+
+
+@dataclass(frozen=True)
+class Command:
+    """A checked PLANGATE_SHELL_COMMANDS entry."""
+
+    name: str
+    argv: tuple[str, ...]
+    args: str  # one of ARGS_POLICIES
+    max_args: int
 
 
 @dataclass(frozen=True)
@@ -327,20 +349,92 @@ def _outcome(name: str, finished: Finished, *, parse_json: bool) -> StepOutcome:
         return StepOutcome.failure(f"shell {name}: stdout is not JSON: {error}")
 
 
-def _args_problems(args: Any) -> list[str]:
+def _entry_problems(entry: Any) -> list[str]:
+    """What is wrong with a PLANGATE_SHELL_COMMANDS value: an argv list, or an object."""
+    if isinstance(entry, list | tuple):
+        return _argv_problems(entry)
+    if not isinstance(entry, dict):
+        return [
+            f'its entry must be an argv list or an object with "argv", not {type(entry).__name__}'
+        ]
+    problems = []
+    if "argv" not in entry:
+        problems.append("argv is required")
+    else:
+        problems += _argv_problems(entry["argv"])
+    if "args" in entry and entry["args"] not in ARGS_POLICIES:
+        problems.append(f'args must be "none", "positional" or "any", not {entry["args"]!r}')
+    if "max_args" in entry:
+        max_args = entry["max_args"]
+        if isinstance(max_args, bool) or not isinstance(max_args, int) or max_args < 0:
+            problems.append(f"max_args must be a whole number, 0 or more, not {max_args!r}")
+    problems += [
+        f"unknown key {key!r}; allowed: {', '.join(COMMAND_KEYS)}"
+        for key in entry
+        if key not in COMMAND_KEYS
+    ]
+    return problems
+
+
+def _argv_problems(argv: Any) -> list[str]:
+    if not isinstance(argv, list | tuple):
+        return [f"argv must be a list of strings, not {type(argv).__name__}"]
+    if not argv:
+        return ["argv is empty"]
+    problems = [
+        problem
+        for index, part in enumerate(argv)
+        if (problem := _string_problem(f"argv[{index}]", part))
+    ]
+    if argv[0] == "":
+        problems.append("argv[0], the program, is empty")
+    return problems
+
+
+def _command(name: str, entry: list[str] | tuple[str, ...] | dict[str, Any]) -> Command:
+    """The entry as a Command; _entry_problems(entry) must have found nothing wrong."""
+    if isinstance(entry, dict):
+        return Command(
+            name=name,
+            argv=tuple(entry["argv"]),
+            args=entry.get("args", "positional"),
+            max_args=entry.get("max_args", MAX_ARGS),
+        )
+    return Command(name=name, argv=tuple(entry), args="positional", max_args=MAX_ARGS)
+
+
+def _args_problems(args: Any, command: Command | None) -> list[str]:
+    """What is wrong with params.args; with `command` (None when it is unknown or misconfigured),
+    also what that command does not allow."""
     if not isinstance(args, list):
         return [f"args must be a list of strings, not {type(args).__name__}"]
+    if command is not None and command.args == "none" and args:
+        return [f"command {command.name!r} takes no args; args holds {len(args)}"]
     problems = []
-    if len(args) > MAX_ARGS:
-        problems.append(f"args may hold at most {MAX_ARGS} items, not {len(args)}")
+    max_args = MAX_ARGS if command is None else command.max_args
+    if len(args) > max_args:
+        problems.append(f"args may hold at most {max_args} items, not {len(args)}")
     for index, arg in enumerate(args):
-        if not isinstance(arg, str):
-            problems.append(f"args[{index}] must be a string, not {type(arg).__name__}")
-        elif "\x00" in arg:
-            problems.append(f"args[{index}] holds a NUL character")
-        elif not _is_text(arg):
-            problems.append(f"args[{index}] is not valid text (it holds a lone surrogate)")
+        if problem := _string_problem(f"args[{index}]", arg):
+            problems.append(problem)
+        elif command is not None and command.args == "positional" and arg.startswith("-"):
+            # An option would let a plan change what the command does: `--output=/etc/...`,
+            # tar's `--checkpoint-action=exec=...`. Only an operator's "any" allows them.
+            problems.append(
+                f'args[{index}] starts with "-": command {command.name!r} takes positional '
+                "args only, not options"
+            )
     return problems
+
+
+def _string_problem(label: str, value: Any) -> str | None:
+    if not isinstance(value, str):
+        return f"{label} must be a string, not {type(value).__name__}"
+    if "\x00" in value:
+        return f"{label} holds a NUL character"
+    if not _is_text(value):
+        return f"{label} is not valid text (it holds a lone surrogate)"
+    return None
 
 
 def _is_text(value: str) -> bool:
@@ -350,15 +444,6 @@ def _is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def _is_argv(value: Any) -> bool:
-    return (
-        isinstance(value, list | tuple)
-        and bool(value)
-        and all(isinstance(part, str) and "\x00" not in part for part in value)
-        and bool(value[0])
-    )
 
 
 def _tail(stderr: str) -> str:

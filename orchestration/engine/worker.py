@@ -28,18 +28,19 @@ import json
 import logging
 import os
 import random
+import re
 import socket
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
 import psycopg
 from django.conf import settings
-from django.db import connection
+from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
@@ -54,6 +55,9 @@ DEFAULT_GRACE_SECONDS = 30.0
 CANCEL_CHECK_SECONDS = 0.25
 # How often each worker looks for expired leases (with jitter, so workers take turns).
 RECLAIM_SECONDS = 1.0
+# At shutdown, how long stopped async executors get to clean up (the shell executor gives a
+# process group 1 s between SIGTERM and SIGKILL).
+DRAIN_SECONDS = 3.0
 
 
 def default_name() -> str:
@@ -61,26 +65,44 @@ def default_name() -> str:
 
 
 def checked(executor: str, outcome: Any) -> StepOutcome:
-    """The executor's outcome if it can be stored; a failure saying why not otherwise."""
+    """The executor's outcome if the database can store it, else a failure saying why.
+
+    Error text is cleaned (NUL characters and unpaired surrogates replaced), and a result that is
+    not JSON, or holds such characters, fails the attempt: PostgreSQL refuses them, and one
+    unstorable outcome must not keep a whole batch of outcomes from being recorded.
+    """
     if not isinstance(outcome, StepOutcome):
         return StepOutcome.failure(
             f"executor {executor!r} returned {type(outcome).__name__}, not a StepOutcome",
             FailureClass.EXECUTOR_ERROR,
         )
-    if outcome.ok:
-        try:
-            text = json.dumps(outcome.result, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            return StepOutcome.failure(
-                f"executor {executor!r} returned a result that is not JSON: {error}",
-                FailureClass.EXECUTOR_ERROR,
-            )
-        if "\\u0000" in text:
-            return StepOutcome.failure(
-                f"executor {executor!r} returned a result holding a NUL character",
-                FailureClass.EXECUTOR_ERROR,
-            )
+    if not outcome.ok:
+        error = storable_text(outcome.error)
+        return outcome if error == outcome.error else replace(outcome, error=error)
+    try:
+        text = json.dumps(outcome.result, allow_nan=False, ensure_ascii=False)
+        text.encode("utf-8")
+    except (TypeError, ValueError) as error:
+        return StepOutcome.failure(
+            f"executor {executor!r} returned a result that cannot be stored as JSON: "
+            f"{storable_text(str(error))}",
+            FailureClass.EXECUTOR_ERROR,
+        )
+    if "\\u0000" in text:
+        return StepOutcome.failure(
+            f"executor {executor!r} returned a result holding a NUL character",
+            FailureClass.EXECUTOR_ERROR,
+        )
     return outcome
+
+
+# NUL, and surrogate code points (in a Python string they are always unpaired).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """`text` with what a database cannot store (NUL, unpaired surrogates) replaced by U+FFFD."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 def run_sync(executor: Executor, name: str, spec: StepSpec) -> StepOutcome:
@@ -169,7 +191,21 @@ class Listener(threading.Thread):
         self._stopping.set()
 
 
+# Django's own OPTIONS for its PostgreSQL backend; every other one is a libpq parameter.
+_DJANGO_ONLY_OPTIONS = {
+    "isolation_level",
+    "pool",
+    "server_side_binding",
+    "assume_role",
+    "cursor_factory",
+    "prepare_threshold",
+    "context",
+}
+
+
 def _libpq_params() -> dict[str, Any]:
+    """Connection parameters for the LISTEN connection: the same database, user and libpq
+    options (SSL files, service, passfile...) as Django's own connections."""
     db = connection.settings_dict
     params = {
         "dbname": db["NAME"],
@@ -180,7 +216,7 @@ def _libpq_params() -> dict[str, Any]:
         "connect_timeout": 5,
     }
     options = db.get("OPTIONS", {})
-    params |= {k: v for k, v in options.items() if k in {"sslmode", "sslrootcert", "options"}}
+    params |= {k: v for k, v in options.items() if k not in _DJANGO_ONLY_OPTIONS}
     return {k: v for k, v in params.items() if v not in ("", None)}
 
 
@@ -411,7 +447,14 @@ class Worker:
         if not done:
             return False
         reports = [queue.Report(claim=job.claim, outcome=job.result()) for job in done]
-        accepted = queue.steps_finish(reports=reports, actor=self.actor)
+        try:
+            accepted = queue.steps_finish(reports=reports, actor=self.actor)
+        except DataError:
+            # The database refused something in one of the outcomes (checked() should have
+            # caught it): record them one by one, so that one bad outcome cannot hold back the
+            # others round after round.
+            logger.exception("worker %s: a batch of outcomes was refused; one by one", self.name)
+            accepted = self._finish_one_by_one(reports)
         for job, report in zip(done, reports, strict=True):
             del self.running[job.claim.id]
             took = time.monotonic() - job.started
@@ -433,15 +476,31 @@ class Worker:
                 )
         return True
 
+    def _finish_one_by_one(self, reports: list[queue.Report]) -> set[int]:
+        accepted: set[int] = set()
+        for report in reports:
+            try:
+                accepted |= queue.steps_finish(reports=[report], actor=self.actor)
+            except DataError as error:
+                failure = StepOutcome.failure(
+                    f"the outcome could not be stored: {storable_text(str(error))[:500]}",
+                    FailureClass.EXECUTOR_ERROR,
+                )
+                accepted |= queue.steps_finish(
+                    reports=[queue.Report(claim=report.claim, outcome=failure)], actor=self.actor
+                )
+        return accepted
+
     def heartbeat(self, *, force: bool = False) -> None:
         """Renew the leases of this worker's running steps, every third of a lease."""
         now = time.monotonic()
         if not self.running or (now < self._next_heartbeat and not force):
             return
-        self._next_heartbeat = now + self.lease_seconds / 3
         queue.steps_heartbeat(
             worker=self.name, step_ids=list(self.running), lease_seconds=self.lease_seconds
         )
+        # Only once renewed: after a failure (the database away) the next round tries again.
+        self._next_heartbeat = now + self.lease_seconds / 3
 
     def signal_cancelled_steps(self) -> bool:
         """Stop running attempts that are no longer this worker's: their plan was cancelled, or
@@ -468,7 +527,10 @@ class Worker:
         if now < self._next_reclaim:
             return False
         self._next_reclaim = now + RECLAIM_SECONDS * random.uniform(0.5, 1.0)  # noqa: S311
-        done = queue.steps_reclaim_expired(actor=self.actor)
+        # Not this worker's own running steps: if their leases lapsed (the database was away
+        # longer than a lease, the machine was suspended) they are still running here, and the
+        # next heartbeat renews them unless another worker has taken them meanwhile.
+        done = queue.steps_reclaim_expired(actor=self.actor, keep=list(self.running))
         for key, what in done:
             logger.warning("step %r: lease expired; %s", key, what)
         return bool(done)
@@ -476,6 +538,12 @@ class Worker:
     # --- Helpers --------------------------------------------------------------------------------
 
     def _start(self, claim: queue.Claim) -> None:
+        previous = self.running.pop(claim.id, None)
+        if previous is not None:
+            # This worker's earlier attempt lost the step (its lease lapsed and the step came
+            # back round); the new attempt replaces it.
+            previous.stop()
+            logger.warning("%s: attempt %d replaced", previous.label, previous.claim.attempt)
         if claim.for_each is not None and claim.parent_id is None:
             self._expand(claim)
             return
@@ -540,6 +608,21 @@ class Worker:
                 outcome.error or "an empty list",
             )
 
+    def _drain_event_loop(self, timeout: float) -> None:
+        """Wait up to `timeout` for the tasks on the event loop to end."""
+        if self._loop is None or not self._loop.is_running():
+            return
+
+        async def drain() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+
+        try:
+            asyncio.run_coroutine_threadsafe(drain(), self._loop).result(timeout + 1)
+        except Exception:
+            logger.warning("worker %s: async steps still stopping", self.name, exc_info=True)
+
     def _event_loop(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             self._loop = asyncio.new_event_loop()
@@ -594,6 +677,9 @@ class Worker:
         jobs = list(self.running.values())
         for job in jobs:
             job.stop()
+        # Cancelled async executors clean up on the loop (the shell executor terminates, then
+        # kills, its process group): let them, before the steps go to other workers.
+        self._drain_event_loop(DRAIN_SECONDS)
         attempts = {job.claim.id: job.claim.attempt for job in jobs}
         try:
             released = queue.steps_release(worker=self.name, actor=self.actor, attempts=attempts)

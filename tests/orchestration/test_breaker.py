@@ -59,73 +59,100 @@ def one_step_plan(team: Any, n: int) -> Plan:
     )
 
 
-def circuit() -> circuits.Circuit:
-    (found,) = circuits.circuits_for(["upstream"])
+def circuit(team: Any) -> circuits.Circuit:
+    (found,) = circuits.circuits_for(team.pk, ["upstream"])
     return found
 
 
-def trip(team: Any, worker: Worker) -> None:
-    """Three plans whose step fails: the third failure in a row opens the circuit."""
+def trip(team: Any, worker: Worker) -> list[Plan]:
+    """Three plans whose step fails: the third failure in a row opens the circuit, and that
+    third step, failed by the executor rather than by itself, waits instead of failing."""
     plans = [one_step_plan(team, n) for n in range(3)]
     run_until_idle(worker)
-    assert [steps_of(p)["call"].status for p in plans] == ["failed"] * 3
-    assert (circuit().state, circuit().consecutive_failures) == ("open", 3)
-    assert circuit().last_error == "upstream: 503"
+    assert [steps_of(p)["call"].status for p in plans] == ["failed", "failed", "pending"]
+    assert (circuit(team).state, circuit(team).consecutive_failures) == ("open", 3)
+    assert circuit(team).last_error == "upstream: 503"
+    third = steps_of(plans[2])["call"]
+    assert (third.attempts, third.spared_attempts, third.max_attempts) == (1, 1, 1)
+    return plans
 
 
-def wait_for_half_open() -> None:
-    until = circuit().open_until
+def wait_for_half_open(team: Any) -> None:
+    until = circuit(team).open_until
     assert until is not None
     time.sleep(max((until - timezone.now()).total_seconds(), 0) + 0.05)
-    assert circuit().state == "half_open"
+    assert circuit(team).state == "half_open"
 
 
 def assert_waits(plan: Plan, worker: Worker, seconds: float = 0.3) -> None:
     """Rounds of the worker for a while: the step is neither started nor failed."""
     deadline = time.monotonic() + seconds
     runs = Upstream.runs
+    attempts = steps_of(plan)["call"].attempts
     while time.monotonic() < deadline:
         worker.run_once()
         time.sleep(0.02)
     call = steps_of(plan)["call"]
-    assert (call.status, call.attempts) == ("pending", 0)
+    assert (call.status, call.attempts) == ("pending", attempts)
     assert Upstream.runs == runs
     plan.refresh_from_db()
     assert plan.status == "executing"
 
 
 def test_it_pauses_the_executor_then_one_success_after_the_cool_down_closes_it(team, worker):
-    trip(team, worker)
+    tripped = trip(team, worker)
 
     waiting = one_step_plan(team, 3)
     assert_waits(waiting, worker)
+    assert_waits(tripped[2], worker)
 
-    wait_for_half_open()
+    wait_for_half_open(team)
     Upstream.failing = False
     run_until(worker, lambda: steps_of(waiting)["call"].status == "completed", "the step to run")
 
-    assert (circuit().state, circuit().consecutive_failures, circuit().open_until) == (
-        "closed",
-        0,
-        None,
-    )
+    assert (
+        circuit(team).state,
+        circuit(team).consecutive_failures,
+        circuit(team).open_until,
+    ) == ("closed", 0, None)
     waiting.refresh_from_db()
     assert waiting.status == "completed"
     assert steps_of(waiting)["call"].attempts == 1
+    # The step that failed as the circuit opened ran again, though it had one attempt only.
+    run_until(worker, lambda: steps_of(tripped[2])["call"].status == "completed", "the retry")
+    assert steps_of(tripped[2])["call"].attempts == 2
 
 
-def test_a_failure_while_half_open_pauses_it_again(team, worker):
-    trip(team, worker)
-    first_until = circuit().open_until
+def test_a_half_open_circuit_lets_one_trial_through_and_a_failure_pauses_it_again(team, worker):
+    tripped = trip(team, worker)
+    first_until = circuit(team).open_until
     assert first_until is not None
-    wait_for_half_open()
+    waiting = [one_step_plan(team, n) for n in range(3, 6)]
+    wait_for_half_open(team)
+    runs = Upstream.runs
 
-    trial = one_step_plan(team, 3)
-    run_until(worker, lambda: steps_of(trial)["call"].status == "failed", "the trial to fail")
+    run_until(worker, lambda: circuit(team).state == "open", "the trial to fail")
+    for _ in range(10):
+        worker.run_once()
 
-    assert circuit().state == "open"
-    assert circuit().consecutive_failures == 4
-    reopened = circuit().open_until
+    # One step was tried, not every waiting one; it failed and waits again, unfailed.
+    assert Upstream.runs == runs + 1
+    assert circuit(team).consecutive_failures == 4
+    reopened = circuit(team).open_until
     assert reopened is not None and reopened > first_until
-    # Paused again: the next plan's step waits.
-    assert_waits(one_step_plan(team, 4), worker)
+    calls = [steps_of(p)["call"] for p in [tripped[2], *waiting]]
+    assert {c.status for c in calls} == {"pending"}
+    assert sorted(c.attempts for c in calls) == [0, 0, 0, 2]
+    assert_waits(waiting[0], worker)
+
+
+def test_one_teams_failures_do_not_pause_another_team(team, other_team, worker):
+    trip(team, worker)
+
+    theirs = one_step_plan(other_team, 9)
+    Upstream.failing = False
+    run_until_idle(worker)
+
+    assert steps_of(theirs)["call"].status == "completed"
+    assert circuit(other_team).state == "closed"
+    assert circuit(team).state == "open"

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from executors import registry
-from executors.protocol import StepOutcome, StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import events_of, run_until, run_until_idle, steps_of
 
@@ -30,12 +30,26 @@ class NotJson:
         return StepOutcome.success({"when": object()})
 
 
+class Unstorable:
+    """What PostgreSQL refuses to store: a NUL in an error message, an unpaired surrogate in a
+    result (an upstream's bytes, quoted as they came)."""
+
+    def validate_params(self, params: dict[str, Any]) -> list[str]:
+        return []
+
+    def run(self, spec: StepSpec) -> StepOutcome:
+        if spec.params.get("fail"):
+            return StepOutcome.failure("upstream said \x00\ud800 oops", FailureClass.BAD_INPUT)
+        return StepOutcome.success({"text": "half a pair: \ud800"})
+
+
 @pytest.fixture
 def executors(settings: Any) -> Any:
     settings.PLANGATE_EXECUTORS = {
         **settings.PLANGATE_EXECUTORS,
         "exploding": f"{__name__}.Exploding",
         "not_json": f"{__name__}.NotJson",
+        "unstorable": f"{__name__}.Unstorable",
     }
     registry.clear_cache()
     yield settings
@@ -76,7 +90,9 @@ def test_it_fails_a_step_whose_result_cannot_be_stored(team, worker, executors):
 
     a = steps_of(plan)["a"]
     assert a.status == "failed"
-    assert a.error.startswith("executor 'not_json' returned a result that is not JSON:")
+    assert a.error.startswith(
+        "executor 'not_json' returned a result that cannot be stored as JSON:"
+    )
     assert a.failure_class == "executor_error"
     assert a.result is None
 
@@ -94,3 +110,31 @@ def test_it_fails_a_step_whose_executor_was_removed_since_approval(team, worker,
     # Bad input, not retried: no later attempt would find the executor either.
     assert a.error.startswith("unknown executor 'exploding'")
     assert (a.failure_class, a.attempts) == ("bad_input", 1)
+
+
+def test_an_outcome_the_database_cannot_store_fails_its_step_not_the_worker(
+    team, worker, executors
+):
+    plan = approve(
+        submit_plan(
+            team,
+            [
+                step("result", executor="unstorable", max_attempts=1),
+                step("error", executor="unstorable", params={"fail": True}),
+            ],
+        )
+    )
+    healthy = approve(submit_plan(team, [step("a")]))
+
+    run_until_idle(worker)
+
+    steps = steps_of(plan)
+    assert (steps["result"].status, steps["result"].failure_class) == ("failed", "executor_error")
+    assert "cannot be stored as JSON" in steps["result"].error
+    # The message is kept, with what cannot be stored replaced.
+    assert (steps["error"].status, steps["error"].error) == (
+        "failed",
+        "upstream said \ufffd\ufffd oops",
+    )
+    healthy.refresh_from_db()
+    assert healthy.status == "completed"

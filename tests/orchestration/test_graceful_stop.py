@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from django.db import connection
 from executors.protocol import StepSpec
 from orchestration.engine.worker import Worker
 from plans.validation import StepDraft
+from tests.executors.procs import live_members
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import events_of, run_until_idle, steps_of, wait_for
 
@@ -111,3 +113,30 @@ def test_it_wakes_from_an_idle_wait_when_stopped():
 
     assert not loop.is_alive()
     assert time.monotonic() - started < 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="tells live processes by /proc")
+def test_it_kills_a_stubborn_subprocess_before_handing_its_step_back(team, settings, tmp_path):
+    # Ignores SIGTERM, as does the sleeper it starts: only the SIGKILL that follows stops them.
+    settings.PLANGATE_SHELL_COMMANDS = {
+        "stubborn": ["sh", "-c", "trap '' TERM; echo $$ > \"$1\"; sleep 30", "sh"]
+    }
+    pid_file = tmp_path / "pid"
+    plan = approve(
+        submit_plan(
+            team,
+            [step("a", executor="shell", params={"command": "stubborn", "args": [str(pid_file)]})],
+        )
+    )
+    worker = Worker(name="test", concurrency=1, poll_seconds=0.02, grace_seconds=0.1)
+    worker.start_approved_plans()
+    worker.dispatch_ready_steps()
+    wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the command to start")
+    group = int(pid_file.read_text())
+
+    worker.stop()
+    worker.shutdown()
+
+    # Gone by the time the step is handed to another worker, not left running beside it.
+    assert live_members(group) == []
+    assert steps_of(plan)["a"].status == "pending"

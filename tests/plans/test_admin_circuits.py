@@ -13,15 +13,16 @@ from plans.models import CircuitState, ExecutorCircuit
 from tests.factories import UserFactory
 
 
-def test_an_admin_closes_an_open_circuit_and_its_steps_are_claimed_again(db: Any) -> None:
-    ExecutorCircuit.objects.create(
+def test_an_admin_closes_an_open_circuit_and_its_steps_are_claimed_again(team: Any) -> None:
+    circuit = ExecutorCircuit.objects.create(
+        team=team,
         executor="http",
         state=CircuitState.OPEN,
         consecutive_failures=5,
         open_until=timezone.now() + timedelta(minutes=10),
         last_error="POST https://tool.example answered 503",
     )
-    assert "http" in circuits.paused_executors()
+    assert f"{team.pk}:http" in circuits.paused_keys()
     client = Client()
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
 
@@ -29,15 +30,15 @@ def test_an_admin_closes_an_open_circuit_and_its_steps_are_claimed_again(db: Any
     assert "POST https://tool.example answered 503" in listing
     response = client.post(
         "/admin/plans/executorcircuit/",
-        {"action": "close", "_selected_action": ["http"]},
+        {"action": "close", "_selected_action": [str(circuit.pk)]},
         follow=True,
     )
 
     assert "1 closed: http." in response.content.decode()
-    circuit = ExecutorCircuit.objects.get(executor="http")
+    circuit.refresh_from_db()
     assert (circuit.state, circuit.consecutive_failures, circuit.open_until) == (
         CircuitState.CLOSED,
         0,
         None,
     )
-    assert "http" not in circuits.paused_executors()
+    assert circuits.paused_keys() == []

@@ -27,9 +27,12 @@ def test_it_lists_every_registered_executor_closed_until_one_fails(api: ApiClien
     }
 
 
-def test_it_shows_an_open_circuit_with_its_cool_down_and_last_error(api: ApiClient) -> None:
+def test_it_shows_an_open_circuit_with_its_cool_down_and_last_error(
+    api: ApiClient, team: Any
+) -> None:
     until = timezone.now() + timedelta(seconds=30)
     ExecutorCircuit.objects.create(
+        team=team,
         executor="http",
         state="open",
         consecutive_failures=5,
@@ -45,8 +48,11 @@ def test_it_shows_an_open_circuit_with_its_cool_down_and_last_error(api: ApiClie
     assert http["open_until"].startswith(until.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
-def test_it_calls_an_open_circuit_half_open_once_its_cool_down_is_over(api: ApiClient) -> None:
+def test_it_calls_an_open_circuit_half_open_once_its_cool_down_is_over(
+    api: ApiClient, team: Any
+) -> None:
     ExecutorCircuit.objects.create(
+        team=team,
         executor="shell",
         state="open",
         consecutive_failures=5,
@@ -75,13 +81,14 @@ def test_a_plan_shows_the_circuits_of_the_executors_its_steps_use(
         ],
     )
     ExecutorCircuit.objects.create(
+        team=team,
         executor="python",
         state="open",
         consecutive_failures=3,
         open_until=timezone.now() + timedelta(seconds=30),
         last_error="ImportError: no module",
     )
-    ExecutorCircuit.objects.create(executor="http", state="open", consecutive_failures=9)
+    ExecutorCircuit.objects.create(team=team, executor="http", state="open", consecutive_failures=9)
 
     executors = api.get(f"/plans/{plan.pk}").json()["executors"]
 
@@ -90,3 +97,23 @@ def test_a_plan_shows_the_circuits_of_the_executors_its_steps_use(
         ("python", "open", 3),
     ]
     assert executors[1]["last_error"] == "ImportError: no module"
+
+
+def test_a_team_sees_only_its_own_circuits(api: ApiClient, other_api: ApiClient, team: Any) -> None:
+    ExecutorCircuit.objects.create(
+        team=team,
+        executor="http",
+        state="open",
+        consecutive_failures=5,
+        open_until=timezone.now() + timedelta(seconds=30),
+        last_error="POST https://acme.internal/run?key=secret answered 500",
+    )
+
+    theirs = {e["name"]: e for e in other_api.get("/executors").json()}["http"]
+    ours = {e["name"]: e for e in api.get("/executors").json()}["http"]
+
+    assert (theirs["state"], theirs["last_error"]) == ("closed", "")
+    assert (ours["state"], ours["last_error"]) == (
+        "open",
+        "POST https://acme.internal/run?key=secret answered 500",
+    )

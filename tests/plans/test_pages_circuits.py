@@ -27,9 +27,10 @@ def section(body: str, dom_id: str) -> str:
     return match.group(0)
 
 
-def fail(executor: str, times: int, error: str = HTTP_DOWN) -> None:
-    """Count `times` executor errors against the executor's circuit, as finished steps do."""
-    circuits.record([(executor, StepOutcome.failure(error, FailureClass.EXECUTOR_ERROR))] * times)
+def fail(team: Any, executor: str, times: int, error: str = HTTP_DOWN) -> None:
+    """Count `times` executor errors against the team's circuit, as finished steps do."""
+    failure = StepOutcome.failure(error, FailureClass.EXECUTOR_ERROR)
+    circuits.record([(team.pk, executor, failure)] * times)
 
 
 def executing_plan(team: Any) -> Any:
@@ -52,8 +53,8 @@ def test_it_says_which_executor_is_paused_until_when_and_why(
 ) -> None:
     settings.PLANGATE_BREAKER_FAILURES = 5
     plan = executing_plan(team)
-    fail("python", 5)
-    until = ExecutorCircuit.objects.get(executor="python").open_until
+    fail(team, "python", 5)
+    until = ExecutorCircuit.objects.get(team=team, executor="python").open_until
     assert until is not None
     client.force_login(reviewer)
 
@@ -77,8 +78,8 @@ def test_it_says_a_half_open_executor_is_being_tried_again(
 ) -> None:
     settings.PLANGATE_BREAKER_FAILURES = 3
     plan = executing_plan(team)
-    fail("python", 3)
-    ExecutorCircuit.objects.filter(executor="python").update(
+    fail(team, "python", 3)
+    ExecutorCircuit.objects.filter(team=team, executor="python").update(
         open_until=timezone.now() - timedelta(seconds=1)
     )
     client.force_login(reviewer)
@@ -97,8 +98,8 @@ def test_it_hides_the_banner_while_the_plans_executors_are_well(
 ) -> None:
     settings.PLANGATE_BREAKER_FAILURES = 2
     plan = executing_plan(team)
-    fail("python", 1)  # one failure: still closed
-    fail("shell", 2)  # open, but the plan does not use it
+    fail(team, "python", 1)  # one failure: still closed
+    fail(team, "shell", 2)  # open, but the plan does not use it
     client.force_login(reviewer)
 
     body = client.get(f"/plans/{plan.pk}/").content.decode()
@@ -116,7 +117,7 @@ def test_the_live_update_shows_a_circuit_that_opened_without_an_event_of_the_pla
     plan = executing_plan(team)
     client.force_login(reviewer)
     seen = selectors.latest_event_id(plan.pk)
-    fail("python", 2)
+    fail(team, "python", 2)
 
     body = client.get(f"/plans/{plan.pk}/live?after={seen}").content.decode()
 
@@ -126,7 +127,7 @@ def test_the_live_update_shows_a_circuit_that_opened_without_an_event_of_the_pla
     assert "waiting: executor paused" in section(body, "step-ping")
 
     # It closes again (a step of another plan succeeded): the row stops saying so.
-    circuits.record([("python", StepOutcome.success({"words": 1}))])
+    circuits.record([(team.pk, "python", StepOutcome.success({"words": 1}))])
 
     body = client.get(f"/plans/{plan.pk}/live?after={seen}").content.decode()
 
@@ -148,10 +149,25 @@ def test_the_pages_of_plans_waiting_for_an_executor_are_nudged_when_its_circuit_
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        fail("python", 1)
+        fail(team, "python", 1)
     assert nudged == []  # still closed: nothing to redraw
 
     with django_capture_on_commit_callbacks(execute=True):
-        fail("python", 1)
+        fail(team, "python", 1)
     assert nudged == [(waiting.pk, selectors.latest_event_id(waiting.pk))]
     assert draft.pk not in [pk for pk, _ in nudged]
+
+
+def test_another_teams_paused_executor_is_not_shown(
+    client: Client, reviewer: Any, team: Any, other_team: Any, settings: Any
+) -> None:
+    settings.PLANGATE_BREAKER_FAILURES = 2
+    plan = executing_plan(team)
+    fail(other_team, "python", 2, error="globex secret: customer 4711 over quota")
+    client.force_login(reviewer)
+
+    body = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "globex secret" not in body
+    assert " hidden" in section(body, "plan-circuits").split(">")[0]
+    assert "waiting: executor paused" not in body
