@@ -123,6 +123,8 @@ class StepRecord(_Record):
     max_attempts: int | None = Field(ge=1, le=MAX_COUNT)
     timeout_seconds: float | None = Field(gt=0)
     lost_leases: Count
+    # Absent from checkpoints written before it was kept.
+    spared_attempts: Count = 0
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
     item_index: Count | None
@@ -214,6 +216,7 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "max_attempts": s.max_attempts,
                 "timeout_seconds": s.timeout_seconds,
                 "lost_leases": s.lost_leases,
+                "spared_attempts": s.spared_attempts,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
                 "item_index": s.item_index,
@@ -527,6 +530,9 @@ def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
             max_attempts=r.max_attempts,
             timeout_seconds=r.timeout_seconds,
             lost_leases=r.lost_leases,
+            # An attempt cut short by the checkpoint does not count against max_attempts.
+            spared_attempts=r.spared_attempts
+            + (r.status == StepStatus.IN_PROGRESS and status[r.key] == StepStatus.PENDING),
             for_each=r.for_each,
             item_index=r.item_index,
             stage_index=r.stage_index,
