@@ -91,38 +91,37 @@ def circuits_for(team_id: int, executors: Iterable[str]) -> list[Circuit]:
     return out
 
 
-def paused_keys() -> list[str]:
-    """(team, executor) keys whose steps are not claimed now: the circuit is open, or half open
-    with a trial under way."""
-    now = timezone.now()
-    rows = ExecutorCircuit.objects.filter(
-        Q(state=CircuitState.OPEN, open_until__gt=now)
-        | Q(state=CircuitState.HALF_OPEN, trial_until__gt=now)
-    ).values_list("team_id", "executor")
-    return [key(team_id, executor) for team_id, executor in rows]
+def claim_filter() -> tuple[list[str], list[str]]:
+    """For a claim: the (team, executor) keys whose steps must not be claimed now (open, or half
+    open with a trial under way), and the half-open trials this worker takes, one step each.
 
-
-def take_trials() -> list[str]:
-    """The half-open trials this worker takes: circuits whose cool-down is over, or whose last
-    trial brought no outcome in time. Each is taken by exactly one worker (a compare-and-swap
-    on the row), which may then claim one step of it."""
+    A trial is due once the cool-down is over, or when the last trial brought no outcome within
+    a cool-down; each is taken by exactly one worker, by a compare-and-swap on the row. One
+    query when every circuit is closed, which is nearly always.
+    """
     now = timezone.now()
-    due = Q(state=CircuitState.OPEN, open_until__lte=now) | Q(
-        state=CircuitState.HALF_OPEN, trial_until__lte=now
-    )
-    cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
-    taken = []
-    for pk, team_id, executor in ExecutorCircuit.objects.filter(due).values_list(
-        "pk", "team_id", "executor"
+    paused: list[str] = []
+    due: list[ExecutorCircuit] = []
+    for circuit in ExecutorCircuit.objects.exclude(state=CircuitState.CLOSED).only(
+        "team_id", "executor", "state", "open_until", "trial_until"
     ):
-        if (
-            ExecutorCircuit.objects.filter(due, pk=pk).update(
-                state=CircuitState.HALF_OPEN, trial_until=now + cooldown
-            )
-            == 1
-        ):
-            taken.append(key(team_id, executor))
-    return taken
+        until = circuit.open_until if circuit.state == CircuitState.OPEN else circuit.trial_until
+        if until is not None and until > now:
+            paused.append(key(circuit.team_id, circuit.executor))
+        else:
+            due.append(circuit)
+    cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
+    trials: list[str] = []
+    for circuit in due:
+        still_due = Q(state=CircuitState.OPEN, open_until__lte=now) | Q(
+            state=CircuitState.HALF_OPEN, trial_until__lte=now
+        )
+        taken = ExecutorCircuit.objects.filter(still_due, pk=circuit.pk).update(
+            state=CircuitState.HALF_OPEN, trial_until=now + cooldown
+        )
+        # Another worker took it first: for this one it is a trial under way.
+        (trials if taken else paused).append(key(circuit.team_id, circuit.executor))
+    return paused, trials
 
 
 def trial_unused(circuit_key: str) -> None:

@@ -142,13 +142,16 @@ _LOCK_PLANS_SQL = """
 SELECT p.id
 FROM plans_plan p
 WHERE p.status = 'executing'
-  AND EXISTS (
+  -- A scalar subquery, not EXISTS: it stays a per-plan index probe whatever the planner's
+  -- statistics say (EXISTS may be turned into a join that scans every ready step).
+  AND (
       SELECT 1 FROM plans_planstep s
       WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
         AND (s.run_after IS NULL OR s.run_after <= now())
         AND NOT ((p.team_id::text || ':' || s.executor) = ANY(%(paused)s))
         AND (%(only)s = '' OR (p.team_id::text || ':' || s.executor) = %(only)s)
-  )
+      LIMIT 1
+  ) IS NOT NULL
   AND (
       SELECT count(*) FROM plans_planstep s
       WHERE s.plan_id = p.id AND s.status = 'in_progress' AND s.lease_owner <> ''
@@ -200,9 +203,10 @@ claimed AS (
         run_after = NULL,
         lease_owner = %(worker)s,
         lease_expires_at = now() + make_interval(secs => %(lease)s)
-    FROM picked
-    -- Always true under the plan locks; kept as a guard, as it costs nothing.
-    WHERE s.id = picked.id AND s.status = 'pending'
+    -- By primary key, whatever the statistics say. The status check is always true under the
+    -- plan locks; kept as a guard, checked on each row (written so that it cannot steer the
+    -- planner to another index).
+    WHERE s.id = ANY(ARRAY(SELECT id FROM picked)) AND s.status || '' = 'pending'
     RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
               s.item_index, s.item, s.lost_leases, s.spared_attempts
@@ -238,9 +242,8 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
     """
     if limit < 1:
         return []
-    paused = circuits.paused_keys()
     # Half-open circuits whose trial this worker took: one step of each, after the others.
-    trials = circuits.take_trials()
+    paused, trials = circuits.claim_filter()
     claim = _claim_postgres if is_postgres() else _claim_portable
     rows = claim(worker, actor, limit, lease_seconds, [*paused, *trials], "")
     for trial in trials:

@@ -107,6 +107,9 @@ class Command(BaseCommand):
             size = min(per_plan, left)
             plans.append(self.submit(team, size, max_concurrency=concurrency))
             left -= size
+        # Statistics as autovacuum keeps them on a live database, not those of empty tables.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE plans_plan, plans_planstep, plans_planevent")
         with self.workers(workers, concurrency):
             started = time.monotonic()
             for plan in plans:
