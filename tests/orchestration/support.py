@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+
+from django.db import connection
 
 from orchestration.engine.worker import Worker
 from plans.models import Plan, PlanStep
@@ -16,6 +19,21 @@ def run_until_idle(worker: Worker, timeout: float = 10) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"the worker still had work after {timeout}s: {worker.running}")
         time.sleep(0.01)
+
+
+def run_in_thread(worker: Worker) -> threading.Thread:
+    """Start `worker.run_forever()` in a thread of its own (which closes its database
+    connection when it ends); stop it with worker.stop() and join the thread."""
+
+    def run() -> None:
+        try:
+            worker.run_forever()
+        finally:
+            connection.close()
+
+    loop = threading.Thread(target=run)
+    loop.start()
+    return loop
 
 
 def run_until(

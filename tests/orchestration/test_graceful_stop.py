@@ -8,14 +8,13 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 
 from executors.protocol import StepSpec
 from orchestration.engine.worker import Worker
 from plans.validation import StepDraft
 from tests.executors.procs import live_members
 from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import events_of, run_until_idle, steps_of, wait_for
+from tests.orchestration.support import events_of, run_in_thread, run_until_idle, steps_of, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -96,15 +95,7 @@ def test_it_releases_steps_still_running_after_the_grace_period(team, allow_func
 
 def test_it_wakes_from_an_idle_wait_when_stopped():
     worker = Worker(name="test", concurrency=1, poll_seconds=60)
-
-    def run() -> None:
-        try:
-            worker.run_forever()
-        finally:
-            connection.close()
-
-    loop = threading.Thread(target=run)
-    loop.start()
+    loop = run_in_thread(worker)
     time.sleep(0.1)  # let it go idle
 
     started = time.monotonic()

@@ -3,17 +3,15 @@ wake it at once through LISTEN/NOTIFY."""
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from orchestration.engine.worker import Worker
 from plans.models import Plan, PlanStep
 from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import wait_for
+from tests.orchestration.support import run_in_thread, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -24,15 +22,7 @@ def test_an_approval_and_each_finished_step_start_the_next_step_at_once(team: An
     # A chain: each step can only start once the one before has finished.
     plan = submit_plan(team, [step("a"), step("b", "a"), step("c", "b"), step("d", "c")])
     worker = Worker(name="listening", concurrency=2, poll_seconds=POLL)
-
-    def run() -> None:
-        try:
-            worker.run_forever()
-        finally:
-            connection.close()
-
-    loop = threading.Thread(target=run)
-    loop.start()
+    loop = run_in_thread(worker)
     try:
         assert worker.listener is not None
         wait_for(worker.listener.connected.is_set, "the worker to LISTEN")
