@@ -8,8 +8,9 @@ and creates one child step per item and stage, in one transaction:
   `<parent>[<i>].<stage>` for each stage of a pipeline;
 - stage j+1 of an item depends on its stage j (a dependency row), and gets stage j's result as
   its `item` once that completes;
-- at most `max_concurrency` items are under way at once: stage 0 of item i waits (waiting_on=1,
-  no dependency row) until item i - max_concurrency has ended, and `children_finished` lets it go.
+- at most `max_concurrency` items are under way at once: stage 0 of the items past the first
+  max_concurrency waits (waiting_on=1, no dependency row) for a free slot; each time an item's
+  chain ends, `children_finished` lets the lowest-numbered waiting item go.
 
 Children are ordinary steps: claimed, leased, retried, timed out and recorded by plans/queue.py
 like any other, each with its events. The parent meanwhile stays in progress without a lease
@@ -24,7 +25,7 @@ Everything here runs under the plan's row lock, like every other change to a pla
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -271,7 +272,7 @@ def _create_children(parent: PlanStep, items: list[Any], stages: list[Stage]) ->
             item_index=i,
             stage_index=j,
             item=item if j == 0 else None,
-            # Stage j waits for stage j-1; stage 0 of item i for item i-k to end.
+            # Stage j waits for stage j-1; stage 0 of items past the first k for a free slot.
             waiting_on=1 if j > 0 or i >= k else 0,
         )
         for i, item in enumerate(items)
@@ -308,8 +309,8 @@ def children_finished(
 
     A completed stage hands its result to the item's next stage; one that completed with
     `final`, or was the last, ends the item's chain, and its remaining stages are skipped. A
-    stage that failed for good ends the chain too. Each chain that ends lets the item
-    max_concurrency further on start. A fan-out step whose items have all ended completes (see
+    stage that failed for good ends the chain too. Each chain that ends lets the next waiting
+    item start. A fan-out step whose items have all ended completes (see
     `_complete_if_done`). A step put back to pending for a retry needs nothing.
     """
     by_id = {e.step_id: e for e in ended if e.status in STEP_TERMINAL}
@@ -320,7 +321,7 @@ def children_finished(
     )
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
     parents: dict[int, PlanStep] = {}
-    release: list[tuple[int, int]] = []
+    release: list[int] = []
     for child in children.order_by("pk"):
         parent, end = child.parent, by_id[child.pk]
         if parent is None:  # filtered out above; for the type checker
@@ -342,7 +343,7 @@ def children_finished(
             reason = f"item failed at stage {stages[stage].name or parent.key}"
         plan = plans[child.plan_id]
         events[plan.pk] += _skip_rest(plan, child, reason, actor=actor, now=now)
-        release.append((parent.pk, (child.item_index or 0) + window(parent.for_each)))
+        release.append(parent.pk)
     if release:
         _release_items(release)
     for parent in parents.values():
@@ -374,20 +375,17 @@ def _skip_rest(
     return [_event(plan, EventKind.STEP_SKIPPED, actor, s.key, {"reason": reason}) for s in rest]
 
 
-def _release_items(release: list[tuple[int, int]]) -> None:
-    """Let stage 0 of these (parent, item index) go: the item max_concurrency before ended."""
-    by_parent: dict[int, list[int]] = defaultdict(list)
-    for parent_id, index in release:
-        by_parent[parent_id].append(index)
+def _release_items(release: list[int]) -> None:
+    """For each chain that ended (its fan-out step's id, once per chain), let the next waiting
+    item start: the free slot goes to the lowest index still waiting, so max_concurrency items
+    stay under way however long each takes."""
     released = 0
-    for parent_id, indexes in by_parent.items():
-        # Only an item still waiting: after a restore from a checkpoint it may already run.
+    for parent_id, ended in Counter(release).items():
+        waiting = PlanStep.objects.filter(
+            parent_id=parent_id, stage_index=0, status=StepStatus.PENDING, waiting_on__gt=0
+        ).order_by("item_index")
         released += PlanStep.objects.filter(
-            parent_id=parent_id,
-            item_index__in=indexes,
-            stage_index=0,
-            status=StepStatus.PENDING,
-            waiting_on__gt=0,
+            pk__in=list(waiting.values_list("pk", flat=True)[:ended])
         ).update(waiting_on=F("waiting_on") - 1)
     if released:
         notify_workers()
@@ -457,9 +455,9 @@ def _complete_if_done(
 
 
 def restore_waits(plan: Plan) -> None:
-    """After a restore from a checkpoint, which counts only dependency rows: make stage 0 of
-    each pending item wait again for the item max_concurrency before it, if that has not
-    ended, as it did before."""
+    """After a restore from a checkpoint, which counts only dependency rows: of the items not
+    yet started, only as many may start as max_concurrency leaves free beside the items under
+    way; the others wait for a slot again, as they did before."""
     for parent in plan.steps.filter(
         status=StepStatus.IN_PROGRESS, parent=None, for_each__isnull=False
     ):
@@ -469,12 +467,14 @@ def restore_waits(plan: Plan) -> None:
                 "pk", "item_index", "stage_index", "status"
             )
         )
-        under_way = {i for _, i, _, status in children if status not in STEP_TERMINAL}
-        waiting = [
-            pk
+        unended = {i for _, i, _, status in children if status not in STEP_TERMINAL}
+        not_started = sorted(
+            (i, pk)
             for pk, i, j, status in children
-            if j == 0 and status == StepStatus.PENDING and i is not None and (i - k) in under_way
-        ]
+            if j == 0 and status == StepStatus.PENDING and i is not None
+        )
+        free = k - (len(unended) - len(not_started))
+        waiting = [pk for _, pk in not_started[max(free, 0) :]]
         PlanStep.objects.filter(pk__in=waiting).update(waiting_on=1)
 
 
