@@ -508,6 +508,8 @@ class ItemTable:
     stages: list[str]
     rows: list[ItemRow]
     total: int
+    # How many items are under way at once.
+    window: int = FAN_OUT_DEFAULT_CONCURRENCY
 
     @property
     def hidden(self) -> int:
@@ -528,6 +530,7 @@ def item_table(parent: PlanStep) -> ItemTable:
         stages=[s.name or s.executor for s in stages_of(parent)],
         rows=ordered[:ITEMS_SHOWN],
         total=len(ordered),
+        window=window(parent.for_each),
     )
 
 

@@ -77,7 +77,10 @@ def test_it_says_what_a_fan_out_step_will_run_over_before_it_runs(client, review
 
     body = client.get(f"/plans/{plan.pk}/").content.decode()
 
-    assert "Runs once for each item of <code>list.rows</code>, through first, second." in body
+    assert (
+        "Runs once for each item of <code>list.rows</code>, 4 at a time, through first, second."
+        in body
+    )
 
 
 def test_it_sends_the_fan_out_row_again_when_one_of_its_items_changes(
