@@ -5,11 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 
 from orchestration.engine.worker import Worker
-from plans.models import Plan, PlanStep
+from plans.models import Plan, PlanEvent, PlanStep
+from tests.factories import approve, list_step, step, submit_plan
 
 
 def run_until_idle(worker: Worker, timeout: float = 10) -> None:
@@ -65,3 +67,23 @@ def steps_of(plan: Plan) -> dict[str, PlanStep]:
 def events_of(plan: Plan) -> list[tuple[str, str]]:
     """(kind, step key) of the plan's events, oldest first."""
     return list(plan.events.order_by("id").values_list("kind", "step_key"))
+
+
+def fanned_out(team: Any, worker: Worker, items: list[Any], max_concurrency: int = 1) -> Plan:
+    """An approved plan whose step `each` fans out over the list step `list`, run until its
+    items exist (none of them run yet beyond the first `max_concurrency`)."""
+    plan = approve(
+        submit_plan(
+            team,
+            [
+                list_step("list", items),
+                step("each", "list", for_each={"over": "list", "max_concurrency": max_concurrency}),
+            ],
+        )
+    )
+    run_until(
+        worker,
+        lambda: PlanEvent.objects.filter(plan=plan, kind="step.expanded").exists(),
+        "the fan-out",
+    )
+    return plan

@@ -9,7 +9,7 @@ from plans import fanout
 from plans.models import PlanEvent
 from plans.templatetags.plan_tags import step_dom_id
 from tests.factories import approve, claim, finish, list_step, step, submit_plan
-from tests.orchestration.support import run_until, run_until_idle
+from tests.orchestration.support import fanned_out, run_until_idle
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,20 +86,7 @@ def test_it_says_what_a_fan_out_step_will_run_over_before_it_runs(client, review
 def test_it_sends_the_fan_out_row_again_when_one_of_its_items_changes(
     client, reviewer, team, worker
 ):
-    plan = approve(
-        submit_plan(
-            team,
-            [
-                step("list", executor="python", params={"function": "list_items", "items": [1, 2]}),
-                step("each", "list", for_each={"over": "list", "max_concurrency": 1}),
-            ],
-        )
-    )
-    run_until(
-        worker,
-        lambda: PlanEvent.objects.filter(plan=plan, kind="step.expanded").exists(),
-        "the fan-out",
-    )
+    plan = fanned_out(team, worker, [1, 2])
     after = PlanEvent.objects.filter(plan=plan).order_by("id").last().pk
     assert finish(claim(plan, "each[0]"), StepOutcome.success("one"))
     client.force_login(reviewer)

@@ -4,29 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from plans.models import PlanEvent
 from tests.conftest import ApiClient
-from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import run_until, steps_of
+from tests.orchestration.support import fanned_out, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_refuses_to_skip_an_item(api: ApiClient, team, worker):
-    plan = approve(
-        submit_plan(
-            team,
-            [
-                step("list", executor="python", params={"function": "list_items", "items": [1, 2]}),
-                step("each", "list", for_each={"over": "list", "max_concurrency": 1}),
-            ],
-        )
-    )
-    run_until(
-        worker,
-        lambda: PlanEvent.objects.filter(plan=plan, kind="step.expanded").exists(),
-        "the fan-out",
-    )
+    plan = fanned_out(team, worker, [1, 2])
 
     response = api.post(f"/plans/{plan.pk}/steps/each[1]/skip", {"reason": "no"})
 
