@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from plans.api import executors_router, install_error_handlers
-from plans.api import router as plans_router
+from plans.api.endpoints import executors_router
+from plans.api.endpoints import router as plans_router
+from plans.api.errors import install_error_handlers
 
 api = NinjaAPI(
     title="Plangate API",

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from plans import circuits, services
+from plans import selectors, services
 from plans.models import (
     ApiToken,
     ExecutorCircuit,
@@ -248,9 +248,9 @@ class ExecutorCircuitAdmin(admin.ModelAdmin):
 
     @admin.display(description="state")
     def state_now(self, circuit: ExecutorCircuit) -> str:
-        return circuits.current_state(circuit)
+        return selectors.circuit_state(circuit)
 
     @admin.action(description="Close selected circuits (their steps run again now)")
     def close(self, request: HttpRequest, queryset: QuerySet[ExecutorCircuit]) -> None:
-        closed = [str(c.executor) for c in queryset if circuits.circuit_close(circuit_id=c.pk)]
+        closed = [str(c.executor) for c in queryset if services.circuit_close(circuit_id=c.pk)]
         self.message_user(request, f"{len(closed)} closed: {', '.join(closed) or 'none'}.")

@@ -29,8 +29,9 @@ from pydantic_core import PydanticCustomError
 
 from executors import registry
 from executors.protocol import FailureClass
-from plans import fanout, queue, services
+from plans import services
 from plans.models import ApprovalSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
+from plans.stages import window
 from plans.states import (
     STEP_DONE_FOR_DEPENDENTS,
     STEP_TERMINAL,
@@ -426,7 +427,7 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
     plan = _create_plan(checkpoint.plan, plan_id=plan_id, team=team)
     steps = _create_steps(plan, checkpoint.steps)
     # Items of a fan-out wait for the item max_concurrency before them without a dependency row.
-    fanout.restore_waits(plan)
+    _restore_waits(plan)
     _create_artifacts(plan, checkpoint.artifacts)
     finished = sum(1 for s in steps if s.status in STEP_TERMINAL)
     services._record(
@@ -442,8 +443,32 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
     )
     if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:
         # Sent at commit: a listening worker woken by it finds the restored plan.
-        queue.notify_workers()
+        services.notify_workers()
     return plan
+
+
+def _restore_waits(plan: Plan) -> None:
+    """After a restore from a checkpoint, which counts only dependency rows: of the items not
+    yet started, only as many may start as max_concurrency leaves free beside the items under
+    way; the others wait for a slot again, as they did before."""
+    for parent in plan.steps.filter(
+        status=StepStatus.IN_PROGRESS, parent=None, for_each__isnull=False
+    ):
+        k = window(parent.for_each)
+        children = list(
+            PlanStep.objects.filter(parent=parent).values_list(
+                "pk", "item_index", "stage_index", "status"
+            )
+        )
+        unended = {i for _, i, _, status in children if status not in STEP_TERMINAL}
+        not_started = sorted(
+            (i, pk)
+            for pk, i, j, status in children
+            if j == 0 and status == StepStatus.PENDING and i is not None
+        )
+        free = k - (len(unended) - len(not_started))
+        waiting = [pk for _, pk in not_started[max(free, 0) :]]
+        PlanStep.objects.filter(pk__in=waiting).update(waiting_on=1)
 
 
 def _check_executors(steps: list[StepRecord]) -> None:

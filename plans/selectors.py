@@ -1,22 +1,30 @@
 """Reads that carry a permission check or a non-trivial query.
 
 Every read of a plan goes through a team filter here: a reviewer sees their teams' plans, a token
-its own team's; anything else is "not found", never "forbidden", so ids do not leak.
+its own team's; anything else is "not found", never "forbidden", so ids do not leak. The state
+the engine keeps (circuit breakers, a fan-out step's items) is read here too: pages and the API
+read it without importing the engine that writes it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
-from plans.models import Plan, PlanEvent, PlanStep, Team
+from plans.models import CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
+from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
+from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
 
 STEP_NOT_READY = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED]
+# How many items the plan page lists under a fan-out step (the API lists them all).
+ITEMS_SHOWN = 200
 
 
 def _filtered(
@@ -189,3 +197,109 @@ def executors_used(plan: Plan) -> list[str]:
 def event_time(event_id: int) -> datetime | None:
     """When an event was written; None for an unknown id."""
     return PlanEvent.objects.filter(pk=event_id).values_list("created_at", flat=True).first()
+
+
+# --- Circuit breakers ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Circuit:
+    """What the API and the plan page show for one executor."""
+
+    executor: str
+    state: str
+    consecutive_failures: int
+    open_until: datetime | None
+    last_error: str
+    # When the circuit last counted an outcome (None: never). Pages showing it since then redraw.
+    changed_at: datetime | None = None
+
+
+def circuit_state(circuit: ExecutorCircuit, now: datetime | None = None) -> str:
+    """The state as it is now: an open circuit whose cool-down is over is half open."""
+    now = now or timezone.now()
+    if circuit.state == CircuitState.OPEN and circuit.open_until and circuit.open_until <= now:
+        return CircuitState.HALF_OPEN
+    return circuit.state
+
+
+def circuits_for(team_id: int, executors: Iterable[str]) -> list[Circuit]:
+    """The team's circuit of each named executor, closed for those that never failed."""
+    names = sorted(set(executors))
+    rows = {
+        c.executor: c for c in ExecutorCircuit.objects.filter(team_id=team_id, executor__in=names)
+    }
+    now = timezone.now()
+    out = []
+    for name in names:
+        row = rows.get(name)
+        if row is None:
+            out.append(Circuit(name, CircuitState.CLOSED, 0, None, ""))
+        else:
+            out.append(
+                Circuit(
+                    name,
+                    circuit_state(row, now),
+                    row.consecutive_failures,
+                    row.open_until,
+                    row.last_error,
+                    row.updated_at,
+                )
+            )
+    return out
+
+
+# --- A fan-out step's items -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item of a fan-out step as the plan page shows it: its value and its stages' steps."""
+
+    index: int
+    item: Any
+    steps: list[PlanStep] = field(default_factory=list)
+
+    @property
+    def outcome(self) -> PlanStep | None:
+        """The step whose result or error stands for the item: its failed stage, else its last
+        completed one."""
+        failed = [s for s in self.steps if s.status == StepStatus.FAILED]
+        if failed:
+            return failed[0]
+        completed = [s for s in self.steps if s.status == StepStatus.COMPLETED]
+        return completed[-1] if completed else None
+
+
+@dataclass(frozen=True)
+class ItemTable:
+    """The items of a fan-out step for the plan page: stage names (a plain fan-out's one stage
+    is named after its executor), the first ITEMS_SHOWN items, and how many there are."""
+
+    stages: list[str]
+    rows: list[ItemRow]
+    total: int
+    # How many items are under way at once.
+    window: int = FAN_OUT_DEFAULT_CONCURRENCY
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.rows)
+
+
+def item_table(parent: PlanStep) -> ItemTable:
+    """The items of `parent` from `parent.children`, prefetched by the plan selectors in item
+    and stage order."""
+    rows: dict[int, ItemRow] = {}
+    for child in parent.children.all():
+        index = child.item_index or 0
+        if index not in rows:
+            rows[index] = ItemRow(index=index, item=child.item)
+        rows[index].steps.append(child)
+    ordered = [rows[i] for i in sorted(rows)]
+    return ItemTable(
+        stages=[s.name or s.executor for s in stages_of(parent)],
+        rows=ordered[:ITEMS_SHOWN],
+        total=len(ordered),
+        window=window(parent.for_each),
+    )

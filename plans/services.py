@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
 from executors import registry
@@ -28,7 +28,9 @@ from plans.delegation import compile_tree
 from plans.models import (
     ApiToken,
     ApprovalSource,
+    CircuitState,
     EventKind,
+    ExecutorCircuit,
     IdempotencyRecord,
     Plan,
     PlanEvent,
@@ -36,6 +38,7 @@ from plans.models import (
     PlanStep,
     Team,
 )
+from plans.selectors import circuit_state
 from plans.states import (
     DomainError,
     PlanStatus,
@@ -54,6 +57,9 @@ PLAN_CANCELLED_SKIP_REASON = "plan cancelled"
 PLAN_FAILED_SKIP_REASON = "plan failed"
 # Workers LISTEN on this channel; a notification means "there may be work, or a cancel, now".
 NOTIFY_CHANNEL = "plangate"
+# At most this many plans' pages are nudged when a circuit changes; the others catch up on their
+# next event.
+NUDGE_PLANS = 500
 
 
 @dataclass(frozen=True)
@@ -506,6 +512,29 @@ def token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(revoked_at=timezone.now())
 
 
+# --- Circuit breakers ---------------------------------------------------------------------------
+
+
+def circuit_close(*, circuit_id: int) -> bool:
+    """Close a circuit by hand (an operator fixed what the executor calls): its waiting steps
+    are claimed again at once. Returns False if it was closed already."""
+    with transaction.atomic():
+        circuit = ExecutorCircuit.objects.select_for_update().filter(pk=circuit_id).first()
+        if circuit is None or (
+            circuit.state == CircuitState.CLOSED and circuit.consecutive_failures == 0
+        ):
+            return False
+        was = circuit_state(circuit)
+        circuit.state = CircuitState.CLOSED
+        circuit.consecutive_failures = 0
+        circuit.open_until = circuit.trial_until = None
+        circuit.save()
+        logger.info("executor %s: circuit closed by hand (was %s)", circuit.executor, was)
+        transaction.on_commit(partial(nudge_waiting_plans, circuit.team_id, circuit.executor))
+        notify_workers()
+    return True
+
+
 # --- Helpers ------------------------------------------------------------------------------------
 
 
@@ -549,6 +578,32 @@ def release_dependents(done_ids: Iterable[int]) -> None:
     # Usually one statement: most steps wait on one of the steps just finished.
     for n, step_ids in by_count.items():
         PlanStep.objects.filter(pk__in=step_ids).update(waiting_on=F("waiting_on") - n)
+
+
+def nudge_waiting_plans(team_id: int, executor: str) -> None:
+    """Tell the open pages of the team's executing plans with pending steps of `executor` to
+    refresh. Never raises: it runs after the commit, and a page missing it only shows the change
+    late."""
+    try:
+        plans = (
+            Plan.objects.filter(
+                team_id=team_id,
+                status=PlanStatus.EXECUTING,
+                steps__executor=executor,
+                steps__status=StepStatus.PENDING,
+            )
+            .distinct()
+            .annotate(
+                last_event=Subquery(
+                    PlanEvent.objects.filter(plan=OuterRef("pk")).order_by("-id").values("id")[:1]
+                )
+            )
+            .values_list("pk", "team_id", "last_event")[:NUDGE_PLANS]
+        )
+        for pk, team, last_event in plans:
+            realtime.publish(plan_id=pk, team_id=team, event_id=last_event or 0)
+    except Exception:
+        logger.warning("could not nudge the pages waiting for %s", executor, exc_info=True)
 
 
 def _bump_version_if_draft(plan: Plan) -> None:

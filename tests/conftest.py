@@ -1,13 +1,19 @@
-"""Shared fixtures. Tests marked `postgres` run only when the database is PostgreSQL."""
+"""Shared fixtures. Tests marked `postgres` run only when the database is PostgreSQL.
+
+A worker to drive by hand (`worker`) and extra python-executor functions (`allow_functions`)
+serve the engine's tests and the page and API tests that run plans."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 
+from executors import registry
+from orchestration.engine.worker import Worker
 from tests.factories import TeamFactory, UserFactory
 
 
@@ -85,3 +91,22 @@ def other_api(other_team: Any) -> ApiClient:
 
     _, raw = services.token_create(team=other_team, name="tests")
     return ApiClient(raw)
+
+
+@pytest.fixture
+def worker() -> Iterator[Worker]:
+    """A worker with two slots; at the end it waits for its steps and releases its threads."""
+    with Worker(name="test", concurrency=2, poll_seconds=0.02, grace_seconds=10) as worker:
+        yield worker
+
+
+@pytest.fixture
+def allow_functions(settings: Any) -> Iterator[Callable[..., None]]:
+    """allow_functions(name="dotted.path", ...) lets plans call more python-executor functions."""
+
+    def allow(**functions: str) -> None:
+        settings.PLANGATE_PYTHON_FUNCTIONS = {**settings.PLANGATE_PYTHON_FUNCTIONS, **functions}
+        registry.clear_cache()
+
+    yield allow
+    registry.clear_cache()

@@ -8,7 +8,8 @@ import factory
 from django.contrib.auth import get_user_model
 
 from executors.protocol import StepOutcome
-from plans import queue, services
+from orchestration.engine import queue
+from plans import services
 from plans.models import Plan, Team
 from plans.validation import StepDraft
 

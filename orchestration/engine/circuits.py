@@ -16,79 +16,26 @@ it their error text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 
 from executors.protocol import BREAKER_COUNTED, StepOutcome
-from plans import realtime
-from plans.models import CircuitState, ExecutorCircuit, Plan, PlanEvent
-from plans.services import notify_workers
-from plans.states import PlanStatus, StepStatus
+from plans.models import CircuitState, ExecutorCircuit
+from plans.selectors import circuit_state
+from plans.services import nudge_waiting_plans
 
 logger = logging.getLogger(__name__)
-
-# At most this many plans' pages are nudged when a circuit changes; the others catch up on their
-# next event.
-NUDGE_PLANS = 500
-
-
-@dataclass(frozen=True)
-class Circuit:
-    """What the API and the plan page show for one executor."""
-
-    executor: str
-    state: str
-    consecutive_failures: int
-    open_until: datetime | None
-    last_error: str
-    # When the circuit last counted an outcome (None: never). Pages showing it since then redraw.
-    changed_at: datetime | None = None
 
 
 def key(team_id: int, executor: str) -> str:
     """How the claim names a (team, executor) pair it must leave alone."""
     return f"{team_id}:{executor}"
-
-
-def current_state(circuit: ExecutorCircuit, now: datetime | None = None) -> str:
-    """The state as it is now: an open circuit whose cool-down is over is half open."""
-    now = now or timezone.now()
-    if circuit.state == CircuitState.OPEN and circuit.open_until and circuit.open_until <= now:
-        return CircuitState.HALF_OPEN
-    return circuit.state
-
-
-def circuits_for(team_id: int, executors: Iterable[str]) -> list[Circuit]:
-    """The team's circuit of each named executor, closed for those that never failed."""
-    names = sorted(set(executors))
-    rows = {
-        c.executor: c for c in ExecutorCircuit.objects.filter(team_id=team_id, executor__in=names)
-    }
-    now = timezone.now()
-    out = []
-    for name in names:
-        row = rows.get(name)
-        if row is None:
-            out.append(Circuit(name, CircuitState.CLOSED, 0, None, ""))
-        else:
-            out.append(
-                Circuit(
-                    name,
-                    current_state(row, now),
-                    row.consecutive_failures,
-                    row.open_until,
-                    row.last_error,
-                    row.updated_at,
-                )
-            )
-    return out
 
 
 def claim_filter() -> tuple[list[str], list[str]]:
@@ -172,7 +119,7 @@ def _count(team_id: int, executor: str, outcomes: list[StepOutcome]) -> str:
             team_id=team_id, executor=executor
         )
         now = timezone.now()
-        before = current_state(circuit, now)
+        before = circuit_state(circuit, now)
         for outcome in outcomes:
             if outcome.ok:
                 circuit.state = CircuitState.CLOSED
@@ -181,7 +128,7 @@ def _count(team_id: int, executor: str, outcomes: list[StepOutcome]) -> str:
                 continue
             circuit.consecutive_failures += 1
             circuit.last_error = outcome.error[:2000]
-            state = current_state(circuit, now)
+            state = circuit_state(circuit, now)
             if state == CircuitState.HALF_OPEN or (
                 state == CircuitState.CLOSED and circuit.consecutive_failures >= threshold
             ):
@@ -189,57 +136,11 @@ def _count(team_id: int, executor: str, outcomes: list[StepOutcome]) -> str:
                 circuit.open_until = now + cooldown
                 circuit.trial_until = None
         circuit.save()
-        after = current_state(circuit, now)
+        after = circuit_state(circuit, now)
         if after != before:
             log = logger.warning if after == CircuitState.OPEN else logger.info
             log("executor %s of team %s: circuit %s (was %s)", executor, team_id, after, before)
             # The pages of plans whose steps wait for this executor show its circuit, and no
             # event of theirs says that it changed: nudge them once this commits.
-            transaction.on_commit(partial(_nudge_waiting_plans, team_id, executor))
+            transaction.on_commit(partial(nudge_waiting_plans, team_id, executor))
         return after
-
-
-def circuit_close(*, circuit_id: int) -> bool:
-    """Close a circuit by hand (an operator fixed what the executor calls): its waiting steps
-    are claimed again at once. Returns False if it was closed already."""
-    with transaction.atomic():
-        circuit = ExecutorCircuit.objects.select_for_update().filter(pk=circuit_id).first()
-        if circuit is None or (
-            circuit.state == CircuitState.CLOSED and circuit.consecutive_failures == 0
-        ):
-            return False
-        was = current_state(circuit)
-        circuit.state = CircuitState.CLOSED
-        circuit.consecutive_failures = 0
-        circuit.open_until = circuit.trial_until = None
-        circuit.save()
-        logger.info("executor %s: circuit closed by hand (was %s)", circuit.executor, was)
-        transaction.on_commit(partial(_nudge_waiting_plans, circuit.team_id, circuit.executor))
-        notify_workers()
-    return True
-
-
-def _nudge_waiting_plans(team_id: int, executor: str) -> None:
-    """Tell the open pages of the team's executing plans with pending steps of `executor` to
-    refresh. Never raises: it runs after the commit, and a page missing it only shows the change
-    late."""
-    try:
-        plans = (
-            Plan.objects.filter(
-                team_id=team_id,
-                status=PlanStatus.EXECUTING,
-                steps__executor=executor,
-                steps__status=StepStatus.PENDING,
-            )
-            .distinct()
-            .annotate(
-                last_event=Subquery(
-                    PlanEvent.objects.filter(plan=OuterRef("pk")).order_by("-id").values("id")[:1]
-                )
-            )
-            .values_list("pk", "team_id", "last_event")[:NUDGE_PLANS]
-        )
-        for pk, team, last_event in plans:
-            realtime.publish(plan_id=pk, team_id=team, event_id=last_event or 0)
-    except Exception:
-        logger.warning("could not nudge the pages waiting for %s", executor, exc_info=True)

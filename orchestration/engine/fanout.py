@@ -12,7 +12,7 @@ and creates one child step per item and stage, in one transaction:
   max_concurrency waits (waiting_on=1, no dependency row) for a free slot; each time an item's
   chain ends, `children_finished` lets the lowest-numbered waiting item go.
 
-Children are ordinary steps: claimed, leased, retried, timed out and recorded by plans/queue.py
+Children are ordinary steps: claimed, leased, retried, timed out and recorded by queue.py
 like any other, each with its events. The parent meanwhile stays in progress without a lease
 ("waiting on its items"): no worker holds it, and it does not count towards the plan's
 max_concurrency. `children_finished` (called by the queue when children end) moves each item's
@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -38,81 +38,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from executors.protocol import FailureClass, StepOutcome, json_type
+from orchestration.engine.claims import Claim
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import Actor, notify_workers, release_dependents
+from plans.stages import Stage, child_key, stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus, step_transition
-from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY, STEP_KEY_MAX_LENGTH, split_over
-
-if TYPE_CHECKING:
-    from plans.queue import Claim
-
-# How many items the plan page lists under a fan-out step (the API lists them all).
-ITEMS_SHOWN = 200
-
-
-@dataclass(frozen=True)
-class Stage:
-    """One stage every item goes through. A plain fan-out has one, unnamed: the step itself."""
-
-    name: str
-    executor: str
-    params: dict[str, Any]
-    task: str
-    timeout_seconds: float | None
-    max_attempts: int | None
-
-
-def stages_of(step: PlanStep) -> list[Stage]:
-    """The stages of a fan-out step (its for_each was checked at submission)."""
-    spec = step.for_each or {}
-    if not spec.get("stages"):
-        return [
-            Stage(
-                name="",
-                executor=step.executor,
-                params=step.params,
-                task=step.task,
-                timeout_seconds=step.timeout_seconds,
-                max_attempts=step.max_attempts,
-            )
-        ]
-    return [
-        Stage(
-            name=s["name"],
-            executor=s["executor"],
-            params=s.get("params", {}),
-            task=s.get("task") or step.task,
-            timeout_seconds=s.get("timeout_seconds", step.timeout_seconds),
-            max_attempts=s.get("max_attempts", step.max_attempts),
-        )
-        for s in spec["stages"]
-    ]
-
-
-def window(spec: Any) -> int:
-    """How many items of a fan-out step may be under way at once: at least 1.
-
-    Checked at submission and on restore; a for_each written some other way must still neither
-    stall the fan-out (below 1, no item would ever start) nor crash the worker, so anything that
-    is not a whole number counts as the default.
-    """
-    value = spec.get("max_concurrency") if isinstance(spec, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        return FAN_OUT_DEFAULT_CONCURRENCY
-    return max(1, value)
-
-
-def stage_name(parent: PlanStep, stage_index: int | None) -> str:
-    """The name of a child's stage; "" for a plain fan-out's single stage."""
-    stages = (parent.for_each or {}).get("stages") or []
-    return (
-        stages[stage_index]["name"] if stage_index is not None and stage_index < len(stages) else ""
-    )
-
-
-def child_key(parent_key: str, index: int, stage: str) -> str:
-    return f"{parent_key}[{index}]" + (f".{stage}" if stage else "")
+from plans.validation import STEP_KEY_MAX_LENGTH, split_over
 
 
 def items_over(over: str, inputs: dict[str, Any], dependencies: Iterable[str]) -> list[Any]:
@@ -162,7 +94,7 @@ def step_expand(*, claim: Claim, actor: Actor) -> StepOutcome | None:
     (or its items' keys would not fit).
     """
     with transaction.atomic():
-        # The plan's row lock, as plans/queue.py takes it: no finish, cancel or reclaim of this
+        # The plan's row lock, as the queue takes it: no finish, cancel or reclaim of this
         # plan's steps can interleave with creating the items.
         plan = Plan.objects.select_for_update(no_key=True).filter(pk=claim.plan_id).first()
         # The fence: only the attempt that is still in progress fans out, and only once.
@@ -449,89 +381,6 @@ def _complete_if_done(
             {"attempt": parent.attempts, "items": count, "failed": failed_list},
         )
     ]
-
-
-# --- Checkpoints ------------------------------------------------------------------------------
-
-
-def restore_waits(plan: Plan) -> None:
-    """After a restore from a checkpoint, which counts only dependency rows: of the items not
-    yet started, only as many may start as max_concurrency leaves free beside the items under
-    way; the others wait for a slot again, as they did before."""
-    for parent in plan.steps.filter(
-        status=StepStatus.IN_PROGRESS, parent=None, for_each__isnull=False
-    ):
-        k = window(parent.for_each)
-        children = list(
-            PlanStep.objects.filter(parent=parent).values_list(
-                "pk", "item_index", "stage_index", "status"
-            )
-        )
-        unended = {i for _, i, _, status in children if status not in STEP_TERMINAL}
-        not_started = sorted(
-            (i, pk)
-            for pk, i, j, status in children
-            if j == 0 and status == StepStatus.PENDING and i is not None
-        )
-        free = k - (len(unended) - len(not_started))
-        waiting = [pk for _, pk in not_started[max(free, 0) :]]
-        PlanStep.objects.filter(pk__in=waiting).update(waiting_on=1)
-
-
-# --- The plan page ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ItemRow:
-    """One item of a fan-out step as the plan page shows it: its value and its stages' steps."""
-
-    index: int
-    item: Any
-    steps: list[PlanStep] = field(default_factory=list)
-
-    @property
-    def outcome(self) -> PlanStep | None:
-        """The step whose result or error stands for the item: its failed stage, else its last
-        completed one."""
-        failed = [s for s in self.steps if s.status == StepStatus.FAILED]
-        if failed:
-            return failed[0]
-        completed = [s for s in self.steps if s.status == StepStatus.COMPLETED]
-        return completed[-1] if completed else None
-
-
-@dataclass(frozen=True)
-class ItemTable:
-    """The items of a fan-out step for the plan page: stage names (a plain fan-out's one stage
-    is named after its executor), the first ITEMS_SHOWN items, and how many there are."""
-
-    stages: list[str]
-    rows: list[ItemRow]
-    total: int
-    # How many items are under way at once.
-    window: int = FAN_OUT_DEFAULT_CONCURRENCY
-
-    @property
-    def hidden(self) -> int:
-        return self.total - len(self.rows)
-
-
-def item_table(parent: PlanStep) -> ItemTable:
-    """The items of `parent` from `parent.children`, prefetched by the plan selectors in item
-    and stage order."""
-    rows: dict[int, ItemRow] = {}
-    for child in parent.children.all():
-        index = child.item_index or 0
-        if index not in rows:
-            rows[index] = ItemRow(index=index, item=child.item)
-        rows[index].steps.append(child)
-    ordered = [rows[i] for i in sorted(rows)]
-    return ItemTable(
-        stages=[s.name or s.executor for s in stages_of(parent)],
-        rows=ordered[:ITEMS_SHOWN],
-        total=len(ordered),
-        window=window(parent.for_each),
-    )
 
 
 # --- Helpers ------------------------------------------------------------------------------------

@@ -37,8 +37,10 @@ from django.db.models.functions import Now
 from django.utils import timezone
 
 from executors import registry
-from executors.protocol import BREAKER_COUNTED, FailureClass, StepOutcome
-from plans import circuits, fanout, realtime
+from executors.protocol import BREAKER_COUNTED, FailureClass
+from orchestration.engine import circuits, fanout
+from orchestration.engine.claims import Claim, Report
+from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import (
     Actor,
@@ -49,47 +51,6 @@ from plans.services import (
 from plans.states import PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A step a worker claimed: what it needs to run it and to report back."""
-
-    id: int
-    plan_id: UUID
-    team_id: int
-    key: str
-    attempt: int
-    executor: str
-    task: str
-    hint: str
-    params: dict[str, Any]
-    context: dict[str, Any]
-    timeout: float
-    max_attempts: int
-    for_each: dict[str, Any] | None
-    parent_id: int | None
-    item_index: int | None
-    item: Any
-    inputs: dict[str, Any]
-    # Attempts cut short by a dead worker: they do not use up the step's max_attempts (only
-    # PLANGATE_POISON_AFTER limits them).
-    lost_leases: int = 0
-    # Attempts handed back at shutdown or failed while the executor's circuit was open.
-    spared_attempts: int = 0
-
-    @property
-    def failed_attempts(self) -> int:
-        """The attempts that count against max_attempts, this one included."""
-        return self.attempt - self.lost_leases - self.spared_attempts
-
-
-@dataclass(frozen=True)
-class Report:
-    """A worker's outcome for one claimed attempt."""
-
-    claim: Claim
-    outcome: StepOutcome
 
 
 def is_postgres() -> bool:
@@ -553,7 +514,7 @@ def steps_reclaim_expired(
             ],
         )
         _save_events(plan, events)
-        # A fan-out item failed as poison ends its item, as any failure does (plans/fanout.py).
+        # A fan-out item failed as poison ends its item, as any failure does (fanout.py).
         fanout.children_finished(
             [
                 fanout.ChildEnd(s.pk, s.status)
@@ -674,7 +635,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     if completed:
         notify_workers()
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
-    # completes (plans/fanout.py). Before the plans are checked, so a plan can end with it.
+    # completes (fanout.py). Before the plans are checked, so a plan can end with it.
     fanout.children_finished(
         [
             fanout.ChildEnd(

@@ -6,7 +6,7 @@ signal handler sets the flag). Tests call the methods directly.
 
 Threads, and who does what:
 - the loop (the thread calling run_forever) does all database work, in short transactions
-  through plans/queue.py and plans/services.py: claim steps in batches, record outcomes in
+  through queue.py and plans/services.py: claim steps in batches, record outcomes in
   batches, renew leases, reclaim expired ones, notice cancels;
 - async executors run as tasks on one event loop in a background thread; a timeout or a cancel
   cancels the task (which kills a subprocess it started);
@@ -44,7 +44,8 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from plans import fanout, queue, selectors, services
+from orchestration.engine import fanout, queue
+from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
 
@@ -585,7 +586,7 @@ class Worker:
 
     def _expand(self, claim: queue.Claim) -> None:
         """A fan-out step runs no executor: it becomes one step per item and stage
-        (plans/fanout.py), which are claimed and run like any other. Over an empty list, or one
+        (fanout.py), which are claimed and run like any other. Over an empty list, or one
         it cannot use, it ends at once, recorded like any outcome."""
         try:
             outcome = fanout.step_expand(claim=claim, actor=self.actor)

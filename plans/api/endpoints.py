@@ -1,4 +1,6 @@
-"""The plans API: thin endpoints that parse, call one service or selector, and answer."""
+"""The plans API: thin endpoints that parse, call one service or selector, and answer.
+
+Errors become answers in errors.py."""
 
 from __future__ import annotations
 
@@ -8,17 +10,14 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Header, NinjaAPI, Query, Router, Status
-from ninja.errors import HttpError, ValidationError
+from ninja import Header, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from executors import registry
-from plans import checkpoints, circuits, selectors, services, tokens
-from plans.models import ApiToken, Plan, PlanEvent, PlanStep
-from plans.schemas import (
+from plans import checkpoints, selectors, services, tokens
+from plans.api.schemas import (
     ApproveIn,
     ArtifactBody,
     ArtifactOut,
@@ -32,8 +31,8 @@ from plans.schemas import (
     SkipIn,
     StepIn,
 )
-from plans.states import DomainError, StaleVersion
-from plans.validation import PlanInvalid, StepDraft
+from plans.models import ApiToken, Plan, PlanEvent
+from plans.validation import StepDraft
 
 MAX_EVENTS_PER_PAGE = 1000
 
@@ -226,85 +225,8 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 @executors_router.get(
     "", response=list[CircuitOut], summary="Registered executors and their circuit breakers"
 )
-def list_executors(request: HttpRequest) -> list[circuits.Circuit]:
+def list_executors(request: HttpRequest) -> list[selectors.Circuit]:
     """Every executor plans may name, by name, with this team's circuit for it: `open` means
     the team's steps of that executor wait (they are not started, nor failed) until
     `open_until`."""
-    return circuits.circuits_for(_token(request).team_id, registry.names())
-
-
-def install_error_handlers(api: NinjaAPI) -> None:
-    """Map domain errors to HTTP: bad input 422 (every problem with its path), state 409, 404."""
-
-    def problems(request: HttpRequest, items: list[dict[str, Any]]) -> HttpResponse:
-        return api.create_response(request, {"detail": items}, status=422)
-
-    @api.exception_handler(ValidationError)
-    def invalid_body(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-        # Paths point into the JSON body as sent: ["body", "steps", 0, "key"], without the name
-        # of the Python parameter the body is bound to.
-        items = []
-        for error in exc.errors:
-            loc = list(error.get("loc", []))
-            if loc[:2] == ["body", "payload"]:
-                loc = ["body", *loc[2:]]
-            items.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "")})
-        return problems(request, items)
-
-    @api.exception_handler(PlanInvalid)
-    def plan_invalid(request: HttpRequest, exc: PlanInvalid) -> HttpResponse:
-        return problems(
-            request,
-            [{"loc": ["body", *p.loc], "msg": p.msg, "type": "value_error"} for p in exc.problems],
-        )
-
-    @api.exception_handler(services.IdempotencyConflict)
-    def idempotency_conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return problems(
-            request,
-            [{"loc": ["header", "Idempotency-Key"], "msg": str(exc), "type": "value_error"}],
-        )
-
-    @api.exception_handler(RequestDataTooBig)
-    def too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        return problems(
-            request,
-            [
-                {
-                    "loc": ["body"],
-                    "msg": f"request body exceeds the limit of {limit} bytes",
-                    "type": "value_error",
-                }
-            ],
-        )
-
-    @api.exception_handler(HttpError)
-    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
-            # Malformed JSON is bad input like any other: a 422 with the same shape.
-            return problems(
-                request,
-                [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}],
-            )
-        return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
-
-    @api.exception_handler(StaleVersion)
-    def stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
-        return api.create_response(
-            request, {"detail": str(exc), "current_version": exc.current_version}, status=409
-        )
-
-    @api.exception_handler(DomainError)
-    def conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:
-        return api.create_response(request, {"detail": str(exc)}, status=409)
-
-    @api.exception_handler(Plan.DoesNotExist)
-    def no_plan(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return api.create_response(request, {"detail": "plan not found"}, status=404)
-
-    @api.exception_handler(PlanStep.DoesNotExist)
-    def no_step(request: HttpRequest, exc: Exception) -> HttpResponse:
-        return api.create_response(
-            request, {"detail": "no step with that key in this plan"}, status=404
-        )
+    return selectors.circuits_for(_token(request).team_id, registry.names())

@@ -9,9 +9,9 @@ from uuid import UUID
 from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints, model_validator
 
-from plans import circuits, fanout, selectors
-from plans.circuits import Circuit
+from plans import selectors, stages
 from plans.models import CircuitState, Plan, PlanStep
+from plans.selectors import Circuit
 from plans.states import PlanStatus
 
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -145,7 +145,7 @@ class StepItemOut(Schema):
     @staticmethod
     def resolve_stage(obj: PlanStep) -> str:
         # The parent is cached on the child by the selectors' prefetch.
-        return fanout.stage_name(obj.parent, obj.stage_index) if obj.parent else ""
+        return stages.stage_name(obj.parent, obj.stage_index) if obj.parent else ""
 
 
 class StepOut(Schema):
@@ -262,7 +262,7 @@ class PlanOut(PlanSummaryOut):
 
     @staticmethod
     def resolve_executors(obj: Plan) -> list[Circuit]:
-        return circuits.circuits_for(obj.team_id, selectors.executors_used(obj))
+        return selectors.circuits_for(obj.team_id, selectors.executors_used(obj))
 
 
 class PlanPageOut(Schema):

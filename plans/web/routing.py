@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans import consumers
+from plans.web import consumers
 
 websocket_urlpatterns = [
     path("ws/plans/", consumers.PlanListConsumer.as_asgi()),

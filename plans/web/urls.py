@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans import views
+from plans.web import views
 
 app_name = "plans"
 

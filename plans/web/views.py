@@ -24,8 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
-from plans import circuits, fanout, selectors, services
-from plans.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
+from plans import selectors, services
 from plans.models import CircuitState, Plan, PlanStep
 from plans.states import (
     PLAN_STATUSES_ALLOWING_SKIP,
@@ -34,6 +33,7 @@ from plans.states import (
     StaleVersion,
     StepStatus,
 )
+from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 
 LIST_TEMPLATE = "plans/plan_list.html"
 DETAIL_TEMPLATE = "plans/plan_detail.html"
@@ -105,7 +105,7 @@ class StepRow:
     # Pending, ready, and its executor's circuit is open: it waits for the executor.
     paused: bool = False
     # A fan-out step's items, shown under its row.
-    items: fanout.ItemTable | None = None
+    items: selectors.ItemTable | None = None
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ def _plan_page(
     plan_circuits = (
         []
         if plan.is_terminal
-        else circuits.circuits_for(plan.team_id, selectors.executors_used(plan))
+        else selectors.circuits_for(plan.team_id, selectors.executors_used(plan))
     )
     paused: set[str] = set()
     if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:
@@ -284,7 +284,7 @@ def _plan_page(
             form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
             error=skip_error if s.key == skip_key else "",
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
-            items=fanout.item_table(s) if s.for_each is not None else None,
+            items=selectors.item_table(s) if s.for_each is not None else None,
         )
         for s in steps
     ]
@@ -310,7 +310,7 @@ def _plan_page(
 
 
 def _rows_changed(
-    plan: Plan, rows: list[StepRow], after: int, plan_circuits: list[circuits.Circuit]
+    plan: Plan, rows: list[StepRow], after: int, plan_circuits: list[selectors.Circuit]
 ) -> list[StepRow]:
     """The rows events after `after` may have changed: those of the steps they name, or all
     rows if one of them is about the plan as a whole (a cancel or failure skips steps, a status

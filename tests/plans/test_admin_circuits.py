@@ -8,7 +8,7 @@ from typing import Any
 from django.test import Client
 from django.utils import timezone
 
-from plans import circuits
+from orchestration.engine import circuits
 from plans.models import CircuitState, ExecutorCircuit
 from tests.factories import UserFactory
 

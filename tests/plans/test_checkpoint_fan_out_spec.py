@@ -12,7 +12,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from executors.protocol import StepOutcome
-from plans import checkpoints, fanout, services
+from orchestration.engine import fanout
+from plans import checkpoints, services
 from plans.models import Plan, PlanEvent, PlanStep
 from tests.factories import WORKER, approve, claim, finish, list_step, step, submit_plan
 

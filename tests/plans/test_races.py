@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from plans import queue, services
+from orchestration.engine import queue
+from plans import services
 from plans.models import Plan, PlanEvent
 from plans.states import DomainError
 from tests.factories import step, submit_plan

@@ -10,7 +10,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from plans.rendering import render_markdown
+from plans.web.rendering import render_markdown
 
 register = template.Library()
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from executors import registry
 from executors.protocol import FailureClass, StepOutcome, StepSpec
 from orchestration.engine.worker import Worker
-from plans import circuits
+from plans import selectors
 from plans.models import Plan
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle, steps_of
@@ -59,8 +59,8 @@ def one_step_plan(team: Any, n: int) -> Plan:
     )
 
 
-def circuit(team: Any) -> circuits.Circuit:
-    (found,) = circuits.circuits_for(team.pk, ["upstream"])
+def circuit(team: Any) -> selectors.Circuit:
+    (found,) = selectors.circuits_for(team.pk, ["upstream"])
     return found
 
 

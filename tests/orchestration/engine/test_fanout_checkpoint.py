@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from executors.protocol import StepOutcome
-from plans import checkpoints, queue
+from orchestration.engine import queue
+from plans import checkpoints
 from plans.models import PlanEvent
 from tests.factories import WORKER, approve, finish, list_step, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle, steps_of

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from plans import queue
+from orchestration.engine import queue
 from plans.models import PlanEvent, PlanStep
 from tests.factories import WORKER, approve, step, submit_plan
 from tests.orchestration.support import run_until, run_until_idle, steps_of

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from executors.protocol import FailureClass, StepOutcome
-from plans import fanout, queue, services
+from orchestration.engine import fanout, queue
+from plans import services
 from plans.models import PlanStep
 from tests.factories import WORKER, approve, claim, finish, list_step, step, submit_plan
 from tests.orchestration.support import steps_of

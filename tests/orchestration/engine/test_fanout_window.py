@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from plans import fanout
+from plans import stages
 from plans.models import PlanStep
 from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
 from tests.factories import approve, list_step, step, submit_plan
@@ -31,7 +31,7 @@ from tests.orchestration.support import run_until_idle, steps_of
     ],
 )
 def test_window__is_a_whole_number_of_at_least_one(spec: Any, expected: int) -> None:
-    assert fanout.window(spec) == expected
+    assert stages.window(spec) == expected
 
 
 @pytest.mark.django_db(transaction=True)

@@ -12,8 +12,8 @@ import pytest
 
 from executors import registry
 from executors.protocol import StepOutcome, StepSpec
+from orchestration.engine import queue
 from orchestration.engine.worker import Worker
-from plans import queue
 from plans.models import PlanEvent
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import events_of, run_until, steps_of, wait_for

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from executors.protocol import StepOutcome
-from plans import fanout
+from plans import selectors
 from plans.models import PlanEvent
-from plans.templatetags.plan_tags import step_dom_id
+from plans.web.templatetags.plan_tags import step_dom_id
 from tests.factories import approve, claim, finish, list_step, step, submit_plan
 from tests.orchestration.support import fanned_out, run_until_idle
 
@@ -49,7 +49,7 @@ def test_it_shows_each_item_with_its_stages_under_the_fan_out_row(client, review
 def test_it_lists_the_first_items_and_says_how_many_more_there_are(
     client, reviewer, team, worker, monkeypatch
 ):
-    monkeypatch.setattr(fanout, "ITEMS_SHOWN", 2)
+    monkeypatch.setattr(selectors, "ITEMS_SHOWN", 2)
     plan = approve(
         submit_plan(
             team,

@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from plans.rendering import render_markdown
+from plans.web.rendering import render_markdown
 
 
 def elements(html: str) -> list[tuple[str, list[tuple[str, str | None]]]]:

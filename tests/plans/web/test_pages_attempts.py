@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from executors.protocol import FailureClass, StepOutcome
-from plans import queue, services
+from orchestration.engine import queue
+from plans import services
 from plans.models import PlanStep
 from tests.factories import WORKER, approve, claim, finish, step, submit_plan
 

@@ -10,7 +10,8 @@ from django.test import Client
 from django.utils import timezone
 
 from executors.protocol import FailureClass, StepOutcome
-from plans import circuits, selectors, services
+from orchestration.engine import circuits
+from plans import selectors, services
 from plans.models import ExecutorCircuit
 from tests.factories import WORKER, approve, step, submit_plan
 

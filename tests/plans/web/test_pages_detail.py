@@ -9,7 +9,7 @@ from django.test import Client
 
 from executors.protocol import StepOutcome
 from plans import services
-from plans.templatetags.plan_tags import step_dom_id
+from plans.web.templatetags.plan_tags import step_dom_id
 from tests.factories import WORKER, approve, claim, finish, step, submit_plan
 
 

@@ -1,0 +1,52 @@
+"""What a worker holds for a step it claimed, and what it reports back: the queue hands out
+claims (orchestration/engine/queue.py), the worker runs them, fan-out expands them
+(orchestration/engine/fanout.py), and the queue records their reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from executors.protocol import StepOutcome
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A step a worker claimed: what it needs to run it and to report back."""
+
+    id: int
+    plan_id: UUID
+    team_id: int
+    key: str
+    attempt: int
+    executor: str
+    task: str
+    hint: str
+    params: dict[str, Any]
+    context: dict[str, Any]
+    timeout: float
+    max_attempts: int
+    for_each: dict[str, Any] | None
+    parent_id: int | None
+    item_index: int | None
+    item: Any
+    inputs: dict[str, Any]
+    # Attempts cut short by a dead worker: they do not use up the step's max_attempts (only
+    # PLANGATE_POISON_AFTER limits them).
+    lost_leases: int = 0
+    # Attempts handed back at shutdown or failed while the executor's circuit was open.
+    spared_attempts: int = 0
+
+    @property
+    def failed_attempts(self) -> int:
+        """The attempts that count against max_attempts, this one included."""
+        return self.attempt - self.lost_leases - self.spared_attempts
+
+
+@dataclass(frozen=True)
+class Report:
+    """A worker's outcome for one claimed attempt."""
+
+    claim: Claim
+    outcome: StepOutcome
