@@ -163,7 +163,7 @@ if REDIS_URL:
     }
 else:
     # One process only: live updates from a worker in another process reach pages through the
-    # event-log poll in plans/consumers.py instead.
+    # event-log poll in plans/web/consumers.py instead.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 LOGGING = {

@@ -1,9 +1,9 @@
 """What a fan-out step's `for_each` means, for everyone who reads it: the stages each item goes
 through, how many items are under way at once, and the keys of the items' steps.
 
-The engine expands and moves items on (orchestration/engine/fanout.py); the plan page and the API
-show them (plans/selectors.py, plans/api/schemas.py); checkpoints restore them. Pure: it reads a
-step's fields and touches no database.
+The engine expands a fan-out step and moves its items on (orchestration/engine/fanout.py); the
+plan page and the API show them (plans/selectors.py, plans/api/schemas.py); checkpoints restore
+them. Pure: it reads a step's fields and touches no database.
 """
 
 from __future__ import annotations

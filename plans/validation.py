@@ -50,7 +50,7 @@ class StepDraft:
     # None: the executor's default, then the settings'.
     max_attempts: int | None = None
     timeout_seconds: float | None = None
-    # Fan-out or pipeline over a list from the step's input (see plans/fanout.py).
+    # Fan-out or pipeline over a list from the step's input (see plans/stages.py).
     for_each: dict[str, Any] | None = None
     # Where the step came from in the request body, for error paths.
     loc: Loc = ()

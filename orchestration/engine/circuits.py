@@ -10,7 +10,8 @@ failure opens it for another cool-down. If no outcome comes within a cool-down, 
 is let through.
 
 Circuits are kept per team: one team's failing steps neither pause another team's work nor show
-it their error text.
+it their error text. What pages and the API show of a circuit is read in plans/selectors.py
+(circuits_for); an operator closes one by hand through plans/services.py (circuit_close).
 """
 
 from __future__ import annotations

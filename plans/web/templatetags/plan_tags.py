@@ -48,7 +48,7 @@ def compact_json(value: Any, limit: int = 300) -> str:
 
 @register.filter
 def markdown(text: str) -> SafeString:
-    """Untrusted markdown as sanitized HTML (plans/rendering.py)."""
+    """Untrusted markdown as sanitized HTML (plans/web/rendering.py)."""
     return render_markdown(text)
 
 
