@@ -92,6 +92,15 @@ class Progress:
             "in_progress": self.percent(self.in_progress),
         }
 
+    @property
+    def segments(self) -> list[tuple[str, int, int]]:
+        """The bar's parts, left to right: (status, where it starts, its width), in percent."""
+        start, parts = 0, []
+        for status, width in self.widths.items():
+            parts.append((status, start, width))
+            start += width
+        return parts
+
 
 @dataclass(frozen=True)
 class StepRow:
