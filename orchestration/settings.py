@@ -1,8 +1,8 @@
 """Plangate settings: wiring only, read from the environment.
 
 Every knob a deployment turns is an environment variable, listed in the README:
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, and the
-PLANGATE_* settings at the end of this file.
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, the SECURE_*
+settings of the security section, and the PLANGATE_* settings at the end of this file.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def test_it_runs_the_pages_and_the_admin_without_a_csp_violation(
         admin.get_by_label("Team").select_option(label="acme")
         admin.get_by_label("Name").fill("agent")
         admin.get_by_role("button", name="Save", exact=True).click()
-        expect(admin.locator("#new-token")).to_have_value(re.compile(r"^pgt_"))
+        expect(admin.locator("#new-token")).to_have_value(re.compile(r"^pgt_\w+_[\w-]+$"))
 
     refused = [line for line in console if "Content Security Policy" in line or "Refused" in line]
     assert refused == [], "\n".join(refused)
