@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import shutil
@@ -268,6 +269,9 @@ class Command(BaseCommand):
             f"API at {clients} concurrent clients (httpx in this process, on the same CPUs as "
             f"the server), {seconds:g} s each:"
         )
+        # httpx logs every request at INFO: a line per request would cost this process the CPU
+        # it shares with the servers it measures.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
         for label, args in servers:
             with self.web_server(args, token, requests[0][2]) as base_url:
                 for name, method, path, body in requests:
