@@ -98,7 +98,7 @@ def test_it_serves_the_api_and_live_pages_from_several_processes_and_stops_on_si
                 assert approved["status"] == "approved"
                 assert approved_by != page_pid
 
-                message = json.loads(page.recv(timeout=2))
+                message = json.loads(page.recv(timeout=3))
                 assert message == {
                     "type": "changed",
                     "last_event_id": selectors.latest_event_id(plan_id),

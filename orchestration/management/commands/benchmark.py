@@ -293,8 +293,8 @@ class Command(BaseCommand):
         clients: int,
         seconds: float,
     ) -> tuple[float, float, float]:
-        """`clients` tasks sending one request after another for `seconds`, after a second of
-        warm-up; returns requests/s, p50 and p99 in ms."""
+        """`clients` tasks sending one request after another for `seconds`, after a warm-up as
+        long (a second at most); returns requests/s, p50 and p99 in ms."""
         latencies: list[float] = []
         failures: list[int] = []
         limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -315,7 +315,7 @@ class Command(BaseCommand):
 
             # Warm-up: every connection opened and every server process's first requests
             # (imports, database connections) served before the clock starts.
-            warm = time.monotonic() + 1
+            warm = time.monotonic() + min(1.0, seconds)
             await asyncio.gather(*(one_client(warm) for _ in range(clients)))
             latencies.clear()
             started = time.monotonic()
