@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Field, Header, NinjaAPI, Query, Router, Status
+from ninja import Header, NinjaAPI, Query, Router, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.responses import NinjaJSONEncoder
@@ -28,6 +28,7 @@ from plans.schemas import (
     ConflictOut,
     ErrorOut,
     EventOut,
+    EventsQuery,
     PlanFilters,
     PlanIn,
     PlanOut,
@@ -45,7 +46,6 @@ MAX_EVENTS_PER_PAGE = 1000
 # (a delegation tree of PLANGATE_MAX_TREE_DEPTH levels is about as deep), and shallow enough
 # that nothing that walks a body recursively runs out of stack.
 MAX_JSON_DEPTH = 200
-MAX_ID = 2**63 - 1
 
 # The error answers every operation declares, with their bodies.
 ERRORS: dict[int, Any] = {
@@ -303,12 +303,11 @@ def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> 
 def list_events(
     request: HttpRequest,
     plan_id: UUID,
-    after: Query[Annotated[int, Field(ge=0, le=MAX_ID)]] = 0,
-    limit: Query[int] = 100,
+    page: Query[EventsQuery],
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
-    limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))
-    return selectors.events_after(_plan(request, plan_id), after=after, limit=limit)
+    limit = max(1, min(page.limit, MAX_EVENTS_PER_PAGE))
+    return selectors.events_after(_plan(request, plan_id), after=page.after, limit=limit)
 
 
 @router.get(

@@ -136,6 +136,13 @@ class PlanFilters(Schema):
     offset: int = Field(0, ge=0, le=2**62)
 
 
+class EventsQuery(Schema):
+    after: int = Field(
+        0, ge=0, le=2**63 - 1, description="The last event id you saw; 0 for the first page."
+    )
+    limit: int = Field(100, description="At most this many events (1 to 1000).")
+
+
 class ApproveIn(StrictSchema):
     version: int = Field(description="The plan version the reviewer saw.")
 
