@@ -131,11 +131,12 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
     """
     problems: list[Problem] = []
     goal = submission.goal.strip()
+    drafts: list[StepDraft] = []
     if (submission.steps is None) == (submission.delegation is None):
-        raise PlanInvalid(
-            [Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")]
+        problems.append(
+            Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")
         )
-    if submission.delegation is not None:
+    elif submission.delegation is not None:
         try:
             tree = compile_tree(
                 submission.delegation,
@@ -144,15 +145,16 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
             )
         except PlanInvalid as exc:
             problems.extend(exc.problems)
-            drafts: list[StepDraft] = []
         else:
             goal = goal or tree.goal
             drafts = tree.steps
     else:
         drafts = list(submission.steps or [])
-    if not goal:
+    # A delegation tree carries its own goal (the compiler requires it), so only a list of
+    # steps needs one at the top.
+    if not goal and submission.delegation is None:
         problems.insert(0, Problem(("goal",), "goal must not be empty"))
-    if drafts or submission.steps is not None:
+    if submission.steps is not None and submission.delegation is None:
         problems.extend(
             check_steps(
                 drafts,
