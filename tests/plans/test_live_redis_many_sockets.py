@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True), pyt
 
 LOG = ROOT / "test-artifacts" / "live-many-sockets-server.log"
 PAGES = 200
-WAVE = 20
+WAVE = 10
 
 
 def group_size(plan_id: Any) -> int:
