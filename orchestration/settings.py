@@ -200,10 +200,12 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # channels_redis's layer on a pool set up for its blocking reads (socket timeout, a bounded
+    # pool that waits for a free connection): see orchestration/channel_layer.py.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "plangate"},
+            "BACKEND": "orchestration.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": "plangate"},
         }
     }
 else:

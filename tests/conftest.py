@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
 
 from tests.factories import TeamFactory, UserFactory
+from tests.processes import ROOT, Server, serving
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -85,3 +87,12 @@ def other_api(other_team: Any) -> ApiClient:
 
     _, raw = services.token_create(team=other_team, name="tests")
     return ApiClient(raw)
+
+
+@pytest.fixture(scope="module")
+def daphne(request: pytest.FixtureRequest, django_db_setup: Any) -> Iterator[Server]:
+    """A daphne server in a child process, shared by a test module; its log is
+    test-artifacts/<module>-server.log."""
+    log = ROOT / "test-artifacts" / f"{request.module.__name__.rsplit('.', 1)[-1]}-server.log"
+    with serving(log=log) as server:
+        yield server
