@@ -1,8 +1,8 @@
 """Plangate settings: wiring only, read from the environment.
 
 Every knob a deployment turns is an environment variable, listed in the README:
-DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, and the
-PLANGATE_* settings at the end of this file.
+DATABASE_URL, REDIS_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS, the SECURE_*
+settings of the security section, and the PLANGATE_* settings at the end of this file.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -68,6 +69,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that it sees every answer under /api/, errors from the others included.
+    "orchestration.middleware.ApiJsonErrors",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -146,6 +150,10 @@ WHITENOISE_USE_FINDERS = True
 # Plan bodies are limited to this size; larger requests are refused with a 422 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PLANGATE_MAX_BODY_BYTES", str(1024 * 1024)))
 
+# --- HTTPS and browser security ---------------------------------------------------------------
+# Every default keeps the embedded `manage.py demo` working on plain http; a deployment behind a
+# TLS proxy turns them on (README, Production).
+
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES")
@@ -153,12 +161,52 @@ CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Redirect plain http to https. Behind a proxy that ends TLS, Django sees plain http on every
+# request: set SECURE_PROXY_SSL_HEADER too, or every request redirects to itself.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+
+
+def _proxy_ssl_header(name: str) -> tuple[str, str] | None:
+    # The header the TLS proxy sets to "https" (e.g. X-Forwarded-Proto). Only safe when the proxy
+    # always sets or strips it: a client that could send it itself could claim https.
+    name = name.strip()
+    if not name:
+        return None
+    return ("HTTP_" + name.upper().replace("-", "_"), "https")
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
+
+# Scripts and styles only from Plangate's own static files: nothing inline, no eval, so markup
+# that got into a page cannot run. htmx's inline indicator style is turned off in base.html
+# (htmx-config), and the Django admin needs no more than this. 'self' in connect-src covers the
+# page's XHR and its WebSocket to the same host (ws:// and wss://).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
+    # channels_redis's layer on a pool set up for its blocking reads (socket timeout, a bounded
+    # pool that waits for a free connection): see orchestration/channel_layer.py.
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": "plangate"},
+            "BACKEND": "orchestration.channel_layer.RedisChannelLayer",
+            "CONFIG": {"hosts": [{"address": REDIS_URL}], "prefix": "plangate"},
         }
     }
 else:

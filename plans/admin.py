@@ -6,11 +6,14 @@ the same state rules hold and the same events are recorded.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.cache import add_never_cache_headers
 
 from plans import selectors, services
 from plans.models import (
@@ -69,6 +72,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return ()
         return ("team", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
 
+    # The secret of a token created in this request, from save_model to response_add. It is never
+    # put in a cookie, the session or the messages framework: those travel with later requests and
+    # end up in logs. Held per request (not on this admin, which all threads share) and forgotten
+    # with the request.
+    _new_secrets: weakref.WeakKeyDictionary[HttpRequest, str] = weakref.WeakKeyDictionary()
+
     def save_model(self, request: HttpRequest, obj: ApiToken, form: Any, change: bool) -> None:
         if change:
             super().save_model(request, obj, form, change)
@@ -76,12 +85,27 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, secret = services.token_create(team=obj.team, name=obj.name, created_by=request.user)
         obj.pk = token.pk
         obj.prefix = token.prefix
-        # The secret exists only in this response: it is not stored, so it cannot be shown again.
-        self.message_user(
-            request,
-            f"Token created. Copy it now, it will not be shown again: {secret}",
-            messages.WARNING,
-        )
+        self._new_secrets[request] = secret
+
+    def response_add(
+        self, request: HttpRequest, obj: ApiToken, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Show the new token's secret once, in this response's page: it is not stored, so it
+        cannot be shown again."""
+        secret = self._new_secrets.pop(request, None)
+        if secret is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "API token created",
+            "opts": self.opts,
+            "token": obj,
+            "secret": secret,
+        }
+        response = TemplateResponse(request, "admin/plans/apitoken/created.html", context)
+        # The page holds the secret: no browser or proxy cache may keep a copy of it.
+        add_never_cache_headers(response)
+        return response
 
     @admin.action(description="Revoke selected tokens")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:

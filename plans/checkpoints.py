@@ -33,7 +33,6 @@ from plans import services
 from plans.models import ApprovalSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
 from plans.stages import window
 from plans.states import (
-    STEP_DONE_FOR_DEPENDENTS,
     STEP_TERMINAL,
     PlanStatus,
     StepStatus,
@@ -532,7 +531,7 @@ def _create_plan(record: PlanRecord, *, plan_id: UUID, team: Team) -> Plan:
 def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
     has_children = {r.parent for r in records if r.parent is not None}
     status = {r.key: _restored_status(r, expanded=r.key in has_children) for r in records}
-    done = {key for key, s in status.items() if s in STEP_DONE_FOR_DEPENDENTS}
+    done = _done_for_dependents(status, {r.key: set(r.depends_on) for r in records})
     steps = PlanStep.objects.bulk_create(
         PlanStep(
             plan=plan,
@@ -581,6 +580,22 @@ def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
             children.append(step)
     PlanStep.objects.bulk_update(children, ["parent"])
     return steps
+
+
+def _done_for_dependents(status: dict[str, str], depends_on: dict[str, set[str]]) -> set[str]:
+    """The steps their dependents no longer wait for: completed ones, and skipped ones whose
+    own dependencies are all done (a skipped step still holds its dependents back until then,
+    as plans.services.release_dependents counts it)."""
+    done = {key for key, s in status.items() if s == StepStatus.COMPLETED}
+    skipped = [key for key, s in status.items() if s == StepStatus.SKIPPED]
+    changed = True
+    while changed:
+        changed = False
+        for key in skipped:
+            if key not in done and depends_on.get(key, set()) <= done:
+                done.add(key)
+                changed = True
+    return done
 
 
 def _restored_status(record: StepRecord, *, expanded: bool) -> str:

@@ -130,7 +130,9 @@ class PlanStep(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, related_name="dependents", blank=True
     )
-    # How many of depends_on have not yet completed or been skipped: the step is ready at 0.
+    # How many of depends_on are not yet done: not completed, or skipped while still waiting
+    # (a skipped step holds its dependents back until its own waiting_on is 0, then lets them
+    # go without its result). The step is ready at 0.
     # Kept by the services, so claiming a step never has to look at its dependencies.
     waiting_on = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=20, choices=StepStatus.choices, default=StepStatus.PENDING)

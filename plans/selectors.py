@@ -165,6 +165,35 @@ def events_latest(plan: Plan, limit: int = 50) -> list[PlanEvent]:
     return list(plan.events.order_by("-id")[:limit])[::-1]
 
 
+def still_waited_for_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
+    """For every step, the keys of the steps its dependents would still wait for were it
+    skipped now: its dependencies not yet done and, in place of a skipped one that still waits,
+    what that one waits for. From steps loaded with `depends_on` prefetched."""
+    steps = list(steps)
+    by_key = {s.key: s for s in steps}
+    found: dict[str, list[str]] = {}
+
+    def waited_for(step: PlanStep) -> list[str]:
+        if step.key not in found:
+            keys: dict[str, None] = {}
+            for d in sorted(step.depends_on.all(), key=lambda d: (d.position, d.pk)):
+                dep = by_key.get(d.key, d)
+                if dep.status == StepStatus.COMPLETED:
+                    continue
+                if dep.status == StepStatus.SKIPPED:
+                    # A skipped step holds its dependents back until its own dependencies are
+                    # done (waiting_on 0), then lets them go.
+                    keys.update(dict.fromkeys(waited_for(dep) if dep.waiting_on else []))
+                else:
+                    keys[dep.key] = None
+            found[step.key] = list(keys)
+        return found[step.key]
+
+    for s in steps:
+        waited_for(s)
+    return found
+
+
 def dependents_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
     """For every step, what `dependents_of` gives, computed at once from steps already loaded
     with `depends_on` prefetched (one page render would otherwise query the plan per step)."""

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from executors import registry
@@ -137,11 +137,12 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
     """
     problems: list[Problem] = []
     goal = submission.goal.strip()
+    drafts: list[StepDraft] = []
     if (submission.steps is None) == (submission.delegation is None):
-        raise PlanInvalid(
-            [Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")]
+        problems.append(
+            Problem(("steps",), "give either 'steps' or 'delegation', not both or neither")
         )
-    if submission.delegation is not None:
+    elif submission.delegation is not None:
         try:
             tree = compile_tree(
                 submission.delegation,
@@ -150,15 +151,16 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
             )
         except PlanInvalid as exc:
             problems.extend(exc.problems)
-            drafts: list[StepDraft] = []
         else:
             goal = goal or tree.goal
             drafts = tree.steps
     else:
         drafts = list(submission.steps or [])
-    if not goal:
+    # A delegation tree carries its own goal (the compiler requires it), so only a list of
+    # steps needs one at the top.
+    if not goal and submission.delegation is None:
         problems.insert(0, Problem(("goal",), "goal must not be empty"))
-    if drafts or submission.steps is not None:
+    if submission.steps is not None and submission.delegation is None:
         problems.extend(
             check_steps(
                 drafts,
@@ -328,7 +330,8 @@ def plan_cancel(*, plan: Plan, actor: Actor, reason: str) -> Plan:
 
 @transaction.atomic
 def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
-    """Skip a pending step; its dependents will run without its result.
+    """Skip a pending step; its dependents will run without its result, but still only once
+    everything the skipped step waited for is done.
 
     Allowed while the plan is draft, approved or executing. On a draft, the version goes up.
     Raises PlanStep.DoesNotExist for an unknown key and InvalidTransition when the step or plan
@@ -350,8 +353,12 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
     step.skip_reason = reason.strip()
     step.finished_at = timezone.now()
     step.save(update_fields=["status", "skip_reason", "finished_at"])
-    # Its dependents no longer wait for it.
-    release_dependents([step.pk])
+    if step.waiting_on == 0:
+        # Everything it waited for is done: its dependents no longer wait for it. Otherwise it
+        # keeps them waiting, and release_dependents lets them go once its last dependency is
+        # done (read under the plan lock, which every finish takes too, so that cannot happen
+        # between this read and the save above).
+        release_dependents([step.pk])
     _bump_version_if_draft(plan)
     _record(
         plan,
@@ -437,9 +444,17 @@ def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:
     """In a failing plan, end what will not run: pending steps downstream of a failed step fail
     as dependency_failed, other pending steps are skipped, and fan-out steps waiting on their
     items stop. Returns how many in-progress (fan-out) steps were stopped."""
-    steps = list(plan.steps.filter(status__in=[StepStatus.PENDING, StepStatus.FAILED]))
+    steps = list(
+        plan.steps.filter(
+            Q(status__in=[StepStatus.PENDING, StepStatus.FAILED])
+            | Q(status=StepStatus.SKIPPED, waiting_on__gt=0)
+        )
+    )
     failed = {s.pk for s in steps if s.status == StepStatus.FAILED and s.parent_id is None}
     pending = {s.pk: s for s in steps if s.status == StepStatus.PENDING}
+    # A skipped step that was still waiting passes what it waited for on to its dependents: a
+    # failure before it blocks them as if they depended on the failed step themselves.
+    passing = {s.pk for s in steps if s.status == StepStatus.SKIPPED}
     if pending:
         Through = PlanStep.depends_on.through
         waits_for: dict[int, set[int]] = {}
@@ -447,12 +462,13 @@ def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:
             "from_planstep_id", "to_planstep_id"
         ):
             waits_for.setdefault(from_id, set()).add(to_id)
-        blocked: dict[int, int] = {}  # pending step -> the failed step it waits for
+        # pending (or passing) step -> the failed step it waits for
+        blocked: dict[int, int] = {}
         keys = {s.pk: s.key for s in steps}
         changed = True
         while changed:
             changed = False
-            for pk in pending:
+            for pk in [*pending, *passing]:
                 if pk in blocked:
                     continue
                 for dep in waits_for.get(pk, ()):
@@ -460,7 +476,7 @@ def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:
                         blocked[pk] = dep if dep in failed else blocked[dep]
                         changed = True
                         break
-        doomed = [pending[pk] for pk in blocked]
+        doomed = [pending[pk] for pk in blocked if pk in pending]
         for step in doomed:
             step.status = step_transition(StepStatus.PENDING, StepStatus.FAILED)
             step.failure_class = FailureClass.DEPENDENCY_FAILED
@@ -561,23 +577,35 @@ def notify_workers() -> None:
 
 
 def release_dependents(done_ids: Iterable[int]) -> None:
-    """Count down `waiting_on` of the steps that depend on these newly completed or skipped
-    steps (by as many of them as each depends on)."""
+    """Count down `waiting_on` of the steps that depend on these steps, which are now done for
+    their dependents: newly completed, or skipped with nothing left to wait for (by as many of
+    them as each depends on).
+
+    A skipped step stands in for what it waited for: its dependents wait for it until its own
+    `waiting_on` reaches 0, then go on without its result. So a skipped step counted down to 0
+    here releases its dependents in turn, through any chain of skipped steps.
+    """
     done_ids = list(done_ids)
-    if not done_ids:
-        return
     Through = PlanStep.depends_on.through
-    counts = Counter(
-        Through.objects.filter(to_planstep_id__in=done_ids).values_list(
-            "from_planstep_id", flat=True
+    # Each round goes one edge further down an acyclic graph, and a skipped step reaches 0 once:
+    # this ends, and no step is counted down twice for one dependency.
+    while done_ids:
+        counts = Counter(
+            Through.objects.filter(to_planstep_id__in=done_ids).values_list(
+                "from_planstep_id", flat=True
+            )
         )
-    )
-    by_count: dict[int, list[int]] = {}
-    for step_id, n in counts.items():
-        by_count.setdefault(n, []).append(step_id)
-    # Usually one statement: most steps wait on one of the steps just finished.
-    for n, step_ids in by_count.items():
-        PlanStep.objects.filter(pk__in=step_ids).update(waiting_on=F("waiting_on") - n)
+        by_count: dict[int, list[int]] = {}
+        for step_id, n in counts.items():
+            by_count.setdefault(n, []).append(step_id)
+        # Usually one statement: most steps wait on one of the steps just finished.
+        for n, step_ids in by_count.items():
+            PlanStep.objects.filter(pk__in=step_ids).update(waiting_on=F("waiting_on") - n)
+        done_ids = list(
+            PlanStep.objects.filter(
+                pk__in=list(counts), status=StepStatus.SKIPPED, waiting_on=0
+            ).values_list("pk", flat=True)
+        )
 
 
 def nudge_waiting_plans(team_id: int, executor: str) -> None:

@@ -67,8 +67,6 @@ STEP_TRANSITIONS: dict[str, frozenset[str]] = {
 
 PLAN_TERMINAL = frozenset({PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED})
 STEP_TERMINAL = frozenset({StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.SKIPPED})
-# A dependency in one of these lets its dependents run; a skipped step passes no result on.
-STEP_DONE_FOR_DEPENDENTS = frozenset({StepStatus.COMPLETED, StepStatus.SKIPPED})
 # A reviewer may skip a step only while the plan is in one of these.
 PLAN_STATUSES_ALLOWING_SKIP = frozenset(
     {PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING}

@@ -15,6 +15,7 @@ from django.db import connection
 from executors import registry
 from orchestration.engine.worker import Worker
 from tests.factories import TeamFactory, UserFactory
+from tests.processes import ROOT, Server, serving
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -110,3 +111,12 @@ def allow_functions(settings: Any) -> Iterator[Callable[..., None]]:
 
     yield allow
     registry.clear_cache()
+
+
+@pytest.fixture(scope="module")
+def daphne(request: pytest.FixtureRequest, django_db_setup: Any) -> Iterator[Server]:
+    """A daphne server in a child process, shared by a test module; its log is
+    test-artifacts/<module>-server.log."""
+    log = ROOT / "test-artifacts" / f"{request.module.__name__.rsplit('.', 1)[-1]}-server.log"
+    with serving(log=log) as server:
+        yield server

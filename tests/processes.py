@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -148,3 +149,30 @@ def wait_for_port(
                 return
         time.sleep(0.1)
     raise AssertionError(f"nothing listened on port {port} within {timeout}s")
+
+
+@dataclass(frozen=True)
+class Server:
+    address: str  # 127.0.0.1:<port>
+    log: Path  # what it printed, its errors and tracebacks included
+
+
+@contextmanager
+def serving(*, log: Path, **env: str) -> Iterator[Server]:
+    """A daphne server running Plangate in a child process, as in production, on the test's
+    database and channel layer."""
+    port = free_port()
+    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "orchestration.asgi:application"]
+    with running(args, log=log, **env) as child:
+        wait_for_port(port, child=child)
+        yield Server(address=f"127.0.0.1:{port}", log=log)
+
+
+# What a server logs when something went wrong: an error, a warning or a traceback.
+_LOG_PROBLEMS = ("Traceback", " ERROR ", " CRITICAL ", " WARNING ", "Exception")
+
+
+def log_problems(log: Path) -> list[str]:
+    """The lines of a child's log that report an error, a warning or a traceback."""
+    lines = log.read_text(errors="replace").splitlines()
+    return [line for line in lines if any(problem in line for problem in _LOG_PROBLEMS)]

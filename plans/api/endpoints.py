@@ -1,6 +1,4 @@
-"""The plans API: thin endpoints that parse, call one service or selector, and answer.
-
-Errors become answers in errors.py."""
+"""The plans API: thin endpoints that parse, call one service or selector, and answer."""
 
 from __future__ import annotations
 
@@ -23,18 +21,38 @@ from plans.api.schemas import (
     ArtifactOut,
     CancelIn,
     CircuitOut,
+    ConflictOut,
+    ErrorOut,
     EventOut,
+    EventsQuery,
     PlanFilters,
     PlanIn,
     PlanOut,
     PlanPageOut,
+    ProblemsOut,
     SkipIn,
     StepIn,
+    TooLargeOut,
 )
 from plans.models import ApiToken, Plan, PlanEvent
 from plans.validation import StepDraft
 
 MAX_EVENTS_PER_PAGE = 1000
+# The error answers every operation declares, with their bodies.
+ERRORS: dict[int, Any] = {
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ConflictOut,
+    413: TooLargeOut,
+    422: ProblemsOut,
+}
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def answers(ok: dict[int, Any]) -> dict[int, Any]:
+    """An operation's declared answers: its own, and every error answer."""
+    return {**ok, **ERRORS}
 
 
 class TokenAuth(HttpBearer):
@@ -99,7 +117,24 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
     )
 
 
-@router.post("", response={201: PlanOut}, summary="Submit a plan for review")
+@router.post(
+    "",
+    response=answers({201: PlanOut}),
+    summary="Submit a plan for review",
+    openapi_extra={
+        "responses": {
+            201: {
+                "headers": {
+                    REPLAYED_HEADER: {
+                        "description": "`true` when this is the stored answer to an earlier "
+                        "request with the same Idempotency-Key and body; absent otherwise.",
+                        "schema": {"type": "string", "enum": ["true"]},
+                    }
+                }
+            }
+        }
+    },
+)
 def create_plan(
     request: HttpRequest,
     payload: PlanIn,
@@ -108,7 +143,8 @@ def create_plan(
     """Create a draft plan from a list of steps or a delegation tree.
 
     With an `Idempotency-Key` header, repeating the request with the same body returns the
-    original response (and creates nothing); the same key with another body is a 422.
+    original response (and creates nothing), marked with the header `Idempotent-Replayed: true`;
+    the same key with another body is a 422.
     """
     token = _token(request)
     actor = services.Actor.for_token(token)
@@ -119,7 +155,7 @@ def create_plan(
     body_hash = hashlib.sha256(
         json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":")).encode()
     ).hexdigest()
-    response, _replayed = services.plan_submit_once(
+    response, replayed = services.plan_submit_once(
         team=token.team,
         actor=actor,
         submission=submission,
@@ -127,11 +163,14 @@ def create_plan(
         request_hash=body_hash,
         render=_render,
     )
-    # A replay answers exactly as the first request did.
-    return JsonResponse(response, status=201)
+    # A replay answers exactly as the first request did, and says that it is one.
+    answer = JsonResponse(response, status=201)
+    if replayed:
+        answer[REPLAYED_HEADER] = "true"
+    return answer
 
 
-@router.get("", response=PlanPageOut, summary="List plans, newest first")
+@router.get("", response=answers({200: PlanPageOut}), summary="List plans, newest first")
 def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:
     plans = selectors.plan_list_for_team(
         _token(request).team,
@@ -148,13 +187,19 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, A
     }
 
 
-@router.get("/{uuid:plan_id}", response=PlanOut, summary="A plan with its steps and artifacts")
+@router.get(
+    "/{uuid:plan_id}",
+    response=answers({200: PlanOut}),
+    summary="A plan with its steps and artifacts",
+)
 def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     return _plan(request, plan_id)
 
 
 @router.post(
-    "/{uuid:plan_id}/approve", response=PlanOut, summary="Approve the version you reviewed"
+    "/{uuid:plan_id}/approve",
+    response=answers({200: PlanOut}),
+    summary="Approve the version you reviewed",
 )
 def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
     token = _token(request)
@@ -164,7 +209,11 @@ def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Pla
     return _fresh(plan)
 
 
-@router.post("/{uuid:plan_id}/cancel", response=PlanOut, summary="Cancel a plan that has not ended")
+@router.post(
+    "/{uuid:plan_id}/cancel",
+    response=answers({200: PlanOut}),
+    summary="Cancel a plan that has not ended",
+)
 def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     token = _token(request)
     plan = services.plan_cancel(
@@ -173,7 +222,11 @@ def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     return _fresh(plan)
 
 
-@router.post("/{uuid:plan_id}/steps/{key}/skip", response=PlanOut, summary="Skip a pending step")
+@router.post(
+    "/{uuid:plan_id}/steps/{key}/skip",
+    response=answers({200: PlanOut}),
+    summary="Skip a pending step",
+)
 def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) -> Plan:
     token = _token(request)
     plan = _plan(request, plan_id)
@@ -184,7 +237,9 @@ def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) ->
 
 
 @router.post(
-    "/{uuid:plan_id}/artifacts", response={201: ArtifactOut}, summary="Attach a planning artifact"
+    "/{uuid:plan_id}/artifacts",
+    response=answers({201: ArtifactOut}),
+    summary="Attach a planning artifact",
 )
 def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> Status[Any]:
     token = _token(request)
@@ -196,21 +251,24 @@ def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> 
     return Status(201, artifact)
 
 
-@router.get("/{uuid:plan_id}/events", response=list[EventOut], summary="The plan's event log")
+@router.get(
+    "/{uuid:plan_id}/events",
+    response=answers({200: list[EventOut]}),
+    summary="The plan's event log",
+)
 def list_events(
     request: HttpRequest,
     plan_id: UUID,
-    after: int = 0,
-    limit: Query[int] = 100,
+    page: Query[EventsQuery],
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
-    limit = max(1, min(limit, MAX_EVENTS_PER_PAGE))
-    return selectors.events_after(_plan(request, plan_id), after=after, limit=limit)
+    limit = max(1, min(page.limit, MAX_EVENTS_PER_PAGE))
+    return selectors.events_after(_plan(request, plan_id), after=page.after, limit=limit)
 
 
 @router.get(
     "/{uuid:plan_id}/checkpoint",
-    response=checkpoints.Checkpoint,
+    response=answers({200: checkpoints.Checkpoint}),
     summary="A checkpoint of the plan, to restore with import_checkpoint",
 )
 def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
@@ -223,7 +281,9 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 
 
 @executors_router.get(
-    "", response=list[CircuitOut], summary="Registered executors and their circuit breakers"
+    "",
+    response=answers({200: list[CircuitOut]}),
+    summary="Registered executors and their circuit breakers",
 )
 def list_executors(request: HttpRequest) -> list[selectors.Circuit]:
     """Every executor plans may name, by name, with this team's circuit for it: `open` means

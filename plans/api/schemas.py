@@ -14,7 +14,15 @@ from plans.models import CircuitState, Plan, PlanStep
 from plans.selectors import Circuit
 from plans.states import PlanStatus
 
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Declares in the OpenAPI document that a string may not hold NUL characters (RequestBody
+# refuses them, with the path of the first one, also where the schema cannot say so: in params).
+NO_NUL = r"^[^\u0000]*$"
+Text = Annotated[str, Field(json_schema_extra={"pattern": NO_NUL})]
+NonEmpty = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    Field(json_schema_extra={"pattern": NO_NUL}),
+]
 
 
 class StrictSchema(Schema):
@@ -53,15 +61,15 @@ def _nul_path(value: Any, path: str) -> str | None:
 
 class StepIn(StrictSchema):
     # Emptiness of key and task is checked with the plan as a whole, so every problem is listed.
-    key: str = Field(max_length=200)
-    title: str = Field("", max_length=300)
-    task: str
-    hint: str = ""
-    executor: str | None = Field(
+    key: Text = Field(max_length=200)
+    title: Text = Field("", max_length=300)
+    task: Text
+    hint: Text = ""
+    executor: Text | None = Field(
         None, description="Registered executor name; the default if omitted."
     )
     params: dict[str, Any] = {}
-    depends_on: list[str] = []
+    depends_on: list[Text] = []
     max_attempts: int | None = Field(
         None, ge=1, le=100, description="Attempts in all; the executor's default if omitted."
     )
@@ -76,23 +84,41 @@ class StepIn(StrictSchema):
 
 
 class ArtifactIn(StrictSchema):
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-    summary: str = Field("", description="Markdown; rendered sanitized on the plan page.")
-    assumptions: list[str] = []
+    title: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    summary: Text = Field("", description="Markdown; rendered sanitized on the plan page.")
+    assumptions: list[Text] = []
     parameters: dict[str, Any] = {}
     proposed_plan: Any = None
 
 
 class ArtifactBody(ArtifactIn, RequestBody):
-    """An artifact posted on its own."""
+    """An artifact posted on its own. Strings anywhere in it (also inside `parameters`) must not
+    contain NUL characters (\\u0000)."""
 
 
 class PlanIn(RequestBody):
-    goal: str = Field("", description="Required, unless the delegation tree carries it.")
-    title: str = Field("", max_length=300)
-    user_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    topic_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    tags: list[Annotated[str, StringConstraints(max_length=100)]] = Field([], max_length=50)
+    """A plan: exactly one of `steps` (a list of steps with dependencies) or `delegation` (a
+    tree). Strings anywhere in it (also inside `params`) must not contain NUL characters
+    (\\u0000)."""
+
+    # Exactly one of the two, as the server checks it: a null counts as absent.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["steps"], "properties": {"steps": {"type": "array"}}},
+                {"required": ["delegation"], "properties": {"delegation": {"type": "object"}}},
+            ]
+        },
+    )
+
+    goal: Text = Field("", description="Required, unless the delegation tree carries it.")
+    title: Text = Field("", max_length=300)
+    user_id: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    topic_id: Annotated[
+        Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
+    tags: list[Annotated[Text, StringConstraints(max_length=100)]] = Field([], max_length=50)
     artifacts: list[ArtifactIn] = Field([], max_length=100)
     steps: list[StepIn] | None = None
     delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
@@ -103,10 +129,18 @@ class PlanIn(RequestBody):
 
 class PlanFilters(Schema):
     status: PlanStatus | None = None
-    user_id: str = ""
-    topic_id: str = ""
+    # Enforced here, not only declared: these go into a query, and PostgreSQL refuses NUL.
+    user_id: str = Field("", pattern=NO_NUL)
+    topic_id: str = Field("", pattern=NO_NUL)
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=2**62)
+
+
+class EventsQuery(Schema):
+    after: int = Field(
+        0, ge=0, le=2**63 - 1, description="The last event id you saw; 0 for the first page."
+    )
+    limit: int = Field(100, description="At most this many events (1 to 1000).")
 
 
 class ApproveIn(StrictSchema):
@@ -114,10 +148,14 @@ class ApproveIn(StrictSchema):
 
 
 class CancelIn(RequestBody):
-    reason: str = ""
+    """Strings must not contain NUL characters (\\u0000)."""
+
+    reason: Text = ""
 
 
 class SkipIn(RequestBody):
+    """Strings must not contain NUL characters (\\u0000)."""
+
     reason: NonEmpty
 
 
@@ -282,4 +320,40 @@ class EventOut(Schema):
 
 
 class ErrorOut(Schema):
+    """A refusal: 401 (no or bad token), 403 (not allowed), 404 (not yours or not there)."""
+
     detail: str
+
+
+class ConflictOut(Schema):
+    """409: the plan's state does not allow the request; its current status and version."""
+
+    detail: str
+    status: PlanStatus | None = Field(description="The plan's status now.")
+    current_version: int | None = Field(
+        description="The plan's version now: approve that one after looking at it again."
+    )
+
+
+class TooLargeOut(Schema):
+    """413: the request body is larger than the server takes."""
+
+    detail: str
+    max_bytes: int = Field(
+        description="The largest body the server takes (PLANGATE_MAX_BODY_BYTES)."
+    )
+
+
+class ProblemOut(Schema):
+    loc: list[str | int] = Field(
+        description='Where the problem is: ["body", "steps", 0, "key"], ["query", "limit"], '
+        '["header", "Idempotency-Key"].'
+    )
+    msg: str
+    type: str
+
+
+class ProblemsOut(Schema):
+    """422: every problem with the request at once, each with its path."""
+
+    detail: list[ProblemOut]

@@ -128,6 +128,13 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "changed", "last_event_id": self.announced}))
 
 
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Any other path: refused in the handshake (the browser sees HTTP 403), whoever asks."""
+
+    async def connect(self) -> None:
+        await self.close()
+
+
 class PlanConsumer(_LiveConsumer):
     """ws/plans/<plan_id>/: nudges the plan's detail page."""
 

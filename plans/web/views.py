@@ -9,7 +9,7 @@ those responses too (by default it drops 4xx bodies).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 from uuid import UUID
@@ -92,6 +92,15 @@ class Progress:
             "in_progress": self.percent(self.in_progress),
         }
 
+    @property
+    def segments(self) -> list[tuple[str, int, int]]:
+        """The bar's parts, left to right: (status, where it starts, its width), in percent."""
+        start, parts = 0, []
+        for status, width in self.widths.items():
+            parts.append((status, start, width))
+            start += width
+        return parts
+
 
 @dataclass(frozen=True)
 class StepRow:
@@ -101,6 +110,8 @@ class StepRow:
     can_skip: bool
     dependents: list[str]
     form: SkipForm
+    # What its dependents would still wait for were it skipped (what it waits for itself).
+    still_waited_for: list[str] = field(default_factory=list)
     error: str = ""
     # Pending, ready, and its executor's circuit is open: it waits for the executor.
     paused: bool = False
@@ -266,6 +277,7 @@ def _plan_page(
     steps = list(plan.steps.all())
     skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
     dependents = selectors.dependents_by_key(steps) if skippable else {}
+    still_waited_for = selectors.still_waited_for_by_key(steps) if skippable else {}
     skip_key, skip_form, skip_error = skip or ("", None, "")
     # Circuits matter while steps may still run; a finished plan waits for nothing.
     plan_circuits = (
@@ -281,6 +293,7 @@ def _plan_page(
             step=s,
             can_skip=skippable and s.status == StepStatus.PENDING,
             dependents=dependents.get(s.key, []),
+            still_waited_for=still_waited_for.get(s.key, []),
             form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
             error=skip_error if s.key == skip_key else "",
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,

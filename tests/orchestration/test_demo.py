@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from plans import services
 from plans.models import Plan
 from tests.conftest import ApiClient
 from tests.factories import approve
@@ -31,8 +32,22 @@ def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> 
     assert client.get(f"/plans/{plan.pk}/").status_code == 200
     assert ApiClient(token.group(1)).get(f"/plans/{plan.pk}").json()["status"] == "draft"
 
+    assert f"/plans/{plan.pk}/" in text  # the link goes straight to it
+
+
+def test_it_leaves_a_fresh_plan_to_approve_on_every_run(db: Any) -> None:
     call_command("demo", "--no-serve", stdout=io.StringIO())
-    assert Plan.objects.filter(team__name="demo").count() == 1
+    first = Plan.objects.get(team__name="demo")
+    # What a newcomer may have done with it on the first run.
+    services.step_skip(plan=first, key="plan.left", actor=services.SYSTEM, reason="trying it")
+
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+
+    [fresh] = Plan.objects.filter(team__name="demo").exclude(pk=first.pk)
+    assert (fresh.status, fresh.version) == ("draft", 1)
+    assert set(fresh.steps.values_list("status", flat=True)) == {"pending"}
+    assert f"/plans/{fresh.pk}/" in out.getvalue()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -44,3 +59,10 @@ def test_the_demo_plan_runs_to_completion_once_approved() -> None:
     plan.refresh_from_db()
     assert plan.status == "completed"
     assert plan.steps.get(key="plan").result == ["Old Mill", "Glasshouse"]
+    # One step runs long enough for a reviewer watching the page to see it in progress.
+    slowest = max(
+        (s.finished_at - s.started_at).total_seconds()
+        for s in plan.steps.all()
+        if s.started_at and s.finished_at
+    )
+    assert slowest >= 3

@@ -24,6 +24,7 @@ def test_it_prints_throughput_latency_and_pgbench_and_cleans_up() -> None:
         "--concurrency=8",
         "--latency-samples=5",
         "--pgbench-seconds=1",
+        "--parts=throughput,latency,pgbench",
         stdout=out,
     )
     text = out.getvalue()
@@ -31,6 +32,7 @@ def test_it_prints_throughput_latency_and_pgbench_and_cleans_up() -> None:
     assert re.search(r"2 worker\(s\):\s+\d+ steps/s", text), text
     assert re.search(r"p50 [\d.]+ ms, p99 [\d.]+ ms", text), text
     assert re.search(r"pgbench single-row UPDATE, 4 client\(s\):\s+\d+ transactions/s", text), text
+    assert "API" not in text
     assert not Plan.objects.exists()
     assert not Team.objects.exists()
 
@@ -41,3 +43,10 @@ def test_it_refuses_a_database_other_than_postgresql(monkeypatch) -> None:
     monkeypatch.setattr(connection, "vendor", "sqlite")
     with pytest.raises(CommandError, match="the benchmark needs PostgreSQL"):
         call_command("benchmark")
+
+
+@pytest.mark.django_db
+def test_it_refuses_an_unknown_part(monkeypatch) -> None:
+    monkeypatch.setattr(connection, "vendor", "postgresql")
+    with pytest.raises(CommandError, match="--parts must be"):
+        call_command("benchmark", "--parts=throughput,web")

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import httpx
 import psycopg
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
+from orchestration import serving
 from plans import services
 from plans.models import Plan, PlanStep, Team
 from plans.states import PlanStatus
@@ -28,14 +33,17 @@ from plans.validation import StepDraft
 
 ROOT = Path(__file__).resolve().parents[3]
 ACTOR = services.Actor(label="benchmark")
+PARTS = ("throughput", "latency", "pgbench", "api")
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark the engine on the configured PostgreSQL database: durable no-op steps per "
-        "second with 1, 2 and 4 runworker processes, approval-to-first-step latency, and, for "
-        "scale, pgbench's rate for a single-row UPDATE on the same server. Writes its plans "
-        "under a team of its own and deletes them afterwards."
+        "second with 1, 2 and 4 runworker processes, approval-to-first-step latency, for "
+        "scale, pgbench's rate for a single-row UPDATE on the same server, and API requests per "
+        "second with latency at 20 concurrent clients, on the production server (uvicorn, 2 "
+        "worker processes) and on a single daphne process. Writes its plans under a team of "
+        "its own and deletes them afterwards."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -55,6 +63,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--pgbench-seconds", type=int, default=10, help="Duration of each pgbench run."
         )
+        parser.add_argument(
+            "--parts",
+            default=",".join(PARTS),
+            help=f"Which measurements to run (comma list of {', '.join(PARTS)}).",
+        )
+        parser.add_argument(
+            "--api-seconds", type=float, default=5, help="Duration of each API measurement."
+        )
+        parser.add_argument("--api-clients", type=int, default=20, help="Concurrent API clients.")
+        parser.add_argument(
+            "--api-workers",
+            type=int,
+            default=2,
+            help="Worker processes of the production server measured.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -68,29 +91,45 @@ class Command(BaseCommand):
             raise CommandError("--workers must be a comma-separated list of numbers") from None
         if any(n < 1 for n in counts) or options["steps"] < 1 or options["steps_per_plan"] < 1:
             raise CommandError("worker counts and step counts must be positive")
+        parts = {part.strip() for part in options["parts"].split(",") if part.strip()}
+        if not parts or parts - set(PARTS):
+            raise CommandError(f"--parts must be a comma-separated list of {', '.join(PARTS)}")
+        if options["api_clients"] < 1 or options["api_workers"] < 1:
+            raise CommandError("--api-clients and --api-workers must be positive")
         team = Team.objects.create(name=f"benchmark-{os.getpid()}-{int(time.time())}")
         try:
             self.out(f"Plangate benchmark on {self.server()}, {os.cpu_count()} CPU(s)")
-            self.out(
-                f"Durable no-op steps (echo; every step's state committed and its events "
-                f"written), {options['steps']} steps in plans of {options['steps_per_plan']}, "
-                f"--concurrency {options['concurrency']} per worker:"
-            )
-            for n in counts:
-                rate, took = self.throughput(
-                    team, n, options["steps"], options["steps_per_plan"], options["concurrency"]
-                )
-                self.out(f"  {n} worker(s): {rate:8.0f} steps/s  ({took:.2f} s)")
-            p50, p99, samples = self.latency(team, options["latency_samples"])
-            self.out(
-                f"Approval to first step start, {samples} approvals, 1 idle worker: "
-                f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-            )
-            for clients in (1, 4):
-                tps = self.pgbench(clients, options["pgbench_seconds"])
+            if "throughput" in parts:
                 self.out(
-                    f"pgbench single-row UPDATE, {clients} client(s): "
-                    + (f"{tps:8.0f} transactions/s" if tps else "not available")
+                    f"Durable no-op steps (echo; every step's state committed and its events "
+                    f"written), {options['steps']} steps in plans of "
+                    f"{options['steps_per_plan']}, --concurrency {options['concurrency']} per "
+                    f"worker:"
+                )
+                for n in counts:
+                    rate, took = self.throughput(
+                        team, n, options["steps"], options["steps_per_plan"], options["concurrency"]
+                    )
+                    self.out(f"  {n} worker(s): {rate:8.0f} steps/s  ({took:.2f} s)")
+            if "latency" in parts:
+                p50, p99, samples = self.latency(team, options["latency_samples"])
+                self.out(
+                    f"Approval to first step start, {samples} approvals, 1 idle worker: "
+                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
+                )
+            if "pgbench" in parts:
+                for clients in (1, 4):
+                    tps = self.pgbench(clients, options["pgbench_seconds"])
+                    self.out(
+                        f"pgbench single-row UPDATE, {clients} client(s): "
+                        + (f"{tps:8.0f} transactions/s" if tps else "not available")
+                    )
+            if "api" in parts:
+                self.api(
+                    team,
+                    clients=options["api_clients"],
+                    seconds=options["api_seconds"],
+                    workers=options["api_workers"],
                 )
         finally:
             Plan.objects.filter(team=team).delete()
@@ -204,6 +243,93 @@ class Command(BaseCommand):
         found = re.search(r"tps = ([\d.]+)", run.stdout)
         return float(found.group(1)) if found else None
 
+    def api(self, team: Team, *, clients: int, seconds: float, workers: int) -> None:
+        """Requests/s and latency of a plan read and a plan submit through the JSON API, on the
+        production server and, for comparison, on one daphne process."""
+        _, token = services.token_create(team=team, name="benchmark")
+        plan = self.submit(team, 3, max_concurrency=1)
+        submit = {
+            "goal": "Benchmark",
+            "user_id": "benchmark",
+            "topic_id": "benchmark",
+            "steps": [{"key": f"s{i}", "task": f"no-op {i}"} for i in range(3)],
+        }
+        requests = [
+            ("plan read", "GET", f"/api/v1/plans/{plan.pk}", None),
+            ("plan submit", "POST", "/api/v1/plans", submit),
+        ]
+        servers = [
+            (
+                f"uvicorn, {workers} worker processes",
+                lambda port: serving.uvicorn_args(host="127.0.0.1", port=port, workers=workers),
+            ),
+            ("daphne, 1 process", lambda port: serving.daphne_args(host="127.0.0.1", port=port)),
+        ]
+        self.out(
+            f"API at {clients} concurrent clients (httpx in this process, on the same CPUs as "
+            f"the server), {seconds:g} s each:"
+        )
+        # httpx logs every request at INFO: a line per request would cost this process the CPU
+        # it shares with the servers it measures.
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        for label, args in servers:
+            with self.web_server(args, token, requests[0][2]) as base_url:
+                for name, method, path, body in requests:
+                    rate, p50, p99 = asyncio.run(
+                        self.load(base_url, token, method, path, body, clients, seconds)
+                    )
+                    self.out(
+                        f"  {label + ':':<30} {name:<12} {rate:6.0f} requests/s, "
+                        f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms"
+                    )
+
+    async def load(
+        self,
+        base_url: str,
+        token: str,
+        method: str,
+        path: str,
+        body: Any,
+        clients: int,
+        seconds: float,
+    ) -> tuple[float, float, float]:
+        """`clients` tasks sending one request after another for `seconds`, after a warm-up as
+        long (a second at most); returns requests/s, p50 and p99 in ms."""
+        latencies: list[float] = []
+        failures: list[int] = []
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            limits=limits,
+            timeout=60,
+        ) as client:
+
+            async def one_client(until: float) -> None:
+                while time.monotonic() < until:
+                    started = time.perf_counter()
+                    response = await client.request(method, path, json=body)
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    if not response.is_success:
+                        failures.append(response.status_code)
+
+            # Warm-up: every connection opened and every server process's first requests
+            # (imports, database connections) served before the clock starts.
+            warm = time.monotonic() + min(1.0, seconds)
+            await asyncio.gather(*(one_client(warm) for _ in range(clients)))
+            latencies.clear()
+            started = time.monotonic()
+            await asyncio.gather(*(one_client(started + seconds) for _ in range(clients)))
+            took = time.monotonic() - started
+        if failures:
+            raise CommandError(
+                f"{len(failures)} of {len(latencies)} {method} {path} requests failed "
+                f"(status {sorted(set(failures))})"
+            )
+        latencies.sort()
+        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+        return len(latencies) / took, statistics.median(latencies), p99
+
     # --- Helpers --------------------------------------------------------------------------------
 
     def submit(self, team: Team, steps: int, *, max_concurrency: int) -> Plan:
@@ -219,15 +345,7 @@ class Command(BaseCommand):
 
     @contextmanager
     def workers(self, count: int, concurrency: int) -> Iterator[None]:
-        env = {
-            **os.environ,
-            # The database this command uses, whatever DATABASE_URL says.
-            "DATABASE_URL": self.database_url(),
-            "DJANGO_SETTINGS_MODULE": os.environ.get(
-                "DJANGO_SETTINGS_MODULE", "orchestration.settings"
-            ),
-            "LOG_LEVEL": "WARNING",
-        }
+        env = self.child_env()
         procs = [
             subprocess.Popen(  # noqa: S603 - this interpreter running this project's manage.py
                 [
@@ -261,6 +379,48 @@ class Command(BaseCommand):
                     proc.kill()
                     proc.wait()
 
+    @contextmanager
+    def web_server(self, args: Callable[[int], list[str]], token: str, probe: str) -> Iterator[str]:
+        """Start a web server on a free port; yield its base URL once `probe` answers 200."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        env = {**self.child_env(), "ALLOWED_HOSTS": "127.0.0.1"}
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(  # noqa: S603 - this interpreter running a server module
+                [sys.executable, *args(port)],
+                env=env,
+                cwd=ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+                base_url = f"http://127.0.0.1:{port}"
+                deadline = time.monotonic() + 30
+                while True:
+                    with suppress(httpx.TransportError):
+                        answer = httpx.get(
+                            base_url + probe, headers={"Authorization": f"Bearer {token}"}
+                        )
+                        if answer.status_code == 200:
+                            break
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log.seek(0)
+                        raise CommandError(
+                            f"{' '.join(args(port))} did not answer within 30 s:\n"
+                            + log.read().decode(errors="replace")[-2000:]
+                        )
+                    time.sleep(0.2)
+                yield base_url
+            finally:
+                # SIGTERM: each server finishes its requests and stops its processes.
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=serving.GRACEFUL_SHUTDOWN_SECONDS + 10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
     def wait_listening(self, count: int) -> None:
         """Until `count` workers hold a LISTEN connection, so no run starts with cold workers."""
         deadline = time.monotonic() + 30
@@ -274,6 +434,17 @@ class Command(BaseCommand):
                     return
                 time.sleep(0.05)
         raise CommandError(f"{count} worker(s) did not start listening within 30 s")
+
+    def child_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            # The database this command uses, whatever DATABASE_URL says.
+            "DATABASE_URL": self.database_url(),
+            "DJANGO_SETTINGS_MODULE": os.environ.get(
+                "DJANGO_SETTINGS_MODULE", "orchestration.settings"
+            ),
+            "LOG_LEVEL": "WARNING",
+        }
 
     @contextmanager
     def admin(self) -> Iterator[psycopg.Connection[Any]]:

@@ -17,10 +17,15 @@ from django.db import transaction
 
 from plans import services
 from plans.models import Plan, Team
-from plans.states import PlanStatus
 
 DEMO_TEAM = "demo"
 DEMO_USER = "demo"
+DEMO_SLOW_STEP_SECONDS = 5
+# The worker's grace period on stop, within demo's own wait for it (STOP_WAIT_SECONDS): a step
+# still running then is handed back and the worker exits by itself rather than being killed.
+WORKER_GRACE_SECONDS = 10
+STOP_WAIT_SECONDS = 15
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 DEMO_TREE = {
     "goal": "Shortlist venues for the team offsite",
@@ -48,8 +53,11 @@ DEMO_TREE = {
             "input": {
                 "type": "task",
                 "task": "Fetch the offsite brief",
-                "hint": "The brief is in the shared drive",
-                "params": {"brief": "Quiet venue near a station, June, 40 people"},
+                "hint": "The brief is in the shared drive (this demo step takes a few seconds)",
+                # Slow on purpose: a newcomer who approves the plan sees a step in progress,
+                # live, before the plan completes.
+                "executor": "python",
+                "params": {"function": "sleep", "seconds": DEMO_SLOW_STEP_SECONDS},
             },
         },
     },
@@ -68,33 +76,38 @@ DEMO_ARTIFACT = services.ArtifactDraft(
 
 class Command(BaseCommand):
     help = (
-        "Migrate, create a demo team, reviewer, API token and a plan awaiting approval, then run "
-        "the web server and a worker until interrupted."
+        "Migrate, create a demo team, reviewer, API token and a fresh plan awaiting approval, "
+        "then run the web server and a worker until interrupted (one Ctrl-C stops both)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
         parser.add_argument(
             "--no-serve", action="store_true", help="Set up the demo data and exit."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        password, token = self.set_up()
+        password, token, plan = self.set_up()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS("Plangate demo is ready.")
-            + f"\n\n  Open      {url}\n  Log in    user {DEMO_USER}, password {password}\n"
+            + f"\n\n  Open      {url}plans/{plan.pk}/ (a plan awaiting your approval)\n"
+            f"  Log in    user {DEMO_USER}, password {password}\n"
             f"  Admin     {url}admin/ (same login)\n  API token {token}\n\n"
             f"  curl -H 'Authorization: Bearer {token}' {url}api/v1/plans\n"
         )
         if options["no_serve"]:
             return
-        self.serve(options["host"], options["port"])
+        if not self.serve(options["host"], options["port"]):
+            raise SystemExit(1)
 
     @transaction.atomic
-    def set_up(self) -> tuple[str, str]:
+    def set_up(self) -> tuple[str, str, Plan]:
+        """The demo team, its reviewer (with a fresh password), a new API token and a new draft
+        plan. Every run adds a plan: one approved, skipped in or cancelled on an earlier run is
+        no demo of the review any more."""
         team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
         # A fresh password on every start, printed: nothing guessable ships with the demo.
@@ -104,57 +117,86 @@ class Command(BaseCommand):
         user.save()
         team.members.add(user)
         _, token = services.token_create(team=team, name="demo")
-        if not Plan.objects.filter(team=team, status=PlanStatus.DRAFT).exists():
-            services.plan_submit(
-                team=team,
-                actor=services.Actor(label="demo"),
-                submission=services.PlanSubmission(
-                    user_id="demo-user",
-                    topic_id="offsite",
-                    title="Offsite venue shortlist",
-                    tags=["demo"],
-                    artifacts=[DEMO_ARTIFACT],
-                    delegation=DEMO_TREE,
-                ),
-            )
-        return password, token
-
-    def serve(self, host: str, port: int) -> None:
-        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
-        children = [
-            subprocess.Popen([*manage, "runworker"]),  # noqa: S603 - our own command line
-            subprocess.Popen(  # noqa: S603
-                [
-                    sys.executable,
-                    "-m",
-                    "daphne",
-                    "-b",
-                    host,
-                    "-p",
-                    str(port),
-                    "orchestration.asgi:application",
-                ],
-                cwd=settings.BASE_DIR,
+        plan = services.plan_submit(
+            team=team,
+            actor=services.Actor(label="demo"),
+            submission=services.PlanSubmission(
+                user_id="demo-user",
+                topic_id="offsite",
+                title="Offsite venue shortlist",
+                tags=["demo"],
+                artifacts=[DEMO_ARTIFACT],
+                delegation=DEMO_TREE,
             ),
-        ]
-        stopping = False
+        )
+        return password, token, plan
+
+    def serve(self, host: str, port: int) -> bool:
+        """Run the worker and the web server until a stop signal or until one of them exits;
+        then stop both. True if both exited with status 0."""
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        commands = {
+            "runworker": [*manage, "runworker", "--grace", str(WORKER_GRACE_SECONDS)],
+            "daphne": [
+                sys.executable,
+                *["-m", "daphne", "-b", host, "-p", str(port)],
+                "orchestration.asgi:application",
+            ],
+        }
+        children: dict[str, subprocess.Popen[bytes]] = {}
+        stops = 0
 
         def stop(signum: int, frame: Any) -> None:
-            nonlocal stopping
-            stopping = True
+            nonlocal stops
+            stops += 1
+            if stops > 1:
+                # A second Ctrl-C: the user will not wait. Passed on, it makes the worker exit
+                # at once (its leases then expire as after a crash).
+                for child in children.values():
+                    child.send_signal(signal.SIGTERM)
 
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        # Set before the children start: a Ctrl-C from then on stops them, never leaves them
+        # running without us.
+        previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
         try:
-            while not stopping and all(child.poll() is None for child in children):
+            for name, argv in commands.items():
+                # Each child in a session of its own, away from the terminal. Ctrl-C in a
+                # terminal sends SIGINT to every process of the foreground process group: in
+                # ours, the worker would get it from the terminal and SIGTERM from us below,
+                # and take the two for "exit now, leave the running steps behind". Out of the
+                # terminal's reach, each child hears of one Ctrl-C exactly once, from us (and no
+                # other job control, such as `stty tostop`, can stop it). Telling the two
+                # signals apart in the worker instead would take a time window, which would
+                # swallow a real second Ctrl-C or miss a late first one whenever the timing
+                # differed.
+                children[name] = subprocess.Popen(  # noqa: S603 - our own command lines
+                    argv, cwd=settings.BASE_DIR, start_new_session=True
+                )
+            while not stops and all(c.poll() is None for c in children.values()):
                 time.sleep(0.2)
         finally:
-            for child in children:
+            terminated: set[str] = set()
+            for name, child in children.items():
                 if child.poll() is None:
                     child.terminate()
-            for child in children:
+                    terminated.add(name)
+            deadline = time.monotonic() + STOP_WAIT_SECONDS
+            for child in children.values():
                 try:
-                    child.wait(timeout=15)
+                    child.wait(timeout=max(deadline - time.monotonic(), 0))
                 except subprocess.TimeoutExpired:
                     child.kill()
+                    child.wait()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+        failed = {
+            name: c.returncode
+            for name, c in children.items()
+            # Killed by our SIGTERM before it had set up its handler (stopped while starting):
+            # it had nothing to finish, so that is a clean stop too.
+            if c.returncode != 0 and not (name in terminated and c.returncode == -signal.SIGTERM)
+        }
+        for name, code in failed.items():
+            self.stderr.write(f"{name} exited with status {code}")
         self.stdout.write("Stopped.")
+        return not failed and len(children) == len(commands)

@@ -23,6 +23,15 @@ def test_the_same_key_and_body_return_the_original_response(api: ApiClient) -> N
     assert Plan.objects.count() == 1
 
 
+def test_it_marks_a_replay_with_the_idempotent_replayed_header(api: ApiClient) -> None:
+    first = api.post("/plans", BODY, headers={"Idempotency-Key": "req-1"})
+    again = api.post("/plans", BODY, headers={"Idempotency-Key": "req-1"})
+    assert "Idempotent-Replayed" not in first.headers
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = api.post("/plans", BODY, headers={"Idempotency-Key": "req-2"})
+    assert "Idempotent-Replayed" not in other.headers
+
+
 def test_key_order_and_whitespace_in_the_body_do_not_matter(api: ApiClient) -> None:
     first = api.post("/plans", BODY, headers={"Idempotency-Key": "req-1"})
     reordered = '{"topic_id":"t", "steps":[{"task":"x","key":"a"}], "user_id":"u", "goal":"g"}'

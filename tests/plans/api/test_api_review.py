@@ -131,3 +131,15 @@ def test_reasons_and_artifacts_with_nul_characters_are_refused(api: ApiClient, t
 def test_a_step_key_with_a_nul_character_is_not_found(api: ApiClient, team: Any) -> None:
     plan = submit_plan(team, [step("a")])
     assert api.post(f"/plans/{plan.pk}/steps/a%00/skip", {"reason": "r"}).status_code == 404
+
+
+def test_it_names_the_current_status_and_version_in_a_conflict(api: ApiClient, team: Any) -> None:
+    plan = submit_plan(team)
+    api.post(f"/plans/{plan.pk}/cancel", {"reason": "stop"})
+    response = api.post(f"/plans/{plan.pk}/approve", {"version": 1})
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "cannot approve a plan that is cancelled",
+        "status": "cancelled",
+        "current_version": 1,
+    }

@@ -214,14 +214,6 @@ def test_it_refuses_malformed_json(api: ApiClient) -> None:
     assert problems(api.post("/plans", "{not json"))["body"] == "body is not valid JSON"
 
 
-def test_it_refuses_a_body_over_the_size_limit(api: ApiClient, settings: Any) -> None:
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
-    payload = body(goal="x" * 20_000)
-    found = problems(api.post("/plans", payload))
-    assert "exceeds the limit of 10000 bytes" in found["body"]
-    assert Plan.objects.count() == 0
-
-
 def test_it_refuses_more_steps_than_the_limit(api: ApiClient, settings: Any) -> None:
     settings.PLANGATE_MAX_STEPS = 3
     steps = [{"key": f"s{i}", "task": "x"} for i in range(4)]

@@ -30,8 +30,28 @@ def test_it_warns_which_steps_depend_on_the_one_to_skip(
         in warning_a
     )
     warning_b = " ".join(row(body, "step-b").split())
-    assert "<code>c</code> depends on this step; it will run without its result." in warning_b
+    assert (
+        "<code>c</code> depends on this step; it will still wait for <code>a</code>, "
+        "as this step does, then run without its result." in warning_b
+    )
     assert "No step depends on this one." in row(body, "step-d")
+
+
+def test_it_warns_what_dependents_wait_for_through_skipped_steps(
+    client: Client, reviewer: Any, team: Any
+) -> None:
+    plan = submit_plan(
+        team, [step("x"), step("a"), step("b", "a"), step("c", "b", "x"), step("d", "c")]
+    )
+    services.step_skip(plan=plan, key="b", actor=services.SYSTEM, reason="not needed")
+    client.force_login(reviewer)
+
+    body = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert (
+        "<code>d</code> depends on this step; it will still wait for <code>x</code>, "
+        "<code>a</code>, as this step does, then run without its result."
+    ) in " ".join(row(body, "step-c").split())
 
 
 def test_it_skips_a_step_with_a_reason(client: Client, reviewer: Any, team: Any) -> None:
