@@ -22,7 +22,6 @@ from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
 from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
 
-STEP_NOT_READY = [StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED]
 # How many items the plan page lists under a fan-out step (the API lists them all).
 ITEMS_SHOWN = 200
 
@@ -127,17 +126,6 @@ def dependents_of(step: PlanStep) -> list[str]:
 def step_inputs(step: PlanStep) -> dict[str, Any]:
     """Results of the step's completed dependencies, by key. Skipped ones pass nothing on."""
     return {d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED}
-
-
-def ready_steps() -> QuerySet[PlanStep]:
-    """Steps a worker may start now: pending, in an executing plan with no failed step, with
-    every dependency completed or skipped. Oldest plans first."""
-    return (
-        PlanStep.objects.filter(status=StepStatus.PENDING, plan__status=PlanStatus.EXECUTING)
-        .exclude(depends_on__status__in=STEP_NOT_READY)
-        .exclude(plan__in=Plan.objects.filter(Q(steps__status=StepStatus.FAILED)))
-        .order_by("plan__approved_at", "position")
-    )
 
 
 def approved_plans() -> QuerySet[Plan]:
