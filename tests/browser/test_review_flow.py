@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
 
 from tests.factories import step, submit_plan
-from tests.processes import ROOT, free_port, running, wait_for_port
+from tests.processes import ROOT, running, serving
 
 CHROMIUM = os.environ.get("PLANGATE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
@@ -38,11 +38,8 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = free_port()
-    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "orchestration.asgi:application"]
-    with running(args, log=ARTIFACTS / "browser-server.log") as child:
-        wait_for_port(port, child=child)
-        yield f"http://127.0.0.1:{port}"
+    with serving(log=ARTIFACTS / "browser-server.log") as live:
+        yield f"http://{live.address}"
 
 
 def test_a_reviewer_approves_a_plan_and_watches_a_worker_complete_it(

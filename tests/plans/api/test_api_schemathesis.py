@@ -14,7 +14,7 @@ import pytest
 
 from plans import services
 from tests.factories import step, submit_plan
-from tests.processes import ROOT, child_env, free_port, running, wait_for_port
+from tests.processes import ROOT, child_env, serving
 
 ARTIFACTS = ROOT / "test-artifacts"
 # Bounded and fixed, so a run takes about a minute and finds the same cases every time.
@@ -26,11 +26,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def server() -> Iterator[str]:
-    port = free_port()
-    args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "orchestration.asgi:application"]
-    with running(args, log=ARTIFACTS / "schemathesis-server.log") as child:
-        wait_for_port(port, child=child)
-        yield f"http://127.0.0.1:{port}"
+    with serving(log=ARTIFACTS / "schemathesis-server.log") as live:
+        yield f"http://{live.address}"
 
 
 def config(tmp_path: Path, plan_id: str) -> Path:
