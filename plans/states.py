@@ -27,8 +27,14 @@ class StaleVersion(DomainError):
 
 class PlanStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    # A reviewer asked for changes; a new revision from the integration (or a reviewer's edit)
+    # makes it a draft again.
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
     APPROVED = "approved", "Approved"
     EXECUTING = "executing", "Executing"
+    # A step that asks for help when it fails (on_failure "ask") failed for good: nothing that
+    # depends on it starts until a reviewer retries it, skips it, or fails the plan.
+    NEEDS_ATTENTION = "needs_attention", "Needs attention"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
     CANCELLED = "cancelled", "Cancelled"
@@ -36,6 +42,9 @@ class PlanStatus(models.TextChoices):
 
 class StepStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    # A gated step ("approval": "required") whose dependencies are done: it waits for a
+    # reviewer's decision, with its real inputs known, before a worker may claim it.
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
     IN_PROGRESS = "in_progress", "In progress"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
@@ -43,10 +52,22 @@ class StepStatus(models.TextChoices):
 
 
 PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
-    PlanStatus.DRAFT: frozenset({PlanStatus.APPROVED, PlanStatus.CANCELLED}),
+    PlanStatus.DRAFT: frozenset(
+        {PlanStatus.APPROVED, PlanStatus.CHANGES_REQUESTED, PlanStatus.CANCELLED}
+    ),
+    PlanStatus.CHANGES_REQUESTED: frozenset({PlanStatus.DRAFT, PlanStatus.CANCELLED}),
     PlanStatus.APPROVED: frozenset({PlanStatus.EXECUTING, PlanStatus.CANCELLED}),
     PlanStatus.EXECUTING: frozenset(
-        {PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.CANCELLED}
+        {
+            PlanStatus.COMPLETED,
+            PlanStatus.FAILED,
+            PlanStatus.CANCELLED,
+            PlanStatus.NEEDS_ATTENTION,
+        }
+    ),
+    # Back to executing once the failed step is retried or skipped; failed by a reviewer.
+    PlanStatus.NEEDS_ATTENTION: frozenset(
+        {PlanStatus.EXECUTING, PlanStatus.FAILED, PlanStatus.CANCELLED}
     ),
     PlanStatus.COMPLETED: frozenset(),
     PlanStatus.FAILED: frozenset(),
@@ -55,13 +76,25 @@ PLAN_TRANSITIONS: dict[str, frozenset[str]] = {
 
 STEP_TRANSITIONS: dict[str, frozenset[str]] = {
     # Pending to failed: a step that waits on a failed step ("dependency_failed").
-    StepStatus.PENDING: frozenset({StepStatus.IN_PROGRESS, StepStatus.SKIPPED, StepStatus.FAILED}),
+    StepStatus.PENDING: frozenset(
+        {
+            StepStatus.IN_PROGRESS,
+            StepStatus.SKIPPED,
+            StepStatus.FAILED,
+            StepStatus.AWAITING_APPROVAL,
+        }
+    ),
+    # A gate: approved (back to pending, ready to claim), skipped, or failed with its plan.
+    StepStatus.AWAITING_APPROVAL: frozenset(
+        {StepStatus.PENDING, StepStatus.SKIPPED, StepStatus.FAILED}
+    ),
     # Back to pending: a retry, a lease that expired (its worker died) or one released at shutdown.
     StepStatus.IN_PROGRESS: frozenset(
         {StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.PENDING}
     ),
     StepStatus.COMPLETED: frozenset(),
-    StepStatus.FAILED: frozenset(),
+    # Only while its plan needs attention: a reviewer retries it (a new attempt) or skips it.
+    StepStatus.FAILED: frozenset({StepStatus.PENDING, StepStatus.SKIPPED}),
     StepStatus.SKIPPED: frozenset(),
 }
 
@@ -69,11 +102,20 @@ PLAN_TERMINAL = frozenset({PlanStatus.COMPLETED, PlanStatus.FAILED, PlanStatus.C
 STEP_TERMINAL = frozenset({StepStatus.COMPLETED, StepStatus.FAILED, StepStatus.SKIPPED})
 # A reviewer may skip a step only while the plan is in one of these.
 PLAN_STATUSES_ALLOWING_SKIP = frozenset(
-    {PlanStatus.DRAFT, PlanStatus.APPROVED, PlanStatus.EXECUTING}
+    {
+        PlanStatus.DRAFT,
+        PlanStatus.CHANGES_REQUESTED,
+        PlanStatus.APPROVED,
+        PlanStatus.EXECUTING,
+        PlanStatus.NEEDS_ATTENTION,
+    }
 )
 
 # Verbs for error messages, by target status.
 _PLAN_VERBS = {
+    PlanStatus.DRAFT: "revise",
+    PlanStatus.CHANGES_REQUESTED: "request changes to",
+    PlanStatus.NEEDS_ATTENTION: "hold",
     PlanStatus.APPROVED: "approve",
     PlanStatus.EXECUTING: "start",
     PlanStatus.COMPLETED: "complete",
@@ -82,6 +124,7 @@ _PLAN_VERBS = {
 }
 _STEP_VERBS = {
     StepStatus.PENDING: "requeue",
+    StepStatus.AWAITING_APPROVAL: "hold",
     StepStatus.IN_PROGRESS: "start",
     StepStatus.COMPLETED: "complete",
     StepStatus.FAILED: "fail",
@@ -110,4 +153,7 @@ def check_step_skippable(*, plan_status: str, step_status: str, key: str) -> Non
     """Raise InvalidTransition unless a reviewer may skip this step now."""
     if plan_status not in PLAN_STATUSES_ALLOWING_SKIP:
         raise InvalidTransition(f"cannot skip step {key!r}: the plan is {plan_status}")
+    if step_status == StepStatus.FAILED and plan_status != PlanStatus.NEEDS_ATTENTION:
+        # A failed step is skipped only to rescue a plan that waits on it.
+        raise InvalidTransition(f"cannot skip step {key!r} that is failed")
     step_transition(step_status, StepStatus.SKIPPED, key=key)
