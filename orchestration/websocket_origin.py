@@ -14,11 +14,12 @@ import io
 from typing import Any
 from urllib.parse import urlsplit
 
-from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIRequest
 from django.utils.http import is_same_domain
+
+from plans.web.consumers import refuse_handshake
 
 # The scheme of the pages served beside a socket: ws is opened from http pages, wss from https
 # (a server that applies a proxy's X-Forwarded-Proto may already give http or https). daphne
@@ -36,7 +37,7 @@ class SameOriginValidator:
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         if origin_allowed(scope):
             return await self.application(scope, receive, send)
-        return await WebsocketDenier()(scope, receive, send)
+        return await refuse_handshake(scope, receive, send)
 
 
 def origin_allowed(scope: dict[str, Any]) -> bool:

@@ -128,11 +128,16 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=json.dumps({"type": "changed", "last_event_id": self.announced}))
 
 
-class UnknownPathConsumer(AsyncWebsocketConsumer):
-    """Any other path: refused in the handshake (the browser sees HTTP 403), whoever asks."""
+async def refuse_handshake(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """An ASGI app that turns a WebSocket away in the handshake (the browser sees HTTP 403).
 
-    async def connect(self) -> None:
-        await self.close()
+    Not a consumer class: a consumer subscribes to the channel layer before it handles the
+    handshake, so every refused socket would start a blocking read on Redis just to drop it,
+    and a read cancelled while it starts can keep the server's (or a test's) event loop waiting.
+    """
+    message = await receive()
+    if message["type"] == "websocket.connect":
+        await send({"type": "websocket.close"})
 
 
 class PlanConsumer(_LiveConsumer):
