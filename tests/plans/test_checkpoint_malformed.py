@@ -44,7 +44,7 @@ def test_it_names_every_wrong_path(exported: dict[str, Any]) -> None:
     message = refusal(exported)
 
     assert message.startswith("the checkpoint is not valid:")
-    assert "plan.status: must be one of 'draft', 'approved'," in message
+    assert "plan.status: must be one of 'draft', 'changes_requested', 'approved'," in message
     assert "plan.version: Input should be a valid integer" in message
     assert "steps[1].task: Field required" in message
     assert "steps[2].attempts: Input should be greater than or equal to 0" in message
