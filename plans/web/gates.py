@@ -64,7 +64,9 @@ def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         raise Http404("No such step in this plan.") from None
     except PlanInvalid as exc:
         refusal = GateRefusal(
-            key, params_text=text, params_errors=[_sentence(p.msg) for p in exc.problems]
+            key,
+            params_text=text,
+            params_errors=[f"{p.msg[:1].upper()}{p.msg[1:]}." for p in exc.problems],
         )
         return _plan_page(request, plan_id, status=422, gate=refusal)
     except StaleVersion as exc:
