@@ -52,7 +52,9 @@ def test_it_approves_from_the_page(client, reviewer, team):
 
     answer = client.post(f"/plans/{plan.pk}/gate", {"key": "deploy", "version": 1}, follow=True)
 
-    assert "Approved step deploy as it is" in answer.content.decode()
+    body = answer.content.decode()
+    assert "Approved step deploy as it is" in body
+    assert "Approved at its gate by <code>user:alice</code>" in row(body, "step-deploy")
     deploy = steps_of(plan)["deploy"]
     assert (deploy.status, deploy.gate_approved_by) == ("pending", "user:alice")
 
