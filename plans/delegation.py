@@ -2,7 +2,8 @@
 
 A tree is `{"goal": "...", "plan": <node>}`. A node is either
 - a task node `{"type": "task", "task": "...", "hint"?, "context"?, "input"?: <node>,
-  "executor"?, "params"?}`; its `input` child runs first and its result is the task's input, or
+  "executor"?, "params"?, "approval"?: "none" | "required"}`; its `input` child runs first and
+  its result is the task's input, or
 - a combine node `{"type": "combine", "operator": "UNION"|"INTERSECT"|"MINUS"|"RMINUS"|"COLOCATE",
   "left": <node>, "right": <node>, "context"?}` that runs after both children and combines their
   results.
@@ -16,10 +17,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from plans.validation import Loc, PlanInvalid, Problem, StepDraft
+from plans.validation import (
+    APPROVAL_MESSAGE,
+    APPROVAL_VALUES,
+    Loc,
+    PlanInvalid,
+    Problem,
+    StepDraft,
+)
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
-TASK_FIELDS = frozenset({"type", "task", "hint", "context", "input", "executor", "params"})
+TASK_FIELDS = frozenset(
+    {"type", "task", "hint", "context", "input", "executor", "params", "approval"}
+)
 COMBINE_FIELDS = frozenset({"type", "operator", "left", "right", "context"})
 COMBINE_EXECUTOR = "combine"
 
@@ -122,6 +132,10 @@ class _Compiler:
         if not isinstance(params, dict):
             self.problem((*path, "params"), f"params is an object, not {_type_name(params)}")
             valid = False
+        approval = node.get("approval", "none")
+        if approval not in APPROVAL_VALUES:
+            self.problem((*path, "approval"), APPROVAL_MESSAGE)
+            valid = False
         context = self.context(node, path)
         depends_on: list[str] = []
         if "input" in node:
@@ -143,6 +157,7 @@ class _Compiler:
                 params=dict(params),
                 context=context,
                 depends_on=depends_on,
+                approval=str(approval),
                 loc=(*self.base, *path),
             )
         )

@@ -116,6 +116,13 @@ class Plan(models.Model):
         return self.status in PLAN_TERMINAL
 
 
+class StepApproval(models.TextChoices):
+    """Whether a step waits for a reviewer's decision once its dependencies are done (a gate)."""
+
+    NONE = "none", "None"
+    REQUIRED = "required", "Required"
+
+
 class PlanStep(models.Model):
     plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="steps")
     key = models.CharField(max_length=200)
@@ -167,6 +174,14 @@ class PlanStep(models.Model):
     item = models.JSONField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # A gate (plans/gates/): a "required" step goes to awaiting_approval instead of becoming ready,
+    # and runs only once a reviewer approved it (who, when, and whether they edited its params).
+    approval = models.CharField(
+        max_length=10, choices=StepApproval.choices, default=StepApproval.NONE
+    )
+    gate_approved_by = models.CharField(max_length=200, blank=True)
+    gate_approved_at = models.DateTimeField(null=True, blank=True)
+    gate_params_edited = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -237,6 +252,8 @@ class EventKind(models.TextChoices):
     STEP_RELEASED = "step.released", "Step released (its worker stopped)"
     STEP_EXPANDED = "step.expanded", "Step fanned out"
     PLAN_RESTORED = "plan.restored", "Plan restored from a checkpoint"
+    STEP_AWAITING_APPROVAL = "step.awaiting_approval", "Step awaits approval"
+    STEP_APPROVED = "step.approved", "Step approved"
 
 
 class PlanEvent(models.Model):

@@ -25,6 +25,7 @@ from executors import registry
 from executors.protocol import FailureClass
 from plans import realtime, tokens
 from plans.delegation import compile_tree
+from plans.gates.hold import gates_hold
 from plans.models import (
     ApiToken,
     ApprovalSource,
@@ -203,6 +204,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
             max_attempts=d.max_attempts,
             timeout_seconds=d.timeout_seconds,
             for_each=d.for_each,
+            approval=d.approval,
         )
         for i, d in enumerate(drafts)
     )
@@ -347,6 +349,12 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
         # leave the item's later stages without input and the fan-out step never ending.
         raise DomainError(f"step {key!r} is an item of a fan-out step; items are not skipped")
     check_step_skippable(plan_status=plan.status, step_status=step.status, key=key)
+    if step.status == StepStatus.PENDING and step.gate_approved_at is not None:
+        # A gate has one decision: a skip racing an approval loses once the approval is in.
+        raise DomainError(
+            f"cannot skip step {key!r}: {step.gate_approved_by} approved it at its gate; "
+            "it is pending, to run"
+        )
     if not reason.strip():
         raise DomainError("give a reason for skipping the step")
     step.status = StepStatus.SKIPPED
@@ -387,6 +395,8 @@ def plan_start(*, plan: Plan, actor: Actor) -> bool:
     plan.started_at = timezone.now()
     plan.save(update_fields=["status", "started_at", "updated_at"])
     _record(plan, EventKind.PLAN_STARTED, actor)
+    # Gated steps with nothing to wait for wait for a reviewer instead (plans/gates/hold.py).
+    gates_hold(plan.steps.all())
     notify_workers()
     # A plan whose every step was skipped before approval has nothing left to run.
     end_plan_if_done(plan, actor)
@@ -429,7 +439,11 @@ def end_plan_if_done(plan: Plan, actor: Actor) -> None:
         )
         plan.status = plan_transition(plan.status, PlanStatus.FAILED)
         kind, data = EventKind.PLAN_FAILED, {"failed": failed, "skipped": skipped}
-    elif counts[StepStatus.PENDING] or counts[StepStatus.IN_PROGRESS]:
+    elif (
+        counts[StepStatus.PENDING]
+        or counts[StepStatus.IN_PROGRESS]
+        or counts[StepStatus.AWAITING_APPROVAL]
+    ):
         return
     else:
         plan.status = plan_transition(plan.status, PlanStatus.COMPLETED)
@@ -601,6 +615,9 @@ def release_dependents(done_ids: Iterable[int]) -> None:
         # Usually one statement: most steps wait on one of the steps just finished.
         for n, step_ids in by_count.items():
             PlanStep.objects.filter(pk__in=step_ids).update(waiting_on=F("waiting_on") - n)
+        # A gated step that is ready now waits for a reviewer instead, in this same transaction,
+        # so no worker can claim it first (plans/gates/hold.py).
+        gates_hold(PlanStep.objects.filter(pk__in=list(counts)))
         done_ids = list(
             PlanStep.objects.filter(
                 pk__in=list(counts), status=StepStatus.SKIPPED, waiting_on=0
@@ -641,7 +658,8 @@ def _bump_version_if_draft(plan: Plan) -> None:
 
 
 def _skip_pending(plan: Plan, *, reason: str, now: Any) -> list[str]:
-    pending = plan.steps.filter(status=StepStatus.PENDING)
+    # Steps awaiting a gate decision go with the pending ones: they will not run either.
+    pending = plan.steps.filter(status__in=[StepStatus.PENDING, StepStatus.AWAITING_APPROVAL])
     keys = list(pending.values_list("key", flat=True))
     pending.update(
         status=step_transition(StepStatus.PENDING, StepStatus.SKIPPED),

@@ -52,9 +52,14 @@ class StepDraft:
     timeout_seconds: float | None = None
     # Fan-out or pipeline over a list from the step's input (see plans/stages.py).
     for_each: dict[str, Any] | None = None
+    # "required": a gate; the step waits for a reviewer's decision once its dependencies are done.
+    approval: str = "none"
     # Where the step came from in the request body, for error paths.
     loc: Loc = ()
 
+
+APPROVAL_VALUES = ("none", "required")
+APPROVAL_MESSAGE = "approval must be 'none' or 'required'"
 
 # Returns (field, message) for each problem with an executor name ("executor") or its params
 # ("params").
@@ -102,6 +107,8 @@ def check_steps(
                 problems.append(
                     Problem((*step.loc, "depends_on", i), f"step {dep!r} cannot depend on itself")
                 )
+        if step.approval not in APPROVAL_VALUES:
+            problems.append(Problem((*step.loc, "approval"), APPROVAL_MESSAGE))
         if step.for_each is not None:
             problems.extend(
                 check_for_each(step, check_executor=check_executor, max_fan_out=max_fan_out)

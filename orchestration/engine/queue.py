@@ -664,7 +664,13 @@ def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
     for plan_id, status, top_level in (
         PlanStep.objects.filter(
             plan_id__in=ids,
-            status__in=[StepStatus.PENDING, StepStatus.IN_PROGRESS, StepStatus.FAILED],
+            # A step awaiting a gate decision keeps its plan going, as a pending one does.
+            status__in=[
+                StepStatus.PENDING,
+                StepStatus.AWAITING_APPROVAL,
+                StepStatus.IN_PROGRESS,
+                StepStatus.FAILED,
+            ],
         )
         .values_list("plan_id", "status", "parent_id")
         .distinct()

@@ -113,6 +113,7 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
         max_attempts=step.max_attempts,
         timeout_seconds=step.timeout_seconds,
         for_each=step.for_each,
+        approval=step.approval,
         loc=("steps", index),
     )
 

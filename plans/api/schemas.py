@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -12,7 +12,7 @@ from pydantic import ConfigDict, StringConstraints, model_validator
 from plans import selectors, stages
 from plans.models import CircuitState, Plan, PlanStep
 from plans.selectors import Circuit
-from plans.states import PlanStatus
+from plans.states import PlanStatus, StepStatus
 
 # Declares in the OpenAPI document that a string may not hold NUL characters (RequestBody
 # refuses them, with the path of the first one, also where the schema cannot say so: in params).
@@ -80,6 +80,11 @@ class StepIn(StrictSchema):
         None,
         description="Fan out over a list from a dependency's result: "
         '{"over": "<step key>[.<field>...]", "max_concurrency": n, "stages": [...]}.',
+    )
+    approval: Literal["none", "required"] = Field(
+        "none",
+        description='"required": a gate; once its dependencies are done the step waits '
+        "(awaiting_approval) for a reviewer to approve or skip it.",
     )
 
 
@@ -186,6 +191,15 @@ class StepItemOut(Schema):
         return stages.stage_name(obj.parent, obj.stage_index) if obj.parent else ""
 
 
+class GateOut(Schema):
+    """Who approved a gated step and when; with edited params, the step.approved event holds the
+    params before and after."""
+
+    approved_by: str
+    approved_at: datetime
+    params_edited: bool
+
+
 class StepOut(Schema):
     key: str
     title: str
@@ -206,6 +220,20 @@ class StepOut(Schema):
     items: list[StepItemOut] = Field(
         [], description="A fan-out step's items, in item and stage order, once it has run."
     )
+    approval: str = Field(description='"required" for a gated step, else "none".')
+    gate: GateOut | None = Field(
+        None, description="A gated step's decision, once a reviewer approved it."
+    )
+
+    @staticmethod
+    def resolve_gate(obj: PlanStep) -> dict[str, Any] | None:
+        if obj.gate_approved_at is None:
+            return None
+        return {
+            "approved_by": obj.gate_approved_by,
+            "approved_at": obj.gate_approved_at,
+            "params_edited": obj.gate_params_edited,
+        }
 
     @staticmethod
     def resolve_depends_on(obj: PlanStep) -> list[str]:
@@ -273,6 +301,13 @@ class PlanOut(PlanSummaryOut):
     executors: list[CircuitOut] = Field(
         description="The circuit breakers of the executors this plan's steps use."
     )
+    awaiting_approval: list[str] = Field(
+        description="Keys of the steps waiting at their gate for a reviewer's decision."
+    )
+
+    @staticmethod
+    def resolve_awaiting_approval(obj: Plan) -> list[str]:
+        return [s.key for s in obj.steps.all() if s.status == StepStatus.AWAITING_APPROVAL]
 
     @staticmethod
     def resolve_approval(obj: Plan) -> dict[str, Any] | None:
@@ -357,3 +392,14 @@ class ProblemsOut(Schema):
     """422: every problem with the request at once, each with its path."""
 
     detail: list[ProblemOut]
+
+
+class GateApproveIn(RequestBody):
+    """Approve a step awaiting approval. Strings must not contain NUL characters (\\u0000)."""
+
+    version: int = Field(description="The plan version the reviewer saw.")
+    params: dict[str, Any] | None = Field(
+        None,
+        description="The step's params as the reviewer edited them (checked as at submission); "
+        "omit to approve them as they are.",
+    )

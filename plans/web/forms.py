@@ -45,3 +45,12 @@ class SkipForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Give a reason for skipping the step."},
     )
+
+
+class GateForm(forms.Form):
+    # The step's key travels in the body, not the URL: keys may hold "/" or be "..".
+    key = forms.CharField(max_length=200, widget=forms.HiddenInput)
+    # The plan version the reviewer saw; a decision on an older one is refused.
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # JSON, parsed by the view; only the "Edit params and approve" form sends it.
+    params = forms.CharField(required=False, widget=forms.Textarea, strip=False)

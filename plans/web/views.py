@@ -34,6 +34,7 @@ from plans.states import (
     StepStatus,
 )
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
+from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
 
 LIST_TEMPLATE = "plans/plan_list.html"
 DETAIL_TEMPLATE = "plans/plan_detail.html"
@@ -117,6 +118,8 @@ class StepRow:
     paused: bool = False
     # A fan-out step's items, shown under its row.
     items: selectors.ItemTable | None = None
+    # A step awaiting approval: its inputs, params and decision forms (plans/web/gate_boxes.py).
+    gate: GateBox | None = None
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -268,6 +271,7 @@ def _plan_page(
     action_error: str = "",
     cancel_form: CancelForm | None = None,
     skip: tuple[str, SkipForm, str] | None = None,
+    gate: GateRefusal | None = None,
 ) -> HttpResponse:
     """The plan page as it is now: whole, or its fragments for out-of-band swaps (by default
     for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row."""
@@ -279,6 +283,10 @@ def _plan_page(
     dependents = selectors.dependents_by_key(steps) if skippable else {}
     still_waited_for = selectors.still_waited_for_by_key(steps) if skippable else {}
     skip_key, skip_form, skip_error = skip or ("", None, "")
+    gates = gate_boxes(steps, gate)
+    if gate is not None and gate.key not in gates:
+        # The step no longer waits at its gate (another decision came first): no box to say so.
+        action_error = action_error or gate.error
     # Circuits matter while steps may still run; a finished plan waits for nothing.
     plan_circuits = (
         []
@@ -298,6 +306,7 @@ def _plan_page(
             error=skip_error if s.key == skip_key else "",
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
             items=selectors.item_table(s) if s.for_each is not None else None,
+            gate=gates.get(s.key),
         )
         for s in steps
     ]
@@ -308,6 +317,8 @@ def _plan_page(
         "rows": rows,
         "live_rows": rows if after is None else _rows_changed(plan, rows, after, plan_circuits),
         "progress": Progress.of(steps),
+        # Steps waiting at their gate, named in the plan's header.
+        "awaiting": [r.step.key for r in rows if r.gate is not None],
         # Circuits that are not closed: the page says which executors its steps wait for.
         "circuits": [c for c in plan_circuits if c.state != CircuitState.CLOSED],
         "artifacts": list(plan.artifacts.all()),

@@ -1,0 +1,78 @@
+"""The gate box's decision on the plan page: approve a step awaiting approval, as it is or with
+edited params. Its skip is the page's skip form (plans/web/views.py), its cancel the plan's."""
+
+from __future__ import annotations
+
+import json
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_POST
+
+from plans import services
+from plans.gates.services import step_approve
+from plans.models import PlanStep
+from plans.states import DomainError, StaleVersion
+from plans.validation import PlanInvalid
+from plans.web.forms import GateForm
+from plans.web.gate_boxes import GateRefusal
+from plans.web.views import HtmxHttpRequest, _done, _plan_or_404, _plan_page, _sentence
+
+STALE_MESSAGE = (
+    "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "
+    "Look at the step again before you decide."
+)
+
+
+@login_required
+@require_POST
+def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    """Approve a gate. The key travels in the body (keys may hold "/"); a form with a `params`
+    field approves those params (JSON) instead of the step's."""
+    plan = _plan_or_404(request, plan_id)
+    form = GateForm(request.POST)
+    key = str(form["key"].value() or "")
+    edited = "params" in request.POST
+    text = str(request.POST.get("params", ""))
+    if not form.is_valid():
+        refusal = GateRefusal(key, error="Reload the page and decide again.")
+        return _plan_page(request, plan_id, status=422, gate=refusal)
+    params = None
+    if edited:
+        try:
+            params = json.loads(text)
+        except ValueError as exc:
+            problem = f"Params are not valid JSON: {exc}."
+            refusal = GateRefusal(key, params_text=text, params_errors=[problem])
+            return _plan_page(request, plan_id, status=422, gate=refusal)
+        if not isinstance(params, dict):
+            refusal = GateRefusal(
+                key, params_text=text, params_errors=["Params must be a JSON object: {...}."]
+            )
+            return _plan_page(request, plan_id, status=422, gate=refusal)
+    seen = form.cleaned_data["version"]
+    try:
+        step_approve(
+            plan=plan,
+            key=key,
+            actor=services.Actor.for_user(request.user),
+            version=seen,
+            params=params,
+        )
+    except PlanStep.DoesNotExist:
+        raise Http404("No such step in this plan.") from None
+    except PlanInvalid as exc:
+        refusal = GateRefusal(
+            key,
+            params_text=text,
+            params_errors=[f"{p.msg[:1].upper()}{p.msg[1:]}." for p in exc.problems],
+        )
+        return _plan_page(request, plan_id, status=422, gate=refusal)
+    except StaleVersion as exc:
+        error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
+        return _plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=error))
+    except DomainError as exc:
+        return _plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=_sentence(exc)))
+    what = "with the params you edited" if params is not None else "as it is"
+    return _done(request, plan_id, f"Approved step {key} {what}; a worker will run it.")
