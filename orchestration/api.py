@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
+from plans.api.inbox import router as inbox_router
 
 api = NinjaAPI(
     title="Plangate API",
@@ -17,3 +18,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/plans", plans_router)
 api.add_router("/executors", executors_router)
+api.add_router("/inbox", inbox_router)
