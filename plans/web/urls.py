@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import views
+from plans.web import inbox, views
 
 app_name = "plans"
 
@@ -15,4 +15,8 @@ urlpatterns = [
     # The pages' skip form: the key is in the body, as keys may hold "/" or be "..".
     path("plans/<uuid:plan_id>/skip", views.step_skip, name="skip_step"),
     path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
+    path("inbox", inbox.inbox, name="inbox"),
+    path("inbox/approve", inbox.inbox_approve, name="inbox_approve"),
+    path("inbox/<uuid:plan_id>/cancel", inbox.inbox_cancel, name="inbox_cancel"),
+    path("inbox/<uuid:plan_id>/skip", inbox.inbox_skip, name="inbox_skip"),
 ]
