@@ -8,6 +8,7 @@ from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
 from plans.api.gates import router as gates_router
+from plans.api.inbox import router as inbox_router
 
 api = NinjaAPI(
     title="Plangate API",
@@ -19,3 +20,4 @@ install_error_handlers(api)
 api.add_router("/plans", plans_router)
 api.add_router("/plans", gates_router)
 api.add_router("/executors", executors_router)
+api.add_router("/inbox", inbox_router)

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import gates, views
+
+from plans.web import gates, inbox, views
 
 app_name = "plans"
 
@@ -17,4 +18,8 @@ urlpatterns = [
     path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
     # A gate's approval: the key is in the body, as for the skip form.
     path("plans/<uuid:plan_id>/gate", gates.gate_approve, name="gate_approve"),
+    path("inbox", inbox.inbox, name="inbox"),
+    path("inbox/approve", inbox.inbox_approve, name="inbox_approve"),
+    path("inbox/<uuid:plan_id>/cancel", inbox.inbox_cancel, name="inbox_cancel"),
+    path("inbox/<uuid:plan_id>/skip", inbox.inbox_skip, name="inbox_skip"),
 ]

@@ -39,6 +39,7 @@ def test_it_returns_the_fragments_out_of_band_with_the_new_last_event_id(
         "step-b",
         "plan-artifacts",
         "plan-events",
+        "inbox-count",
         "live-state",
     ]
     assert f'<div id="live-state" data-last-event-id="{latest}"' in body

@@ -1,0 +1,153 @@
+"""The inbox over the API: what waits for this token's team, and batch approval.
+
+Thin: the selector lists, the batch service approves (each item in its own transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from ninja import Field, Router, Schema
+
+from plans.api.endpoints import TokenAuth, answers
+from plans.api.schemas import RequestBody, StrictSchema
+from plans.inbox import selectors
+from plans.inbox import services as inbox_services
+from plans.models import ApiToken
+from plans.services import Actor
+from plans.states import PlanStatus
+
+# The most items one batch approves.
+MAX_BATCH = 100
+
+router = Router(auth=TokenAuth(), tags=["inbox"])
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    token = request.auth  # type: ignore[attr-defined]
+    assert isinstance(token, ApiToken)  # noqa: S101 - the router's auth guarantees it
+    return token
+
+
+class InboxLinksOut(Schema):
+    plan: str = Field(description="The plan in the API.")
+    page: str = Field(description="The plan's page for reviewers (relative URL).")
+
+
+class InboxItemOut(Schema):
+    kind: Literal["draft", "gate", "needs_attention"] = Field(
+        description="draft: a plan to approve (new, or revised when version > 1); gate: a step "
+        "awaiting approval in an executing plan; needs_attention: a plan held by a failed step."
+    )
+    plan_id: UUID
+    plan_title: str
+    team: str
+    version: int = Field(description="The plan's version: approve exactly this one.")
+    revised: bool
+    step_key: str | None = Field(description="The gated step, for a gate.")
+    waiting_since: datetime
+    waited_seconds: int
+    links: InboxLinksOut
+
+
+class InboxOut(Schema):
+    count: int
+    items: list[InboxItemOut]
+
+
+class InboxApprovalIn(StrictSchema):
+    plan_id: UUID
+    version: int = Field(ge=1, description="The version you reviewed; a newer one is refused.")
+
+
+class InboxApproveIn(RequestBody):
+    items: list[InboxApprovalIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class InboxResultOut(Schema):
+    plan_id: UUID
+    version: int = Field(description="The version this item asked to approve.")
+    outcome: Literal["approved", "refused"]
+    reason: Literal["stale", "state", "not_found", "gate"] | None = Field(
+        description="Why it was refused: stale (the plan changed since that version), state "
+        "(its status does not allow it), not_found (not there, or another team's)."
+    )
+    detail: str
+    status: PlanStatus | None = Field(description="The plan's status now.")
+    current_version: int | None = Field(description="The plan's version now.")
+
+
+class InboxApproveOut(Schema):
+    approved: int
+    refused: int
+    results: list[InboxResultOut]
+
+
+def _item(item: selectors.InboxItem, now: datetime) -> dict[str, Any]:
+    return {
+        "kind": item.kind,
+        "plan_id": item.plan_id,
+        "plan_title": item.plan_title,
+        "team": item.team,
+        "version": item.version,
+        "revised": item.revised,
+        "step_key": item.step_key or None,
+        "waiting_since": item.waiting_since,
+        "waited_seconds": int(item.waited(now).total_seconds()),
+        "links": {
+            "plan": reverse("api:get_plan", kwargs={"plan_id": item.plan_id}),
+            "page": reverse("plans:detail", kwargs={"plan_id": item.plan_id}),
+        },
+    }
+
+
+@router.get(
+    "",
+    response=answers({200: InboxOut}),
+    summary="What waits for a decision, oldest first",
+)
+def list_inbox(request: HttpRequest) -> dict[str, Any]:
+    """Draft plans (new and revised), gated steps of executing plans and plans that need
+    attention, of this token's team, oldest first by when each started waiting. Plans with
+    changes requested wait for their integration and are not listed."""
+    items = selectors.inbox_for_team(_token(request).team)
+    now = timezone.now()
+    return {"count": len(items), "items": [_item(i, now) for i in items]}
+
+
+@router.post(
+    "/approve",
+    response=answers({200: InboxApproveOut}),
+    summary="Approve several plans, each as of its own version",
+)
+def approve_inbox(request: HttpRequest, payload: InboxApproveIn) -> dict[str, Any]:
+    """Approve each plan as of the version given for it. Each approval stands alone: an item
+    whose plan changed since (`stale`, with `current_version`), or can no longer be approved, is
+    refused, and the others go through. Always 200, with one result per item, in order."""
+    token = _token(request)
+    results = inbox_services.inbox_approve(
+        team_ids=[token.team_id],
+        actor=Actor.for_token(token),
+        items=[inbox_services.Approval(i.plan_id, i.version) for i in payload.items],
+    )
+    return {
+        "approved": sum(r.approved for r in results),
+        "refused": sum(not r.approved for r in results),
+        "results": [
+            {
+                "plan_id": r.plan_id,
+                "version": r.version,
+                "outcome": r.outcome,
+                "reason": r.reason or None,
+                "detail": r.detail,
+                "status": r.status or None,
+                "current_version": r.current_version,
+            }
+            for r in results
+        ],
+    }

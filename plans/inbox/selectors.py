@@ -1,0 +1,219 @@
+"""The inbox: everything waiting for a reviewer's decision, oldest first.
+
+Three kinds of item, each with the moment it started waiting:
+
+- a draft plan (new, or revised: version > 1), waiting since it reached its current version (the
+  first event naming that version, else its creation);
+- a gate, a step `awaiting_approval` in an executing plan, waiting since its
+  `step.awaiting_approval` event, else since the last of its dependencies finished, else since
+  the plan started;
+- a plan that needs attention, waiting since its latest `plan.needs_attention` event.
+
+Plans with changes requested wait for their integration, not the reviewer: they are listed apart
+(`waiting_for_agent`) and not counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from plans.models import Plan, PlanEvent, PlanStep, Team
+from plans.selectors import teams_for_user
+from plans.states import PlanStatus, StepStatus
+
+# Event kinds the flows that set these statuses write (the names are the contract).
+STEP_AWAITING_APPROVAL = "step.awaiting_approval"
+PLAN_NEEDS_ATTENTION = "plan.needs_attention"
+# The most items one inbox read returns; the count covers them all.
+INBOX_LIMIT = 500
+
+
+class ItemKind:
+    DRAFT = "draft"
+    GATE = "gate"
+    ATTENTION = "needs_attention"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    kind: str
+    plan_id: UUID
+    plan_title: str
+    team: str
+    version: int
+    waiting_since: datetime
+    step_key: str = ""
+    step_title: str = ""
+
+    @property
+    def revised(self) -> bool:
+        return self.kind == ItemKind.DRAFT and self.version > 1
+
+    @property
+    def key(self) -> str:
+        """Identifies the item on a page: the plan, and the step for a gate."""
+        return f"{self.plan_id}/{self.step_key}" if self.step_key else str(self.plan_id)
+
+    def waited(self, now: datetime | None = None) -> timedelta:
+        return max(timedelta(0), (now or timezone.now()) - self.waiting_since)
+
+
+def _drafts(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
+    # The first event naming the plan's current version: its creation (version 1) or the change
+    # that raised it (an artifact, a skipped step, a revision).
+    reached = (
+        PlanEvent.objects.annotate(
+            named_version=Cast(KeyTextTransform("version", "data"), IntegerField())
+        )
+        .filter(plan=OuterRef("pk"), named_version=OuterRef("version"))
+        .order_by("id")
+        .values("created_at")[:1]
+    )
+    rows = (
+        plans.filter(status=PlanStatus.DRAFT)
+        .annotate(since=Coalesce(Subquery(reached), F("created_at")))
+        .select_related("team")
+        .order_by("since")[:INBOX_LIMIT]
+    )
+    for plan in rows:
+        yield InboxItem(
+            kind=ItemKind.DRAFT,
+            plan_id=plan.pk,
+            plan_title=plan.display_title,
+            team=plan.team.name,
+            version=plan.version,
+            waiting_since=plan.since,
+        )
+
+
+def _attention(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
+    flagged = (
+        PlanEvent.objects.filter(plan=OuterRef("pk"), kind=PLAN_NEEDS_ATTENTION)
+        .order_by("-id")
+        .values("created_at")[:1]
+    )
+    rows = (
+        plans.filter(status=PlanStatus.NEEDS_ATTENTION)
+        .annotate(since=Coalesce(Subquery(flagged), F("updated_at")))
+        .select_related("team")
+        .order_by("since")[:INBOX_LIMIT]
+    )
+    for plan in rows:
+        yield InboxItem(
+            kind=ItemKind.ATTENTION,
+            plan_id=plan.pk,
+            plan_title=plan.display_title,
+            team=plan.team.name,
+            version=plan.version,
+            waiting_since=plan.since,
+        )
+
+
+def _gates(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
+    held = (
+        PlanEvent.objects.filter(
+            plan=OuterRef("plan_id"), kind=STEP_AWAITING_APPROVAL, step_key=OuterRef("key")
+        )
+        .order_by("-id")
+        .values("created_at")[:1]
+    )
+    # Without the event: the moment its last dependency finished, which is when it became
+    # ready and so started waiting; a gate with no dependencies waited from the plan's start.
+    last_dependency = (
+        PlanStep.objects.filter(dependents=OuterRef("pk"), finished_at__isnull=False)
+        .order_by("-finished_at")
+        .values("finished_at")[:1]
+    )
+    rows = (
+        PlanStep.objects.filter(
+            plan__in=plans.filter(status=PlanStatus.EXECUTING),
+            status=StepStatus.AWAITING_APPROVAL,
+        )
+        .annotate(
+            since=Coalesce(
+                Subquery(held),
+                Subquery(last_dependency),
+                F("plan__started_at"),
+                F("plan__created_at"),
+            )
+        )
+        .select_related("plan__team")
+        .order_by("since")[:INBOX_LIMIT]
+    )
+    for step in rows:
+        yield InboxItem(
+            kind=ItemKind.GATE,
+            plan_id=step.plan_id,
+            plan_title=step.plan.display_title,
+            team=step.plan.team.name,
+            version=step.plan.version,
+            waiting_since=step.since,
+            step_key=step.key,
+            step_title=step.display_title,
+        )
+
+
+def inbox_for_plans(plans: QuerySet[Plan]) -> list[InboxItem]:
+    """What waits for a decision among `plans` (already filtered to the caller's teams)."""
+    items = [*_drafts(plans), *_gates(plans), *_attention(plans)]
+    items.sort(key=lambda i: (i.waiting_since, str(i.plan_id), i.step_key))
+    return items[:INBOX_LIMIT]
+
+
+def inbox_for_user(user: Any) -> list[InboxItem]:
+    """The reviewer's inbox: items of every team they are a member of."""
+    return inbox_for_plans(Plan.objects.filter(team__in=teams_for_user(user)))
+
+
+def inbox_for_team(team: Team) -> list[InboxItem]:
+    """A team's inbox, as its API tokens see it."""
+    return inbox_for_plans(Plan.objects.filter(team=team))
+
+
+def inbox_count_for_user(user: Any) -> int:
+    """How many items wait for the reviewer: one COUNT over the two lists, for every page."""
+    if not user.is_authenticated:
+        return 0
+    plans = Plan.objects.filter(team__in=teams_for_user(user))
+    waiting_plans = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.NEEDS_ATTENTION])
+    gates = PlanStep.objects.filter(
+        plan__in=plans.filter(status=PlanStatus.EXECUTING),
+        status=StepStatus.AWAITING_APPROVAL,
+    )
+    return (
+        waiting_plans.order_by()
+        .values_list(Value(1))
+        .union(gates.order_by().values_list(Value(1)), all=True)
+        .count()
+    )
+
+
+def waiting_for_agent_for_user(user: Any) -> list[Plan]:
+    """Plans with changes requested, oldest request first: they wait for their integration's
+    revision, not for the reviewer."""
+    return list(
+        Plan.objects.filter(team__in=teams_for_user(user), status=PlanStatus.CHANGES_REQUESTED)
+        .select_related("team")
+        .order_by("updated_at")[:INBOX_LIMIT]
+    )
+
+
+def waited_label(waited: timedelta) -> str:
+    """ "3 h", "12 min", "2 d": how long an item has waited, roughly."""
+    seconds = int(waited.total_seconds())
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
