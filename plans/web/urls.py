@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.urls import path
 
-
 from plans.web import gates, inbox, views
 
 app_name = "plans"
