@@ -62,6 +62,9 @@ class InboxOut(Schema):
 
 class InboxApprovalIn(StrictSchema):
     plan_id: UUID
+    step_key: str | None = Field(
+        None, max_length=200, description="For a gate: the step to approve; else the plan."
+    )
     version: int = Field(ge=1, description="The version you reviewed; a newer one is refused.")
 
 
@@ -71,9 +74,10 @@ class InboxApproveIn(RequestBody):
 
 class InboxResultOut(Schema):
     plan_id: UUID
+    step_key: str | None = Field(description="The gated step, for a gate.")
     version: int = Field(description="The version this item asked to approve.")
     outcome: Literal["approved", "refused"]
-    reason: Literal["stale", "state", "not_found", "gate"] | None = Field(
+    reason: Literal["stale", "state", "not_found"] | None = Field(
         description="Why it was refused: stale (the plan changed since that version), state "
         "(its status does not allow it), not_found (not there, or another team's)."
     )
@@ -133,7 +137,9 @@ def approve_inbox(request: HttpRequest, payload: InboxApproveIn) -> dict[str, An
     results = inbox_services.inbox_approve(
         team_ids=[token.team_id],
         actor=Actor.for_token(token),
-        items=[inbox_services.Approval(i.plan_id, i.version) for i in payload.items],
+        items=[
+            inbox_services.Approval(i.plan_id, i.version, i.step_key or "") for i in payload.items
+        ],
     )
     return {
         "approved": sum(r.approved for r in results),
@@ -141,6 +147,7 @@ def approve_inbox(request: HttpRequest, payload: InboxApproveIn) -> dict[str, An
         "results": [
             {
                 "plan_id": r.plan_id,
+                "step_key": r.step_key or None,
                 "version": r.version,
                 "outcome": r.outcome,
                 "reason": r.reason or None,

@@ -1,8 +1,9 @@
 """Batch approval from the inbox: many approvals in one request, each bound to its own version.
 
-Each item is approved by `plans.services.plan_approve` in a transaction of its own, so an item
-that is refused (its plan changed since the reviewer saw it, or someone else decided first)
-rolls back nothing of the others: the rest go through and the refused ones are listed.
+Each item (a plan, or a gated step) is approved by its own service in a transaction of its
+own, so an item that is refused (its plan changed since the reviewer saw it, or someone else
+decided first) rolls back nothing of the others: the rest go through and the refused ones
+are listed.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from plans import services
+from plans.gates import services as gates
 from plans.models import Plan
 from plans.states import DomainError, StaleVersion
 
@@ -25,7 +27,6 @@ class Reason:
     STALE = "stale"  # the plan changed since the version the reviewer saw
     STATE = "state"  # its status no longer allows it (approved, cancelled...)
     NOT_FOUND = "not_found"  # not there, or another team's
-    GATE = "gate"  # a gate: approved on the plan page for now
 
 
 @dataclass(frozen=True)
@@ -93,16 +94,16 @@ def _refused(item: Approval, plan: Plan | None, reason: str, detail: str) -> App
 def _approve_one(plan: Plan | None, actor: services.Actor, item: Approval) -> ApprovalResult:
     if plan is None:
         return _refused(item, None, Reason.NOT_FOUND, "plan not found")
-    if item.step_key:
-        # Hook for gates: approving a gate means approving that step through the gate service
-        # (plans/gates/); until it exists, gates are approved on the plan page.
-        return _refused(
-            item, plan, Reason.GATE, f"approve step {item.step_key!r} on the plan's page"
-        )
     try:
         # Its own transaction, which locks the plan row and checks the version under the lock:
         # a change committed after the reviewer opened the inbox is caught here, not missed.
-        approved = services.plan_approve(plan=plan, actor=actor, version=item.version)
+        if item.step_key:
+            # A gate: approving it lets that step run, as on the plan page.
+            gates.step_approve(plan=plan, key=item.step_key, actor=actor, version=item.version)
+            approved = plan
+            approved.refresh_from_db()
+        else:
+            approved = services.plan_approve(plan=plan, actor=actor, version=item.version)
     except StaleVersion as exc:
         return _refused(
             item,
@@ -116,6 +117,7 @@ def _approve_one(plan: Plan | None, actor: services.Actor, item: Approval) -> Ap
         plan_id=plan.pk,
         version=item.version,
         outcome=Outcome.APPROVED,
+        step_key=item.step_key,
         title=plan.display_title,
         current_version=approved.version,
         status=approved.status,

@@ -70,12 +70,14 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_approve(request: HttpRequest) -> HttpResponse:
-    """Approve the posted items, each `<plan id>:<version>` as the page showed it."""
+    """Approve the posted items, each `<plan id>:<version>` (a plan) or
+    `<plan id>:<version>:<step key>` (a gate) as the page showed it."""
     items = []
     for value in request.POST.getlist("item")[:MAX_BATCH]:
-        plan_id, _, version = value.partition(":")
+        plan_id, _, rest = value.partition(":")
+        version, _, key = rest.partition(":")
         try:
-            items.append(inbox_services.Approval(UUID(plan_id), int(version)))
+            items.append(inbox_services.Approval(UUID(plan_id), int(version), key))
         except ValueError:
             continue
     if not items:

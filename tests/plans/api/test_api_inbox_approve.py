@@ -37,6 +37,7 @@ def test_it_approves_the_current_items_and_refuses_the_stale_one(
     assert [r["outcome"] for r in results] == ["approved", "refused", "approved", "refused"]
     assert results[1] == {
         "plan_id": str(stale.pk),
+        "step_key": None,
         "version": 1,
         "outcome": "refused",
         "reason": "stale",
