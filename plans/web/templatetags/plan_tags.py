@@ -13,6 +13,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from plans.tokens import TOKEN_TAG
 from plans.web.rendering import render_markdown
 
 register = template.Library()
@@ -91,14 +92,15 @@ def step_error(step: Any) -> str:
 @register.filter
 def actor_label(actor: str, tokens: dict[str, str] | None = None) -> str:
     """Who did something, one way for all of them, from the stored actor string: "alice
-    (reviewer)", "token my-agent (pgt_ab12…)", "worker host:1234", "system". `tokens` names the
+    (reviewer)", "token my-agent (pgt_ab12cd…)", "worker host:1234", "system". `tokens` names the
     team's tokens by prefix. Other labels are the system acting for a command ("system (demo)")."""
     kind, _, name = actor.partition(":")
     if kind == "user" and name:
         return f"{name} (reviewer)"
     if kind == "token" and name:
         token_name = (tokens or {}).get(name, "")
-        return f"token {token_name} ({name}…)" if token_name else f"token {name}…"
+        shown = f"{TOKEN_TAG}_{name}…"
+        return f"token {token_name} ({shown})" if token_name else f"token {shown}"
     if kind == "worker" and name:
         return f"worker {name}"
     if actor == "system" or not actor:
