@@ -17,7 +17,7 @@ from uuid import UUID
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from plans.models import CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
+from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
 from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
 from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
@@ -202,6 +202,11 @@ def dependents_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
             frontier = nxt
         found[s.key] = out
     return found
+
+
+def token_names_for_team(team_id: int) -> dict[str, str]:
+    """The team's API tokens' names by prefix (revoked ones too: they still name who acted)."""
+    return dict(ApiToken.objects.filter(team_id=team_id).values_list("prefix", "name"))
 
 
 def executors_used(plan: Plan) -> list[str]:

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
-from plans.models import CircuitState, Plan, PlanStep
+from plans.models import CircuitState, EventKind, Plan, PlanEvent, PlanStep
 from plans.states import (
     PLAN_STATUSES_ALLOWING_SKIP,
     DomainError,
@@ -35,6 +35,8 @@ from plans.states import (
 )
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
+from plans.web.graph import plan_graph
+from plans.web.spec import StepSpec, step_spec
 
 LIST_TEMPLATE = "plans/plan_list.html"
 DETAIL_TEMPLATE = "plans/plan_detail.html"
@@ -46,6 +48,10 @@ STALE_MESSAGE = (
     "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "
     "Review it again before approving."
 )
+# Events that move a plan on: a notice about an earlier action ("Approved; a worker will run
+# it") is out of date once one of them has happened, and a live update takes it away. Not the
+# approval or cancellation itself: a nudge about it may be fetched just after the notice it made.
+PLAN_MOVED_ON = frozenset({EventKind.PLAN_STARTED, EventKind.PLAN_COMPLETED, EventKind.PLAN_FAILED})
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -85,21 +91,24 @@ class Progress:
         return 100 * count // self.total if self.total else 0
 
     @property
-    def widths(self) -> dict[str, int]:
-        return {
-            "completed": self.percent(self.completed),
-            "skipped": self.percent(self.skipped),
-            "failed": self.percent(self.failed),
-            "in_progress": self.percent(self.in_progress),
-        }
-
-    @property
     def segments(self) -> list[tuple[str, int, int]]:
-        """The bar's parts, left to right: (status, where it starts, its width), in percent."""
-        start, parts = 0, []
-        for status, width in self.widths.items():
-            parts.append((status, start, width))
-            start += width
+        """The bar's parts, left to right: (status, where it starts, its width), in percent.
+
+        Each part ends where the steps counted so far end, rounded down: the parts then add up
+        to the share of steps done or running (all of it when every step is done), where
+        rounding each part down on its own would leave a plan of three done steps at 99%."""
+        counts = {
+            "completed": self.completed,
+            "skipped": self.skipped,
+            "failed": self.failed,
+            "in_progress": self.in_progress,
+        }
+        start, counted, parts = 0, 0, []
+        for status, count in counts.items():
+            counted += count
+            end = self.percent(counted)
+            parts.append((status, start, end - start))
+            start = end
         return parts
 
 
@@ -120,6 +129,8 @@ class StepRow:
     items: selectors.ItemTable | None = None
     # A step awaiting approval: its inputs, params and decision forms (plans/web/gate_boxes.py).
     gate: GateBox | None = None
+    # What it runs: executor, params, limits, inputs, stages.
+    spec: StepSpec | None = None
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -307,22 +318,31 @@ def _plan_page(
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
             items=selectors.item_table(s) if s.for_each is not None else None,
             gate=gates.get(s.key),
+            spec=step_spec(s),
         )
         for s in steps
     ]
     if fragments is None:
         fragments = bool(request.htmx)
+    events = selectors.events_latest(plan, EVENTS_SHOWN)
+    live_rows, moved_on = rows, False
+    if after is not None:
+        live_rows, moved_on = _rows_changed(plan, rows, after, plan_circuits)
     context: dict[str, Any] = {
         "plan": plan,
         "rows": rows,
-        "live_rows": rows if after is None else _rows_changed(plan, rows, after, plan_circuits),
+        "live_rows": live_rows,
+        # Redraw the notices (as none, on a live fetch) once the plan has moved on past them.
+        "clear_messages": moved_on,
         "progress": Progress.of(steps),
         # Steps waiting at their gate, named in the plan's header.
         "awaiting": [r.step.key for r in rows if r.gate is not None],
+        "graph": plan_graph(steps),
+        "tokens": _token_names(plan, events),
         # Circuits that are not closed: the page says which executors its steps wait for.
         "circuits": [c for c in plan_circuits if c.state != CircuitState.CLOSED],
         "artifacts": list(plan.artifacts.all()),
-        "events": selectors.events_latest(plan, EVENTS_SHOWN),
+        "events": events,
         "events_shown": EVENTS_SHOWN,
         "last_event_id": last_event_id,
         "action_error": action_error,
@@ -333,17 +353,27 @@ def _plan_page(
     return render(request, template, context, status=status)
 
 
+def _token_names(plan: Plan, events: list[PlanEvent]) -> dict[str, str]:
+    """The names of the tokens the shown events were done with, by prefix; no query when there
+    are none."""
+    if not any(e.actor.startswith("token:") for e in events):
+        return {}
+    return selectors.token_names_for_team(plan.team_id)
+
+
 def _rows_changed(
     plan: Plan, rows: list[StepRow], after: int, plan_circuits: list[selectors.Circuit]
-) -> list[StepRow]:
+) -> tuple[list[StepRow], bool]:
     """The rows events after `after` may have changed: those of the steps they name, or all
     rows if one of them is about the plan as a whole (a cancel or failure skips steps, a status
     change shows or hides skip forms). Also the pending steps of an executor whose circuit is
-    open or changed since: that changes their row, with no event of this plan saying so."""
+    open or changed since: that changes their row, with no event of this plan saying so.
+    And whether the plan has moved on since (PLAN_MOVED_ON)."""
     events = selectors.events_after(plan, after, limit=LIVE_EVENTS_LIMIT)
     keys = {e.step_key for e in events}
+    moved_on = any(e.kind in PLAN_MOVED_ON for e in events)
     if after == 0 or "" in keys or len(events) == LIVE_EVENTS_LIMIT:
-        return rows
+        return rows, moved_on
     # The page was rendered after its last event was written: a circuit that changed before
     # that is drawn on it already.
     shown_at = selectors.event_time(after) if plan_circuits else None
@@ -359,9 +389,10 @@ def _rows_changed(
         if r.step.status == StepStatus.PENDING and r.step.executor in touched
     }
     # An item's events change its fan-out step's row, where the items are shown.
-    return [
+    changed = [
         r
         for r in rows
         if r.step.key in keys
         or (r.items is not None and any(s.key in keys for i in r.items.rows for s in i.steps))
     ]
+    return changed, moved_on

@@ -1,15 +1,19 @@
-"""Template helpers for the plan pages: safe element ids, JSON for <pre>, markdown, badges."""
+"""Template helpers for the plan pages: safe element ids, JSON for <pre>, markdown, badges, times
+with their time zone, and who did what in the event log."""
 
 from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 from django import template
+from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from plans.tokens import TOKEN_TAG
 from plans.web.rendering import render_markdown
 
 register = template.Library()
@@ -58,3 +62,47 @@ def status_badge(obj: Any) -> SafeString:
     return format_html(
         '<span class="badge badge-{}">{}</span>', obj.status, obj.get_status_display()
     )
+
+
+@register.simple_tag
+def when(value: datetime | None, fmt: str = "Y-m-d H:i T") -> SafeString | str:
+    """A moment as `<time>`, shown in the server's time zone and naming it ("2026-11-29 20:41
+    UTC"), with the exact instant in its datetime attribute."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return format_html(
+        '<time datetime="{}">{}</time>', value.isoformat(), dateformat.format(local, fmt)
+    )
+
+
+@register.filter
+def step_error(step: Any) -> str:
+    """A failed step's error text, unless it only repeats its failure class (a cancelled step's
+    error is "cancelled", shown beside its "Cancelled" label)."""
+    error = str(step.error or "")
+    if step.failure_class and error.strip().lower() in {
+        str(step.failure_class).lower(),
+        str(step.get_failure_class_display()).lower(),
+    }:
+        return ""
+    return error
+
+
+@register.filter
+def actor_label(actor: str, tokens: dict[str, str] | None = None) -> str:
+    """Who did something, one way for all of them, from the stored actor string: "alice
+    (reviewer)", "token my-agent (pgt_ab12cd…)", "worker host:1234", "system". `tokens` names the
+    team's tokens by prefix. Other labels are the system acting for a command ("system (demo)")."""
+    kind, _, name = actor.partition(":")
+    if kind == "user" and name:
+        return f"{name} (reviewer)"
+    if kind == "token" and name:
+        token_name = (tokens or {}).get(name, "")
+        shown = f"{TOKEN_TAG}_{name}…"
+        return f"token {token_name} ({shown})" if token_name else f"token {shown}"
+    if kind == "worker" and name:
+        return f"worker {name}"
+    if actor == "system" or not actor:
+        return "system"
+    return f"system ({actor})"

@@ -44,7 +44,8 @@ def test_it_shows_why_an_attempt_failed_and_when_it_is_retried(
     html = row(client, plan, "a")
     assert '<span class="failure-class">Executor error</span> the API answered 503' in html
     retry_at = timezone.localtime(PlanStep.objects.get(plan=plan).run_after)
-    assert f"Attempt 1 failed; retrying after {retry_at:%H:%M:%S}." in html
+    assert "Attempt 1 failed; retrying after <time datetime=" in html
+    assert f">{retry_at:%H:%M:%S} UTC</time>." in html
 
 
 def test_it_says_when_a_worker_running_the_step_was_lost(

@@ -64,7 +64,7 @@ def test_it_says_which_executor_is_paused_until_when_and_why(
     banner = section(body, "plan-circuits")
     assert " hidden" not in banner.split(">")[0]
     assert text(banner) == (
-        f"Executor python is paused until {timezone.localtime(until):%H:%M:%S} after 5 "
+        f"Executor python is paused until {timezone.localtime(until):%H:%M:%S} UTC after 5 "
         f"consecutive failures: {HTTP_DOWN}; its steps wait."
     )
     # The ready step waits for the executor; the one behind it waits for its dependency; the

@@ -38,6 +38,6 @@ def test_it_shows_the_limits_and_the_fan_out_of_a_draft(
     page = text(client.get(f"/plans/{plan.pk}/").content.decode())
 
     assert "Runs up to 2 steps at once" in page
-    assert "At most 5 attempts, 2.5 s per attempt." in page
-    assert "At most 60 s per attempt." in page
+    assert "Runs python , up to 2.5 s per attempt, at most 5 attempts." in page
+    assert "Runs echo , up to 60 s per attempt (attempts: executor default) ." in page
     assert "Runs once for each item of pages , 3 at a time, through fetch, count." in page
