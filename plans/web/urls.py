@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import views
+from plans.web import revisions, views
 
 app_name = "plans"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     # The pages' skip form: the key is in the body, as keys may hold "/" or be "..".
     path("plans/<uuid:plan_id>/skip", views.step_skip, name="skip_step"),
     path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
+    path("plans/<uuid:plan_id>/edit", revisions.plan_edit, name="edit"),
+    path("plans/<uuid:plan_id>/diff", revisions.plan_diff, name="diff"),
 ]
