@@ -143,7 +143,8 @@ def _parse_params(form: StepForm) -> dict[str, Any] | None:
 def _drafts(form: EditForm, base: dict[str, Any]) -> tuple[list[StepDraft], dict[int, int]]:
     """The steps to save (the base version's, with the edited fields replaced) and, for each
     saved step's position, its form's index (to show a problem next to the right field)."""
-    drafts, where = [], {}
+    drafts: list[StepDraft] = []
+    where: dict[int, int] = {}
     for draft, step in zip(step_drafts(base), form.steps, strict=True):
         params = _parse_params(step)
         if step.remove:
