@@ -31,6 +31,7 @@ from executors import registry
 from executors.protocol import FailureClass
 from plans import services
 from plans.models import ApprovalSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
+from plans.revisions.content import revision_record
 from plans.stages import window
 from plans.states import (
     STEP_TERMINAL,
@@ -428,6 +429,9 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
     # Items of a fan-out wait for the item max_concurrency before them without a dependency row.
     _restore_waits(plan)
     _create_artifacts(plan, checkpoint.artifacts)
+    # Earlier revisions are not in a checkpoint: the restored version is the plan's record here,
+    # and what a later approval is checked against.
+    revision_record(plan=plan, actor=services.SYSTEM.label, comment="restored from a checkpoint")
     finished = sum(1 for s in steps if s.status in STEP_TERMINAL)
     services._record(
         plan,

@@ -87,6 +87,8 @@ class Plan(models.Model):
         ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     approved_version = models.PositiveIntegerField(null=True, blank=True)
+    # The content hash of the approved revision: what the reviewer saw is what runs.
+    approved_content_hash = models.CharField(max_length=64, blank=True)
     cancel_reason = models.TextField(blank=True)
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
@@ -254,6 +256,7 @@ class EventKind(models.TextChoices):
     PLAN_RESTORED = "plan.restored", "Plan restored from a checkpoint"
     STEP_AWAITING_APPROVAL = "step.awaiting_approval", "Step awaits approval"
     STEP_APPROVED = "step.approved", "Step approved"
+    PLAN_REVISED = "plan.revised", "Plan revised"
 
 
 class PlanEvent(models.Model):
@@ -350,3 +353,46 @@ class ExecutorCircuit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.executor} ({self.team}): {self.state}"
+
+
+class RevisionImmutable(Exception):
+    """A saved revision was about to be changed: revisions are a record, never rewritten."""
+
+
+class PlanRevision(models.Model):
+    """One version of a plan as a reviewer sees it: title, goal, delegation tree, steps (what
+    runs: each step's executor, params, dependencies, limits), artifacts.
+
+    Written once, in the same transaction as the change that made the version, and never
+    changed: approval binds to a revision's `content_hash`, so a revision that could be edited
+    would let what runs differ from what was approved.
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    # sha256 of the content as canonical JSON (plans/revisions/content.py).
+    content_hash = models.CharField(max_length=64)
+    # Who made it, for display ("user:alice", "token:pgt_ab12", "system"), and why.
+    actor = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "version"], name="plans_revision_one_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RevisionImmutable(f"revision {self.version} of plan {self.plan_id} is final")
+        super().save(*args, **kwargs)

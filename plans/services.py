@@ -39,6 +39,7 @@ from plans.models import (
     PlanStep,
     Team,
 )
+from plans.revisions.content import plan_content_hash, revision_record
 from plans.selectors import circuit_state
 from plans.states import (
     DomainError,
@@ -189,6 +190,17 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         delegation=submission.delegation,
         max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
     )
+    steps = create_steps(plan, drafts)
+    PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
+    revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment="submitted")
+    _record(
+        plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
+    )
+    return plan
+
+
+def create_steps(plan: Plan, drafts: list[StepDraft]) -> list[PlanStep]:
+    """Save the steps (in dependency order) and their dependencies for a new or revised plan."""
     steps = PlanStep.objects.bulk_create(
         PlanStep(
             plan=plan,
@@ -215,11 +227,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         for d in drafts
         for dep in dict.fromkeys(d.depends_on)
     )
-    PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
-    _record(
-        plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
-    )
-    return plan
+    return steps
 
 
 def _artifact(plan: Plan, draft: ArtifactDraft) -> PlanningArtifact:
@@ -243,7 +251,7 @@ def artifact_add(*, plan: Plan, actor: Actor, draft: ArtifactDraft) -> PlanningA
         raise DomainError(f"cannot add an artifact to a plan that is {plan.status}")
     artifact = _artifact(plan, draft)
     artifact.save()
-    _bump_version_if_draft(plan)
+    _bump_version_if_draft(plan, actor=actor, comment=f"artifact added: {artifact.title}")
     _record(
         plan,
         EventKind.ARTIFACT_ADDED,
@@ -271,7 +279,15 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
             f"review version {plan.version} and approve again",
             current_version=plan.version,
         )
+    # Every change of content goes through a revision, so the steps cannot differ from the
+    # revision of this version; if they somehow did, what ran would not be what was approved.
+    approved_hash = plan_content_hash(plan)
+    if not plan.revisions.filter(version=version, content_hash=approved_hash).exists():
+        raise DomainError(
+            f"the plan's content does not match its revision {version}; it cannot be approved"
+        )
     plan.status = PlanStatus.APPROVED
+    plan.approved_content_hash = approved_hash
     plan.approved_via = actor.approval_source
     plan.approved_by = actor.user
     plan.approved_by_token = actor.token
@@ -284,12 +300,16 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
             "approved_by",
             "approved_by_token",
             "approved_version",
+            "approved_content_hash",
             "approved_at",
             "updated_at",
         ]
     )
     _record(
-        plan, EventKind.PLAN_APPROVED, actor, data={"version": version, "via": plan.approved_via}
+        plan,
+        EventKind.PLAN_APPROVED,
+        actor,
+        data={"version": version, "via": plan.approved_via, "content_hash": approved_hash},
     )
     # A worker starts the plan as soon as this commits, rather than at its next poll.
     notify_workers()
@@ -367,7 +387,7 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
         # done (read under the plan lock, which every finish takes too, so that cannot happen
         # between this read and the save above).
         release_dependents([step.pk])
-    _bump_version_if_draft(plan)
+    _bump_version_if_draft(plan, actor=actor, comment=f"step {key} skipped: {step.skip_reason}")
     _record(
         plan,
         EventKind.STEP_SKIPPED,
@@ -651,10 +671,13 @@ def nudge_waiting_plans(team_id: int, executor: str) -> None:
         logger.warning("could not nudge the pages waiting for %s", executor, exc_info=True)
 
 
-def _bump_version_if_draft(plan: Plan) -> None:
+def _bump_version_if_draft(plan: Plan, *, actor: Actor = SYSTEM, comment: str = "") -> None:
+    """Raise a draft's version after a change the reviewer must see, and record the new version
+    as a revision in the same transaction (called with the plan locked)."""
     if plan.status == PlanStatus.DRAFT:
         plan.version += 1
         plan.save(update_fields=["version", "updated_at"])
+        revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment=comment)
 
 
 def _skip_pending(plan: Plan, *, reason: str, now: Any) -> list[str]:
@@ -711,12 +734,36 @@ def plan_submit_once(
     IdempotencyConflict if the key was used with another body, and PlanInvalid (storing nothing,
     so the key stays free) for a bad plan.
     """
+    return run_once(
+        team=team,
+        key=key,
+        request_hash=request_hash,
+        status_code=201,
+        make=lambda: render(plan_submit(team=team, actor=actor, submission=submission)),
+    )
+
+
+@transaction.atomic
+def run_once(
+    *,
+    team: Team,
+    key: str,
+    request_hash: str,
+    status_code: int,
+    make: Callable[[], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Make a change at most once per (team, Idempotency-Key): run `make` and store its response,
+    or return the stored one. Returns the response and whether it is a replay.
+
+    Raises IdempotencyConflict if the key was used with another request, and whatever `make`
+    raises (storing nothing, so the key stays free).
+    """
     try:
         # The unique (team, key) index is the lock: a concurrent request with the same key blocks
         # on this insert until the first one commits, then fails and replays its response.
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
-                team=team, key=key, request_hash=request_hash, status_code=201, response={}
+                team=team, key=key, request_hash=request_hash, status_code=status_code, response={}
             )
     except IntegrityError:
         existing = IdempotencyRecord.objects.get(team=team, key=key)
@@ -725,7 +772,6 @@ def plan_submit_once(
                 f"Idempotency-Key {key!r} was already used with a different request body"
             ) from None
         return existing.response, True
-    plan = plan_submit(team=team, actor=actor, submission=submission)
-    record.response = render(plan)
+    record.response = make()
     record.save(update_fields=["response"])
     return record.response, False

@@ -16,7 +16,7 @@ from ninja.parser import Parser
 
 from plans import selectors, services
 from plans.api.schemas import PlanIn
-from plans.models import ApiToken, Plan, PlanStep
+from plans.models import ApiToken, Plan, PlanRevision, PlanStep
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, Problem, StepDraft
 
@@ -61,11 +61,14 @@ def _deeper_than(data: Any, limit: int) -> bool:
     return False
 
 
-def _lenient_submission(raw: Any) -> services.PlanSubmission | None:
+def _lenient_submission(raw: Any, *, revision: bool = False) -> services.PlanSubmission | None:
     """A submission from a body that did not validate, taking what can be read of it, so the
-    plan's own checks can list their problems beside the body's. None if it is no object."""
+    plan's own checks can list their problems beside the body's. None if it is no object.
+    A revision without a goal keeps the plan's: no problem to report there."""
     if not isinstance(raw, dict):
         return None
+    if revision and "goal" not in raw:
+        raw = {**raw, "goal": "(the plan's goal)"}
 
     def text(value: Any) -> str:
         return value if isinstance(value, str) else ""
@@ -105,11 +108,13 @@ def _lenient_step(index: int, raw: Any) -> StepDraft:
     )
 
 
-def _plan_problems(request: HttpRequest, covered: list[list[Any]]) -> list[dict[str, Any]]:
-    """The plan's own problems with a submission whose body did not validate, except where the
-    body's errors (at `covered`) already point."""
+def _plan_problems(
+    request: HttpRequest, covered: list[list[Any]], *, revision: bool = False
+) -> list[dict[str, Any]]:
+    """The plan's own problems with a submission (or revision) whose body did not validate,
+    except where the body's errors (at `covered`) already point."""
     try:
-        submission = _lenient_submission(json.loads(request.body))
+        submission = _lenient_submission(json.loads(request.body), revision=revision)
     except ValueError:
         return []
     if submission is None:
@@ -161,9 +166,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 loc = ["body", *loc[2:]]
             items.append({"loc": loc, "msg": error.get("msg", ""), "type": error.get("type", "")})
         match = request.resolver_match
-        if match is not None and match.url_name == "create_plan":
+        if match is not None and match.url_name in {"create_plan", "create_revision"}:
             # One answer lists every problem: the plan's own checks too, not only the body's.
-            items = _in_body_order(items + _plan_problems(request, [i["loc"] for i in items]))
+            revision = match.url_name == "create_revision"
+            items = _in_body_order(
+                items + _plan_problems(request, [i["loc"] for i in items], revision=revision)
+            )
         return problems(request, items)
 
     @api.exception_handler(PlanInvalid)
@@ -217,6 +225,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(Plan.DoesNotExist)
     def no_plan(request: HttpRequest, exc: Exception) -> HttpResponse:
         return api.create_response(request, {"detail": "plan not found"}, status=404)
+
+    @api.exception_handler(PlanRevision.DoesNotExist)
+    def no_revision(request: HttpRequest, exc: Exception) -> HttpResponse:
+        return api.create_response(request, {"detail": "no such version of this plan"}, status=404)
 
     @api.exception_handler(PlanStep.DoesNotExist)
     def no_step(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -259,6 +259,9 @@ class ApprovalOut(Schema):
     by: str | None
     version: int | None
     at: datetime | None
+    content_hash: str = Field(
+        "", description="The approved revision's content hash: what the workers run."
+    )
 
 
 class PlanSummaryOut(Schema):
@@ -323,6 +326,7 @@ class PlanOut(PlanSummaryOut):
             "by": by,
             "version": obj.approved_version,
             "at": obj.approved_at,
+            "content_hash": obj.approved_content_hash,
         }
 
     @staticmethod

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import gates, inbox, views
+from plans.web import gates, inbox, revisions, views
 
 app_name = "plans"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("inbox/approve", inbox.inbox_approve, name="inbox_approve"),
     path("inbox/<uuid:plan_id>/cancel", inbox.inbox_cancel, name="inbox_cancel"),
     path("inbox/<uuid:plan_id>/skip", inbox.inbox_skip, name="inbox_skip"),
+    path("plans/<uuid:plan_id>/edit", revisions.plan_edit, name="edit"),
+    path("plans/<uuid:plan_id>/diff", revisions.plan_diff, name="diff"),
 ]

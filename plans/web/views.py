@@ -36,6 +36,7 @@ from plans.states import (
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
 from plans.web.graph import plan_graph
+from plans.web.revisions import page_context
 from plans.web.spec import StepSpec, step_spec
 
 LIST_TEMPLATE = "plans/plan_list.html"
@@ -182,7 +183,13 @@ def plan_live(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         after = max(0, int(request.GET.get("after", "0")))
     except ValueError:
         after = 0
-    return _plan_page(request, plan_id, fragments=True, after=after)
+    # The version the page was opened at: its approve button stays bound to it, whatever the
+    # plan has become since (the page then says what changed instead).
+    try:
+        seen: int | None = int(request.GET.get("seen", ""))
+    except ValueError:
+        seen = None
+    return _plan_page(request, plan_id, fragments=True, after=after, seen=seen)
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -202,7 +209,11 @@ def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         services.plan_approve(plan=plan, actor=services.Actor.for_user(request.user), version=seen)
     except StaleVersion as exc:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
-        return _plan_page(request, plan_id, status=409, action_error=error)
+        # A whole page shows the new version in full; fragments swapped into the open page keep
+        # its button on the version it showed, and say what changed.
+        return _plan_page(
+            request, plan_id, status=409, action_error=error, seen=seen if request.htmx else None
+        )
     except DomainError as exc:
         return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
     return _done(request, plan_id, f"Approved version {seen}; a worker will run it.")
@@ -283,6 +294,7 @@ def _plan_page(
     cancel_form: CancelForm | None = None,
     skip: tuple[str, SkipForm, str] | None = None,
     gate: GateRefusal | None = None,
+    seen: int | None = None,
 ) -> HttpResponse:
     """The plan page as it is now: whole, or its fragments for out-of-band swaps (by default
     for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row."""
@@ -348,6 +360,7 @@ def _plan_page(
         "action_error": action_error,
         "cancel_form": cancel_form or CancelForm(),
         "oob": fragments,
+        **page_context(plan, seen),
     }
     template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
     return render(request, template, context, status=status)

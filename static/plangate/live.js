@@ -84,6 +84,12 @@
     fetching = true;
     var url = root.dataset.liveUrl;
     url += (url.indexOf("?") < 0 ? "?" : "&") + "after=" + encodeURIComponent(lastEventId());
+    // The version on screen: the fragments keep the page's actions bound to it, and say what
+    // changed since, rather than silently offering a version the reviewer has not read.
+    var state = document.getElementById("live-state");
+    if (state && state.dataset.seenVersion) {
+      url += "&seen=" + encodeURIComponent(state.dataset.seenVersion);
+    }
     function done() {
       fetching = false;
       if (fetchAgain) {

@@ -97,7 +97,10 @@ def test_it_shows_the_stale_version_message_to_htmx_too(
     assert response.status_code == 409
     assert 'id="plan-header" class="card plan-header" hx-swap-oob="true"' in body
     assert "you saw version 1, it is now version 2" in body
-    assert approve_form_version(body) == 2
+    # The open page keeps its button on the version it showed, and says what changed.
+    assert approve_form_version(body) == 1
+    assert "Changed since you opened it: version 1 → 2" in body
+    assert "Review version 2" in body
 
 
 def test_a_second_approval_is_refused_naming_the_status(

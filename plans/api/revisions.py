@@ -1,0 +1,246 @@
+"""Revisions and diffs: every version of a plan, replacing its content, and what changed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from uuid import UUID
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Header, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
+from pydantic import ConfigDict
+
+from plans.api.endpoints import REPLAYED_HEADER, TokenAuth, _plan, _step_draft, _token, answers
+from plans.api.schemas import RequestBody, StepIn, Text
+from plans.models import PlanRevision
+from plans.revisions import selectors, services
+from plans.revisions.diff import PlanDiff
+from plans.services import Actor
+
+router = Router(auth=TokenAuth(), tags=["revisions"])
+
+
+class RevisionIn(RequestBody):
+    """A new version of the plan's content, made from `base_version` (the version you read):
+    exactly one of `steps` or `delegation`, checked as a submission is. `title` and `goal` keep
+    the plan's when omitted (a delegation tree brings its own goal). Strings anywhere in it must
+    not contain NUL characters (\\u0000)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["steps"], "properties": {"steps": {"type": "array"}}},
+                {"required": ["delegation"], "properties": {"delegation": {"type": "object"}}},
+            ]
+        },
+    )
+
+    base_version: int = Field(ge=1, le=2**31 - 1, description="The version this revision replaces.")
+    steps: list[StepIn] | None = None
+    delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
+    title: Text | None = Field(None, max_length=300)
+    goal: Text | None = None
+    comment: Text = Field("", max_length=2000, description="Why: shown with the revision.")
+
+
+class RevisionSummaryOut(Schema):
+    version: int
+    content_hash: str = Field(description="sha256 of the content as canonical JSON.")
+    actor: str
+    comment: str
+    created_at: Any
+
+
+class RevisionOut(RevisionSummaryOut):
+    content: dict[str, Any] = Field(
+        description="title, goal, delegation, steps (everything that says what runs), artifacts."
+    )
+
+
+class ValueChangeOut(Schema):
+    old: Any
+    new: Any
+
+
+class PathChangeOut(Schema):
+    path: list[str | int] = Field(description='Where inside the field: ["headers", "Accept"].')
+    old: Any
+    new: Any
+    kind: str = Field(description="changed, added or removed.")
+
+
+class FieldChangeOut(Schema):
+    field: str
+    old: Any
+    new: Any
+    changes: list[PathChangeOut] = Field(
+        description="For params, context and for_each: each value that changed inside."
+    )
+
+
+class StepChangeOut(Schema):
+    key: str
+    fields: list[FieldChangeOut]
+
+
+class StepsDiffOut(Schema):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[StepChangeOut]
+
+
+class ArtifactsDiffOut(Schema):
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+
+
+class DiffOut(Schema):
+    from_version: int
+    to_version: int
+    title: ValueChangeOut | None
+    goal: ValueChangeOut | None
+    delegation_changed: bool
+    steps: StepsDiffOut
+    artifacts: ArtifactsDiffOut
+
+
+class DiffQuery(Schema):
+    from_: int = Field(alias="from", ge=1, le=2**31 - 1, description="The older version.")
+    to: int = Field(ge=1, le=2**31 - 1, description="The newer version.")
+
+
+def _render(revision: PlanRevision) -> dict[str, Any]:
+    # Encoded as every response is, so a replayed answer is the original byte for byte.
+    data = RevisionOut.from_orm(revision).model_dump()
+    return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+
+
+# Registered before the list: the path's URL takes this operation's name, which the 422
+# handler looks for to add the plan's own checks to the body's.
+@router.post(
+    "/{uuid:plan_id}/revisions",
+    response=answers({201: RevisionOut}),
+    summary="Replace the plan's content with a new revision",
+    openapi_extra={
+        "responses": {
+            201: {
+                "headers": {
+                    REPLAYED_HEADER: {
+                        "description": "`true` when this is the stored answer to an earlier "
+                        "request with the same Idempotency-Key and body; absent otherwise.",
+                        "schema": {"type": "string", "enum": ["true"]},
+                    }
+                }
+            }
+        }
+    },
+)
+def create_revision(
+    request: HttpRequest,
+    plan_id: UUID,
+    payload: RevisionIn,
+    idempotency_key: Header[str | None] = None,
+) -> HttpResponse:
+    """While the plan is a draft or has changes requested: replace its steps (or delegation
+    tree), title and goal, as version `base_version + 1`; the plan becomes a draft to approve
+    again. 409 if `base_version` is not the plan's version or the plan is past review; 422 with
+    every problem, as for a submission. `Idempotency-Key` works as for a submission."""
+    plan = _plan(request, plan_id)
+    actor = Actor.for_token(_token(request))
+    steps = None
+    if payload.steps is not None:
+        steps = [_step_draft(i, s) for i, s in enumerate(payload.steps)]
+    draft = services.RevisionDraft(
+        base_version=payload.base_version,
+        steps=steps,
+        delegation=payload.delegation,
+        title=payload.title,
+        goal=payload.goal,
+        comment=payload.comment,
+    )
+    if not idempotency_key:
+        revision = services.plan_revise(plan=plan, actor=actor, draft=draft)
+        return JsonResponse(_render(revision), status=201)
+    # The plan is part of the request: the same body for another plan is another request.
+    canonical_body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
+    body_hash = hashlib.sha256(f"revise:{plan.pk}:{canonical_body}".encode()).hexdigest()
+    response, replayed = services.plan_revise_once(
+        plan=plan,
+        actor=actor,
+        draft=draft,
+        key=idempotency_key[:200],
+        request_hash=body_hash,
+        render=_render,
+    )
+    answer = JsonResponse(response, status=201)
+    if replayed:
+        answer[REPLAYED_HEADER] = "true"
+    return answer
+
+
+@router.get(
+    "/{uuid:plan_id}/revisions",
+    response=answers({200: list[RevisionSummaryOut]}),
+    summary="The plan's revisions, newest first",
+)
+def list_revisions(request: HttpRequest, plan_id: UUID) -> Any:
+    """Every version the plan has had, newest first: who made it, when and why."""
+    return list(selectors.revisions_for(_plan(request, plan_id)))
+
+
+@router.get(
+    "/{uuid:plan_id}/revisions/{int:version}",
+    response=answers({200: RevisionOut}),
+    summary="One version of the plan's content",
+)
+def get_revision(request: HttpRequest, plan_id: UUID, version: int) -> Any:
+    return selectors.revision_get(_plan(request, plan_id), version)
+
+
+@router.get(
+    "/{uuid:plan_id}/diff",
+    response=answers({200: DiffOut}),
+    summary="What changed between two versions",
+)
+def get_diff(request: HttpRequest, plan_id: UUID, query: Query[DiffQuery]) -> dict[str, Any]:
+    """Steps added, removed and changed (each changed field; inside params, context and
+    for_each each changed value with its path), artifacts added and removed, title, goal and
+    whether the delegation tree changed. 404 if either version is unknown."""
+    diff = selectors.plan_diff(_plan(request, plan_id), query.from_, query.to)
+    return diff_body(diff)
+
+
+def diff_body(diff: PlanDiff) -> dict[str, Any]:
+    def value(change: Any) -> dict[str, Any] | None:
+        return None if change is None else {"old": change.old, "new": change.new}
+
+    return {
+        "from_version": diff.from_version,
+        "to_version": diff.to_version,
+        "title": value(diff.title),
+        "goal": value(diff.goal),
+        "delegation_changed": diff.delegation_changed,
+        "steps": {
+            "added": diff.steps_added,
+            "removed": diff.steps_removed,
+            "changed": [
+                {
+                    "key": s.key,
+                    "fields": [
+                        {
+                            "field": f.field,
+                            "old": f.old,
+                            "new": f.new,
+                            "changes": [vars(c) for c in f.changes],
+                        }
+                        for f in s.fields
+                    ],
+                }
+                for s in diff.steps_changed
+            ],
+        },
+        "artifacts": {"added": diff.artifacts_added, "removed": diff.artifacts_removed},
+    }

@@ -1,0 +1,1 @@
+"""Revisions: every version of a plan kept as it was, replaced as a whole, and compared."""

@@ -1,0 +1,93 @@
+"""What a version of a plan is: its content as plain JSON, its hash, and its revision row.
+
+`plans/services.py` records a revision here on every version bump; the revision services and the
+diff read the content back. Imports only the models, so the services can use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from plans.models import Plan, PlanRevision, PlanStep
+from plans.states import StepStatus
+
+# Every field of a step that says what runs, in display order.
+STEP_FIELDS = (
+    "key",
+    "title",
+    "task",
+    "hint",
+    "executor",
+    "params",
+    "context",
+    "depends_on",
+    "max_attempts",
+    "timeout_seconds",
+    "for_each",
+)
+# Fields that say what runs, when the plan model has them (a gate before a step, what happens
+# when it fails): kept in the content as soon as the step rows carry them.
+OPTIONAL_STEP_FIELDS = ("approval", "on_failure")
+ARTIFACT_FIELDS = ("title", "summary", "assumptions", "parameters", "proposed_plan")
+
+
+def step_content(step: PlanStep) -> dict[str, Any]:
+    content: dict[str, Any] = {}
+    for name in STEP_FIELDS:
+        if name == "depends_on":
+            content[name] = sorted(d.key for d in step.depends_on.all())
+        else:
+            content[name] = getattr(step, name)
+    for name in OPTIONAL_STEP_FIELDS:
+        if hasattr(step, name):
+            content[name] = getattr(step, name)
+    # A step skipped before approval does not run: the reviewer must see that too.
+    content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
+    return content
+
+
+def plan_content(plan: Plan) -> dict[str, Any]:
+    """The plan's content as it is in the database now (its own steps, not fan-out items)."""
+    steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
+    return {
+        "title": plan.title,
+        "goal": plan.goal,
+        "delegation": plan.delegation,
+        "steps": [step_content(s) for s in steps],
+        "artifacts": [
+            {name: getattr(a, name) for name in ARTIFACT_FIELDS}
+            for a in plan.artifacts.order_by("id")
+        ],
+    }
+
+
+def canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    """sha256 of the content as canonical JSON (sorted keys, no spaces, UTF-8)."""
+    return hashlib.sha256(canonical(content).encode()).hexdigest()
+
+
+def revision_record(*, plan: Plan, actor: str, actor_user: Any = None, comment: str = "") -> Any:
+    """Record the plan's current version as a revision. Called inside the transaction that made
+    the version, with the plan locked, so the content is the version's and no other writer can
+    record the same version (the unique (plan, version) index would refuse it anyway)."""
+    content = json.loads(canonical(plan_content(plan)))
+    return PlanRevision.objects.create(
+        plan=plan,
+        version=plan.version,
+        content=content,
+        content_hash=content_hash(content),
+        actor=actor,
+        actor_user=actor_user,
+        comment=comment,
+    )
+
+
+def plan_content_hash(plan: Plan) -> str:
+    """The hash of the plan's content as it is in the database now."""
+    return content_hash(plan_content(plan))
