@@ -20,7 +20,12 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/plans/{plan_id}/artifacts",
         "/api/v1/plans/{plan_id}/events",
         "/api/v1/plans/{plan_id}/checkpoint",
+        "/api/v1/plans/{plan_id}/revisions",
+        "/api/v1/plans/{plan_id}/revisions/{version}",
+        "/api/v1/plans/{plan_id}/diff",
         "/api/v1/executors",
+        "/api/v1/inbox",
+        "/api/v1/inbox/approve",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {
