@@ -19,6 +19,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/plans/{plan_id}/artifacts",
         "/api/v1/plans/{plan_id}/events",
         "/api/v1/plans/{plan_id}/checkpoint",
+        "/api/v1/plans/{plan_id}/request-changes",
+        "/api/v1/plans/{plan_id}/comments",
         "/api/v1/executors",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
