@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import views
+from plans.web import discussion, views
 
 app_name = "plans"
 
@@ -15,4 +15,10 @@ urlpatterns = [
     # The pages' skip form: the key is in the body, as keys may hold "/" or be "..".
     path("plans/<uuid:plan_id>/skip", views.step_skip, name="skip_step"),
     path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
+    path("plans/<uuid:plan_id>/comments", discussion.comment_add, name="comment"),
+    path(
+        "plans/<uuid:plan_id>/request-changes",
+        discussion.plan_request_changes,
+        name="request_changes",
+    ),
 ]

@@ -126,6 +126,6 @@ def test_it_reads_a_big_plan_in_a_few_queries(
     chain = [step("s0")] + [step(f"s{i}", f"s{i - 1}") for i in range(1, 80)]
     plan = submit_plan(team, chain)
     client.force_login(reviewer)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(14):
         response = client.get(f"/plans/{plan.pk}/")
     assert response.content.count(b'<tr id="step-s') == 80

@@ -38,6 +38,7 @@ def test_it_returns_the_fragments_out_of_band_with_the_new_last_event_id(
         "step-a",
         "step-b",
         "plan-artifacts",
+        "plan-discussion",
         "plan-events",
         "live-state",
     ]
