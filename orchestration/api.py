@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
@@ -21,5 +22,6 @@ install_error_handlers(api)
 api.add_router("/plans", plans_router)
 api.add_router("/plans", gates_router)
 api.add_router("/plans", revisions_router)
+api.add_router("/plans", discussion_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)

@@ -254,6 +254,8 @@ class EventKind(models.TextChoices):
     STEP_RELEASED = "step.released", "Step released (its worker stopped)"
     STEP_EXPANDED = "step.expanded", "Step fanned out"
     PLAN_RESTORED = "plan.restored", "Plan restored from a checkpoint"
+    PLAN_CHANGES_REQUESTED = "plan.changes_requested", "Changes requested"
+    COMMENT_ADDED = "comment.added", "Comment added"
     STEP_AWAITING_APPROVAL = "step.awaiting_approval", "Step awaits approval"
     STEP_APPROVED = "step.approved", "Step approved"
     PLAN_REVISED = "plan.revised", "Plan revised"
@@ -396,3 +398,35 @@ class PlanRevision(models.Model):
         if not self._state.adding:
             raise RevisionImmutable(f"revision {self.version} of plan {self.plan_id} is final")
         super().save(*args, **kwargs)
+
+
+class CommentKind(models.TextChoices):
+    COMMENT = "comment", "Comment"
+    # Written with a request for changes: its general comment and its comments on steps.
+    CHANGE_REQUEST = "change_request", "Change request"
+
+
+class PlanComment(models.Model):
+    """A reviewer's (or an integration's) remark on a plan or one of its steps. Markdown,
+    rendered sanitized. Comments never change the plan's version: they are talk, not content."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="comments")
+    # The step's key, blank for the plan as a whole. A key rather than a foreign key: the remark
+    # stays readable whatever becomes of the step.
+    step_key = models.CharField(max_length=200, blank=True)
+    body = models.TextField(help_text="Markdown; rendered sanitized.")
+    kind = models.CharField(max_length=20, choices=CommentKind.choices, default=CommentKind.COMMENT)
+    # The plan's version when it was written, so a reader knows which version it is about.
+    version = models.PositiveIntegerField()
+    actor = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        indexes = [models.Index(fields=["plan", "id"])]
+
+    def __str__(self) -> str:
+        return f"{self.actor} on {self.step_key or 'the plan'}"

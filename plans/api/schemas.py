@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StringConstraints, model_validator
 
 from plans import selectors, stages
+from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.models import CircuitState, Plan, PlanStep
 from plans.selectors import Circuit
 from plans.states import PlanStatus, StepStatus
@@ -295,6 +296,17 @@ class CircuitOut(Schema):
         return obj.executor
 
 
+class ChangeRequestOut(Schema):
+    """The latest request for changes to the plan: what to change, by whom, when, on which
+    version."""
+
+    comment: str = Field(description="What should change (markdown).")
+    step_comments: dict[str, str] = Field(description="What should change, by step key.")
+    by: str = Field(description='Who asked: "user:alice" or "token:<prefix>".')
+    at: datetime
+    version: int = Field(description="The version the reviewer asked about.")
+
+
 class PlanOut(PlanSummaryOut):
     approval: ApprovalOut | None
     cancel_reason: str
@@ -311,6 +323,10 @@ class PlanOut(PlanSummaryOut):
     @staticmethod
     def resolve_awaiting_approval(obj: Plan) -> list[str]:
         return [s.key for s in obj.steps.all() if s.status == StepStatus.AWAITING_APPROVAL]
+
+    changes_requested: ChangeRequestOut | None = Field(
+        None, description="The latest request for changes, if a reviewer made one."
+    )
 
     @staticmethod
     def resolve_approval(obj: Plan) -> dict[str, Any] | None:
@@ -340,6 +356,10 @@ class PlanOut(PlanSummaryOut):
     @staticmethod
     def resolve_executors(obj: Plan) -> list[Circuit]:
         return selectors.circuits_for(obj.team_id, selectors.executors_used(obj))
+
+    @staticmethod
+    def resolve_changes_requested(obj: Plan) -> ChangeRequest | None:
+        return latest_change_request(obj)
 
 
 class PlanPageOut(Schema):

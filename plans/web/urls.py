@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import gates, inbox, revisions, views
+from plans.web import discussion, gates, inbox, revisions, views
 
 app_name = "plans"
 
@@ -23,4 +23,10 @@ urlpatterns = [
     path("inbox/<uuid:plan_id>/skip", inbox.inbox_skip, name="inbox_skip"),
     path("plans/<uuid:plan_id>/edit", revisions.plan_edit, name="edit"),
     path("plans/<uuid:plan_id>/diff", revisions.plan_diff, name="diff"),
+    path("plans/<uuid:plan_id>/comments", discussion.comment_add, name="comment"),
+    path(
+        "plans/<uuid:plan_id>/request-changes",
+        discussion.plan_request_changes,
+        name="request_changes",
+    ),
 ]

@@ -25,7 +25,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
-from plans.models import CircuitState, EventKind, Plan, PlanEvent, PlanStep
+from plans.discussion import selectors as discussion
+from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
 from plans.states import (
     PLAN_STATUSES_ALLOWING_SKIP,
     DomainError,
@@ -33,6 +34,7 @@ from plans.states import (
     StaleVersion,
     StepStatus,
 )
+from plans.web.discussion_forms import CommentForm, RequestChangesForm
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
 from plans.web.graph import plan_graph
@@ -132,6 +134,8 @@ class StepRow:
     gate: GateBox | None = None
     # What it runs: executor, params, limits, inputs, stages.
     spec: StepSpec | None = None
+    # The discussion's comments on this step, oldest first.
+    comments: list[PlanComment] = field(default_factory=list)
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -295,9 +299,11 @@ def _plan_page(
     skip: tuple[str, SkipForm, str] | None = None,
     gate: GateRefusal | None = None,
     seen: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The plan page as it is now: whole, or its fragments for out-of-band swaps (by default
-    for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row."""
+    for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row;
+    `extra` overrides the context (a refused form, bound, to show again)."""
     # Log position first, as in plan_list.
     last_event_id = selectors.latest_event_id(plan_id)
     plan = _plan_or_404(request, plan_id)
@@ -319,6 +325,11 @@ def _plan_page(
     paused: set[str] = set()
     if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:
         paused = {c.executor for c in plan_circuits if c.state == CircuitState.OPEN}
+    comments = discussion.comments_for_plan(plan)
+    comments_by_step: dict[str, list[PlanComment]] = {}
+    for comment in comments:
+        if comment.step_key:
+            comments_by_step.setdefault(comment.step_key, []).append(comment)
     rows = [
         StepRow(
             step=s,
@@ -331,6 +342,7 @@ def _plan_page(
             items=selectors.item_table(s) if s.for_each is not None else None,
             gate=gates.get(s.key),
             spec=step_spec(s),
+            comments=comments_by_step.get(s.key, []),
         )
         for s in steps
     ]
@@ -361,6 +373,11 @@ def _plan_page(
         "cancel_form": cancel_form or CancelForm(),
         "oob": fragments,
         **page_context(plan, seen),
+        "comments": comments,
+        "change_request": discussion.latest_change_request(plan),
+        "comment_form": CommentForm(),
+        "changes_form": RequestChangesForm(step_keys=[s.key for s in steps]),
+        **(extra or {}),
     }
     template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
     return render(request, template, context, status=status)
@@ -385,6 +402,8 @@ def _rows_changed(
     events = selectors.events_after(plan, after, limit=LIVE_EVENTS_LIMIT)
     keys = {e.step_key for e in events}
     moved_on = any(e.kind in PLAN_MOVED_ON for e in events)
+    # A comment on the plan as a whole changes the discussion, not the rows.
+    keys = {e.step_key for e in events if e.step_key or e.kind != EventKind.COMMENT_ADDED}
     if after == 0 or "" in keys or len(events) == LIVE_EVENTS_LIMIT:
         return rows, moved_on
     # The page was rendered after its last event was written: a circuit that changed before

@@ -23,6 +23,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/plans/{plan_id}/revisions",
         "/api/v1/plans/{plan_id}/revisions/{version}",
         "/api/v1/plans/{plan_id}/diff",
+        "/api/v1/plans/{plan_id}/request-changes",
+        "/api/v1/plans/{plan_id}/comments",
         "/api/v1/executors",
         "/api/v1/inbox",
         "/api/v1/inbox/approve",

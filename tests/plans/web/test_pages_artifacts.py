@@ -35,7 +35,8 @@ def elements(html: str) -> list[tuple[str, dict[str, str]]]:
 
 
 def artifacts_section(body: str) -> str:
-    return body[body.index('id="plan-artifacts"') : body.index('id="plan-events"')]
+    start = body.index('id="plan-artifacts"')
+    return body[start : body.index("</section>", start)]
 
 
 def test_it_renders_the_summary_as_sanitized_markdown(

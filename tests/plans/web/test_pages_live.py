@@ -39,6 +39,7 @@ def test_it_returns_the_fragments_out_of_band_with_the_new_last_event_id(
         "step-a",
         "step-b",
         "plan-artifacts",
+        "plan-discussion",
         "plan-events",
         "inbox-count",
         "live-state",
