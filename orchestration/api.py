@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
+from plans.api.rescue import router as rescue_router
 
 api = NinjaAPI(
     title="Plangate API",
@@ -16,4 +17,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/plans", plans_router)
+api.add_router("/plans", rescue_router)
 api.add_router("/executors", executors_router)

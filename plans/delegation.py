@@ -2,7 +2,8 @@
 
 A tree is `{"goal": "...", "plan": <node>}`. A node is either
 - a task node `{"type": "task", "task": "...", "hint"?, "context"?, "input"?: <node>,
-  "executor"?, "params"?}`; its `input` child runs first and its result is the task's input, or
+  "executor"?, "params"?, "on_failure"?}`; its `input` child runs first and its result is the
+  task's input, or
 - a combine node `{"type": "combine", "operator": "UNION"|"INTERSECT"|"MINUS"|"RMINUS"|"COLOCATE",
   "left": <node>, "right": <node>, "context"?}` that runs after both children and combines their
   results.
@@ -16,10 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from plans.validation import Loc, PlanInvalid, Problem, StepDraft
+from plans.validation import ON_FAILURE_VALUES, Loc, PlanInvalid, Problem, StepDraft
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
-TASK_FIELDS = frozenset({"type", "task", "hint", "context", "input", "executor", "params"})
+TASK_FIELDS = frozenset(
+    {"type", "task", "hint", "context", "input", "executor", "params", "on_failure"}
+)
 COMBINE_FIELDS = frozenset({"type", "operator", "left", "right", "context"})
 COMBINE_EXECUTOR = "combine"
 
@@ -122,6 +125,10 @@ class _Compiler:
         if not isinstance(params, dict):
             self.problem((*path, "params"), f"params is an object, not {_type_name(params)}")
             valid = False
+        on_failure = node.get("on_failure")
+        if on_failure is not None and on_failure not in ON_FAILURE_VALUES:
+            self.problem((*path, "on_failure"), "on_failure is 'fail' or 'ask'")
+            valid = False
         context = self.context(node, path)
         depends_on: list[str] = []
         if "input" in node:
@@ -144,6 +151,7 @@ class _Compiler:
                 context=context,
                 depends_on=depends_on,
                 loc=(*self.base, *path),
+                on_failure=on_failure,
             )
         )
         return key

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from executors.protocol import FailureClass
+from plans.rescue.rules import OnFailure
 from plans.states import PLAN_TERMINAL, STEP_TERMINAL, PlanStatus, StepStatus
 
 
@@ -167,6 +168,8 @@ class PlanStep(models.Model):
     item = models.JSONField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # When it fails for good: fail the plan, or hold it for a reviewer (plans/rescue/).
+    on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.FAIL)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -237,6 +240,9 @@ class EventKind(models.TextChoices):
     STEP_RELEASED = "step.released", "Step released (its worker stopped)"
     STEP_EXPANDED = "step.expanded", "Step fanned out"
     PLAN_RESTORED = "plan.restored", "Plan restored from a checkpoint"
+    PLAN_NEEDS_ATTENTION = "plan.needs_attention", "Plan needs attention (a step failed)"
+    PLAN_RESUMED = "plan.resumed", "Plan resumed after a rescue"
+    STEP_RETRIED = "step.retried", "Step retried by a reviewer"
 
 
 class PlanEvent(models.Model):

@@ -98,6 +98,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         steps=steps,
         delegation=payload.delegation,
         max_concurrency=payload.max_concurrency,
+        on_failure=payload.on_failure,
     )
 
 
@@ -114,6 +115,7 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
         timeout_seconds=step.timeout_seconds,
         for_each=step.for_each,
         loc=("steps", index),
+        on_failure=step.on_failure,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
@@ -59,6 +59,13 @@ def _nul_path(value: Any, path: str) -> str | None:
     return None
 
 
+OnFailureIn = Literal["fail", "ask"]
+ON_FAILURE_HELP = (
+    "When the step fails for good: 'fail' fails the plan; 'ask' holds the plan (needs_attention) "
+    "for a reviewer to retry or skip the step, or fail the plan. The plan's on_failure if omitted."
+)
+
+
 class StepIn(StrictSchema):
     # Emptiness of key and task is checked with the plan as a whole, so every problem is listed.
     key: Text = Field(max_length=200)
@@ -81,6 +88,7 @@ class StepIn(StrictSchema):
         description="Fan out over a list from a dependency's result: "
         '{"over": "<step key>[.<field>...]", "max_concurrency": n, "stages": [...]}.',
     )
+    on_failure: OnFailureIn | None = Field(None, description=ON_FAILURE_HELP)
 
 
 class ArtifactIn(StrictSchema):
@@ -124,6 +132,9 @@ class PlanIn(RequestBody):
     delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
     max_concurrency: int | None = Field(
         None, ge=1, le=1000, description="Steps of this plan running at once; a default if omitted."
+    )
+    on_failure: OnFailureIn | None = Field(
+        None, description="The default of the steps that do not set on_failure ('fail' if omitted)."
     )
 
 
@@ -203,6 +214,7 @@ class StepOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     for_each: dict[str, Any] | None = None
+    on_failure: str = Field("fail", description="'fail' or 'ask': see the plan's submission.")
     items: list[StepItemOut] = Field(
         [], description="A fan-out step's items, in item and stage order, once it has run."
     )
@@ -357,3 +369,21 @@ class ProblemsOut(Schema):
     """422: every problem with the request at once, each with its path."""
 
     detail: list[ProblemOut]
+
+
+class RetryIn(RequestBody):
+    """A reviewer's retry of a failed step of a plan that needs attention. Strings must not
+    contain NUL characters (\\u0000)."""
+
+    version: int = Field(description="The plan version the reviewer saw.")
+    params: dict[str, Any] | None = Field(
+        None, description="New params for the step, checked as at submission; its own if omitted."
+    )
+
+
+class FailIn(RequestBody):
+    """A reviewer's decision to fail a plan that needs attention. Strings must not contain NUL
+    characters (\\u0000)."""
+
+    version: int = Field(description="The plan version the reviewer saw.")
+    reason: NonEmpty
