@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import views
+from plans.web import rescue, views
 
 app_name = "plans"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     # The pages' skip form: the key is in the body, as keys may hold "/" or be "..".
     path("plans/<uuid:plan_id>/skip", views.step_skip, name="skip_step"),
     path("plans/<uuid:plan_id>/live", views.plan_live, name="live"),
+    path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
+    path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
 ]
