@@ -63,7 +63,7 @@ def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     # What the reviewer typed goes back into the box with the error, to fix and send again.
     box: dict[str, Any] = {"key": key, "params": form["params"].value() or ""}
     if not form.is_valid():
-        box["params_error"] = " ".join(form.errors.get("params", []))
+        box["params_error"] = " ".join(str(e) for e in form.errors.get("params", []))
         box["error"] = "" if box["params_error"] else "Reload the page and try again."
         return _plan_page(request, plan_id, status=422, rescue=box)
     try:
@@ -95,7 +95,7 @@ def plan_fail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     form = FailForm(request.POST)
     box: dict[str, Any] = {"fail_reason": form["reason"].value() or ""}
     if not form.is_valid():
-        box["fail_error"] = " ".join(e for errors in form.errors.values() for e in errors)
+        box["fail_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
         return _plan_page(request, plan_id, status=422, rescue=box)
     try:
         rescue.plan_fail(
