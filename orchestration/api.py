@@ -10,6 +10,7 @@ from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
 from plans.api.gates import router as gates_router
 from plans.api.inbox import router as inbox_router
+from plans.api.rescue import router as rescue_router
 from plans.api.revisions import router as revisions_router
 
 api = NinjaAPI(
@@ -23,5 +24,6 @@ api.add_router("/plans", plans_router)
 api.add_router("/plans", gates_router)
 api.add_router("/plans", revisions_router)
 api.add_router("/plans", discussion_router)
+api.add_router("/plans", rescue_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)

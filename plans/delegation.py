@@ -2,8 +2,8 @@
 
 A tree is `{"goal": "...", "plan": <node>}`. A node is either
 - a task node `{"type": "task", "task": "...", "hint"?, "context"?, "input"?: <node>,
-  "executor"?, "params"?, "approval"?: "none" | "required"}`; its `input` child runs first and
-  its result is the task's input, or
+  "executor"?, "params"?, "approval"?: "none" | "required", "on_failure"?: "fail" | "ask"}`; its
+  `input` child runs first and its result is the task's input, or
 - a combine node `{"type": "combine", "operator": "UNION"|"INTERSECT"|"MINUS"|"RMINUS"|"COLOCATE",
   "left": <node>, "right": <node>, "context"?}` that runs after both children and combines their
   results.
@@ -20,6 +20,7 @@ from typing import Any
 from plans.validation import (
     APPROVAL_MESSAGE,
     APPROVAL_VALUES,
+    ON_FAILURE_VALUES,
     Loc,
     PlanInvalid,
     Problem,
@@ -28,7 +29,7 @@ from plans.validation import (
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
 TASK_FIELDS = frozenset(
-    {"type", "task", "hint", "context", "input", "executor", "params", "approval"}
+    {"type", "task", "hint", "context", "input", "executor", "params", "approval", "on_failure"}
 )
 COMBINE_FIELDS = frozenset({"type", "operator", "left", "right", "context"})
 COMBINE_EXECUTOR = "combine"
@@ -136,6 +137,10 @@ class _Compiler:
         if approval not in APPROVAL_VALUES:
             self.problem((*path, "approval"), APPROVAL_MESSAGE)
             valid = False
+        on_failure = node.get("on_failure")
+        if on_failure is not None and on_failure not in ON_FAILURE_VALUES:
+            self.problem((*path, "on_failure"), "on_failure is 'fail' or 'ask'")
+            valid = False
         context = self.context(node, path)
         depends_on: list[str] = []
         if "input" in node:
@@ -159,6 +164,7 @@ class _Compiler:
                 depends_on=depends_on,
                 approval=str(approval),
                 loc=(*self.base, *path),
+                on_failure=on_failure,
             )
         )
         return key

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 
 from executors.protocol import FailureClass
+from plans.rescue.rules import OnFailure
 from plans.states import PLAN_TERMINAL, STEP_TERMINAL, PlanStatus, StepStatus
 
 
@@ -184,6 +185,8 @@ class PlanStep(models.Model):
     gate_approved_by = models.CharField(max_length=200, blank=True)
     gate_approved_at = models.DateTimeField(null=True, blank=True)
     gate_params_edited = models.BooleanField(default=False)
+    # When it fails for good: fail the plan, or hold it for a reviewer (plans/rescue/).
+    on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.FAIL)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -259,6 +262,9 @@ class EventKind(models.TextChoices):
     STEP_AWAITING_APPROVAL = "step.awaiting_approval", "Step awaits approval"
     STEP_APPROVED = "step.approved", "Step approved"
     PLAN_REVISED = "plan.revised", "Plan revised"
+    PLAN_NEEDS_ATTENTION = "plan.needs_attention", "Plan needs attention (a step failed)"
+    PLAN_RESUMED = "plan.resumed", "Plan resumed after a rescue"
+    STEP_RETRIED = "step.retried", "Step retried by a reviewer"
 
 
 class PlanEvent(models.Model):

@@ -39,6 +39,7 @@ from plans.models import (
     PlanStep,
     Team,
 )
+from plans.rescue.rules import AWAITING_RESCUE, FAILS_PLAN, OnFailure
 from plans.revisions.content import plan_content_hash, revision_record
 from plans.selectors import circuit_state
 from plans.states import (
@@ -50,7 +51,14 @@ from plans.states import (
     plan_transition,
     step_transition,
 )
-from plans.validation import PlanInvalid, Problem, StepDraft, check_steps, topological_order
+from plans.validation import (
+    ON_FAILURE_VALUES,
+    PlanInvalid,
+    Problem,
+    StepDraft,
+    check_steps,
+    topological_order,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +126,8 @@ class PlanSubmission:
     steps: list[StepDraft] | None = None
     delegation: Any = None
     max_concurrency: int | None = None
+    # The default of steps that do not say what happens when they fail ("fail" or "ask").
+    on_failure: str | None = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -171,6 +181,8 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
                 max_fan_out=settings.PLANGATE_MAX_FAN_OUT,
             )
         )
+    if submission.on_failure is not None and submission.on_failure not in ON_FAILURE_VALUES:
+        problems.append(Problem(("on_failure",), "must be 'fail' or 'ask'"))
     if problems:
         raise PlanInvalid(problems)
     return goal, topological_order(drafts)
@@ -190,7 +202,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         delegation=submission.delegation,
         max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
     )
-    steps = create_steps(plan, drafts)
+    steps = create_steps(plan, drafts, on_failure=submission.on_failure)
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
     revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment="submitted")
     _record(
@@ -199,8 +211,11 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     return plan
 
 
-def create_steps(plan: Plan, drafts: list[StepDraft]) -> list[PlanStep]:
-    """Save the steps (in dependency order) and their dependencies for a new or revised plan."""
+def create_steps(
+    plan: Plan, drafts: list[StepDraft], *, on_failure: str | None = None
+) -> list[PlanStep]:
+    """Save the steps (in dependency order) and their dependencies for a new or revised plan.
+    `on_failure` is the plan's default for steps that set none."""
     steps = PlanStep.objects.bulk_create(
         PlanStep(
             plan=plan,
@@ -217,6 +232,7 @@ def create_steps(plan: Plan, drafts: list[StepDraft]) -> list[PlanStep]:
             timeout_seconds=d.timeout_seconds,
             for_each=d.for_each,
             approval=d.approval,
+            on_failure=d.on_failure or on_failure or OnFailure.FAIL,
         )
         for i, d in enumerate(drafts)
     )
@@ -375,6 +391,8 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
             f"cannot skip step {key!r}: {step.gate_approved_by} approved it at its gate; "
             "it is pending, to run"
         )
+    if step.status == StepStatus.FAILED and not plan.steps.filter(AWAITING_RESCUE, pk=step.pk):
+        raise DomainError(f"step {key!r} did not ask for a rescue; only such a step is skipped")
     if not reason.strip():
         raise DomainError("give a reason for skipping the step")
     step.status = StepStatus.SKIPPED
@@ -395,6 +413,9 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
         step_key=key,
         data={"reason": step.skip_reason, "version": plan.version},
     )
+    if plan.status == PlanStatus.NEEDS_ATTENTION:
+        # Skipping the failed step is a rescue: the plan goes on once nothing else awaits one.
+        resume_if_rescued(plan, actor)
     if plan.status == PlanStatus.EXECUTING:
         notify_workers()
         end_plan_if_done(plan, actor)
@@ -429,22 +450,27 @@ def end_plan_if_done(plan: Plan, actor: Actor) -> None:
     Completed when every step has ended well. Once a step (not a fan-out item, whose failure is
     its own) has failed, the plan is failing: pending steps that depend on a failed one fail
     ("dependency_failed"), the other pending steps are skipped, and the plan fails as soon as
-    the steps still running have ended.
+    the steps still running have ended. A step that asks when it fails (on_failure "ask") does
+    not fail the plan: the plan needs attention and holds, its running steps finishing, until a
+    reviewer retries or skips the step or fails the plan (plans/rescue/services.py). A step
+    that fails the plan while it needs attention fails it as above.
     """
-    if plan.status != PlanStatus.EXECUTING:
+    if plan.status not in (PlanStatus.EXECUTING, PlanStatus.NEEDS_ATTENTION):
         return
     steps = plan.steps.all()
     counts = dict.fromkeys(StepStatus.values, 0)
-    failed_here = 0
-    for status, parent_id, n in (
-        steps.values_list("status", "parent_id")
-        .annotate(n=Count("pk"))
-        .values_list("status", "parent_id", "n")
-    ):
+    for status, n in steps.values_list("status").annotate(n=Count("pk")).values_list("status", "n"):
         counts[status] += n
-        if status == StepStatus.FAILED and parent_id is None:
-            failed_here += n
+    failed_here = bool(counts[StepStatus.FAILED]) and steps.filter(FAILS_PLAN).exists()
     now = timezone.now()
+    if not failed_here and counts[StepStatus.FAILED]:
+        asking = list(steps.filter(AWAITING_RESCUE).order_by("position", "pk"))
+        if asking:
+            if plan.status == PlanStatus.EXECUTING:
+                _hold_for_rescue(plan, actor, asking)
+            return
+    if plan.status == PlanStatus.NEEDS_ATTENTION and not failed_here:
+        return
     if failed_here:
         stopped = _stop_after_failure(plan, actor, now)
         if counts[StepStatus.IN_PROGRESS] - stopped:
@@ -472,6 +498,45 @@ def end_plan_if_done(plan: Plan, actor: Actor) -> None:
     plan.save(update_fields=["status", "finished_at", "updated_at"])
     _record(plan, kind, actor, data=data)
     logger.info("plan %s %s", plan.pk, plan.status)
+
+
+def _hold_for_rescue(plan: Plan, actor: Actor, asking: list[PlanStep]) -> None:
+    """Executing -> needs attention: a step that asks failed for good. Nothing more is claimed
+    (claims take steps of executing plans only) so the reviewer decides on a picture that holds
+    still; the steps in flight finish and are recorded as usual. The version goes up: a rescue
+    names the version whose failure the reviewer saw."""
+    plan.status = plan_transition(plan.status, PlanStatus.NEEDS_ATTENTION)
+    plan.version += 1
+    plan.save(update_fields=["status", "version", "updated_at"])
+    first = asking[0]
+    _record(
+        plan,
+        EventKind.PLAN_NEEDS_ATTENTION,
+        actor,
+        step_key=first.key,
+        data={
+            "step": first.key,
+            "error": first.error,
+            "failure_class": first.failure_class,
+            "steps": [s.key for s in asking],
+            "version": plan.version,
+        },
+    )
+    logger.info("plan %s needs attention: step %s failed", plan.pk, first.key)
+
+
+def resume_if_rescued(plan: Plan, actor: Actor) -> bool:
+    """Needs attention -> executing once no failed step awaits a reviewer any more (it was
+    retried or skipped); workers are woken. Called with the plan locked. Returns whether the
+    plan resumed."""
+    if plan.status != PlanStatus.NEEDS_ATTENTION or plan.steps.filter(AWAITING_RESCUE).exists():
+        return False
+    plan.status = plan_transition(plan.status, PlanStatus.EXECUTING)
+    plan.save(update_fields=["status", "updated_at"])
+    _record(plan, EventKind.PLAN_RESUMED, actor, data={"version": plan.version})
+    # Steps held while the plan needed attention may be claimed as soon as this commits.
+    notify_workers()
+    return True
 
 
 def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:

@@ -56,6 +56,11 @@ class StepDraft:
     approval: str = "none"
     # Where the step came from in the request body, for error paths.
     loc: Loc = ()
+    # "fail" or "ask" when it fails for good (plans/rescue/); None: the plan's default.
+    on_failure: str | None = None
+
+
+ON_FAILURE_VALUES = ("fail", "ask")
 
 
 APPROVAL_VALUES = ("none", "required")
@@ -113,6 +118,8 @@ def check_steps(
             problems.extend(
                 check_for_each(step, check_executor=check_executor, max_fan_out=max_fan_out)
             )
+        if step.on_failure is not None and step.on_failure not in ON_FAILURE_VALUES:
+            problems.append(Problem((*step.loc, "on_failure"), "must be 'fail' or 'ask'"))
 
     # A fan-out step's items are steps keyed "<key>[<index>]...": no other step may take them.
     fan_out_keys = [s.key for s in steps if s.for_each is not None and s.key]

@@ -41,10 +41,14 @@ from executors.protocol import FailureClass, StepOutcome, json_type
 from orchestration.engine.claims import Claim
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
+from plans.rescue.rules import FAILS_PLAN
 from plans.services import Actor, notify_workers, release_dependents
 from plans.stages import Stage, child_key, stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus, step_transition
 from plans.validation import STEP_KEY_MAX_LENGTH, split_over
+
+# Plans whose steps in flight are recorded and moved on.
+_RUNNING = (PlanStatus.EXECUTING, PlanStatus.NEEDS_ATTENTION)
 
 
 def items_over(over: str, inputs: dict[str, Any], dependencies: Iterable[str]) -> list[Any]:
@@ -101,14 +105,16 @@ def step_expand(*, claim: Claim, actor: Actor) -> StepOutcome | None:
         step = PlanStep.objects.filter(
             pk=claim.id, status=StepStatus.IN_PROGRESS, attempts=claim.attempt
         ).first()
-        if plan is None or plan.status != PlanStatus.EXECUTING or step is None:
+        # A plan that needs attention still fans out a step claimed before it was held: its items
+        # wait, unclaimed, until a reviewer's rescue lets the plan go on.
+        if plan is None or plan.status not in _RUNNING or step is None:
             return None
         # A step failed for good after this one was claimed: the plan is failing and waits only
         # for the steps in flight, this one among them. Items made now would be claimed and run
         # after the failure, so this step fails instead, and the plan with it. (A failure
         # recorded after this takes the plan's lock after us, and stops the items we made.)
         failed = (
-            plan.steps.filter(status=StepStatus.FAILED, parent=None)
+            plan.steps.filter(FAILS_PLAN)
             .order_by("position", "pk")
             .values_list("key", flat=True)
             .first()
@@ -336,10 +342,9 @@ def _complete_if_done(
         parent=parent, status__in=[StepStatus.PENDING, StepStatus.IN_PROGRESS]
     ).exists():
         return []
-    if (
-        plan.status != PlanStatus.EXECUTING
-        or plan.steps.filter(status=StepStatus.FAILED, parent=None).exists()
-    ):
+    # While the plan needs attention the step completes as a step in flight would: its
+    # dependents are released but not claimed until the plan goes on.
+    if plan.status not in _RUNNING or plan.steps.filter(FAILS_PLAN).exists():
         return []
     count = 0
     results: dict[int, Any] = {}

@@ -457,7 +457,9 @@ def steps_reclaim_expired(
         return []
     plans = list(
         Plan.objects.select_for_update(skip_locked=True, no_key=True)
-        .filter(pk__in=plan_ids, status=PlanStatus.EXECUTING)
+        # A plan that needs attention still has steps in flight: a lost one goes back to pending
+        # and waits for the plan to go on.
+        .filter(pk__in=plan_ids, status__in=[PlanStatus.EXECUTING, PlanStatus.NEEDS_ATTENTION])
         .order_by("pk")
     )
     poison_after = int(settings.PLANGATE_POISON_AFTER)

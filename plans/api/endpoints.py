@@ -98,6 +98,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         steps=steps,
         delegation=payload.delegation,
         max_concurrency=payload.max_concurrency,
+        on_failure=payload.on_failure,
     )
 
 
@@ -115,6 +116,7 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
         for_each=step.for_each,
         approval=step.approval,
         loc=("steps", index),
+        on_failure=step.on_failure,
     )
 
 

@@ -60,6 +60,13 @@ def _nul_path(value: Any, path: str) -> str | None:
     return None
 
 
+OnFailureIn = Literal["fail", "ask"]
+ON_FAILURE_HELP = (
+    "When the step fails for good: 'fail' fails the plan; 'ask' holds the plan (needs_attention) "
+    "for a reviewer to retry or skip the step, or fail the plan. The plan's on_failure if omitted."
+)
+
+
 class StepIn(StrictSchema):
     # Emptiness of key and task is checked with the plan as a whole, so every problem is listed.
     key: Text = Field(max_length=200)
@@ -87,6 +94,7 @@ class StepIn(StrictSchema):
         description='"required": a gate; once its dependencies are done the step waits '
         "(awaiting_approval) for a reviewer to approve or skip it.",
     )
+    on_failure: OnFailureIn | None = Field(None, description=ON_FAILURE_HELP)
 
 
 class ArtifactIn(StrictSchema):
@@ -130,6 +138,9 @@ class PlanIn(RequestBody):
     delegation: dict[str, Any] | None = Field(None, description="A delegation tree: {goal, plan}.")
     max_concurrency: int | None = Field(
         None, ge=1, le=1000, description="Steps of this plan running at once; a default if omitted."
+    )
+    on_failure: OnFailureIn | None = Field(
+        None, description="The default of the steps that do not set on_failure ('fail' if omitted)."
     )
 
 
@@ -218,6 +229,7 @@ class StepOut(Schema):
     started_at: datetime | None
     finished_at: datetime | None
     for_each: dict[str, Any] | None = None
+    on_failure: str = Field("fail", description="'fail' or 'ask': see the plan's submission.")
     items: list[StepItemOut] = Field(
         [], description="A fan-out step's items, in item and stage order, once it has run."
     )
@@ -427,3 +439,21 @@ class GateApproveIn(RequestBody):
         description="The step's params as the reviewer edited them (checked as at submission); "
         "omit to approve them as they are.",
     )
+
+
+class RetryIn(RequestBody):
+    """A reviewer's retry of a failed step of a plan that needs attention. Strings must not
+    contain NUL characters (\\u0000)."""
+
+    version: int = Field(description="The plan version the reviewer saw.")
+    params: dict[str, Any] | None = Field(
+        None, description="New params for the step, checked as at submission; its own if omitted."
+    )
+
+
+class FailIn(RequestBody):
+    """A reviewer's decision to fail a plan that needs attention. Strings must not contain NUL
+    characters (\\u0000)."""
+
+    version: int = Field(description="The plan version the reviewer saw.")
+    reason: NonEmpty

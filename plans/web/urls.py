@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import discussion, gates, inbox, revisions, views
+from plans.web import discussion, gates, inbox, rescue, revisions, views
 
 app_name = "plans"
 
@@ -29,4 +29,6 @@ urlpatterns = [
         discussion.plan_request_changes,
         name="request_changes",
     ),
+    path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
+    path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
 ]

@@ -27,6 +27,7 @@ from django_htmx.middleware import HtmxDetails
 from plans import selectors, services
 from plans.discussion import selectors as discussion
 from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
+from plans.rescue import selectors as rescue_selectors
 from plans.states import (
     PLAN_STATUSES_ALLOWING_SKIP,
     DomainError,
@@ -300,6 +301,7 @@ def _plan_page(
     gate: GateRefusal | None = None,
     seen: int | None = None,
     extra: dict[str, Any] | None = None,
+    rescue: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """The plan page as it is now: whole, or its fragments for out-of-band swaps (by default
     for htmx requests). `skip` is (key, bound form, error) of a refused skip, shown in its row;
@@ -371,6 +373,10 @@ def _plan_page(
         "last_event_id": last_event_id,
         "action_error": action_error,
         "cancel_form": cancel_form or CancelForm(),
+        # A plan that needs attention: the failed steps to decide on, and what a refused
+        # decision sent (plans/web/rescue.py).
+        "rescue_steps": rescue_selectors.steps_awaiting_rescue(plan),
+        "rescue": rescue or {},
         "oob": fragments,
         **page_context(plan, seen),
         "comments": comments,

@@ -17,6 +17,7 @@ FUNCTIONS = {
     "kill_own_worker": f"{__name__}.kill_own_worker",
     "hang": f"{__name__}.hang",
     "nap_and_record": f"{__name__}.nap_and_record",
+    "fetch_source": f"{__name__}.fetch_source",
 }
 FUNCTIONS_ENV = json.dumps(FUNCTIONS)
 
@@ -50,3 +51,12 @@ def nap_and_record(spec: StepSpec) -> dict[str, Any]:
     with Path(spec.params["record"]).open("a") as out:
         out.write(json.dumps(line) + "\n")
     return {"cancelled": cancelled}
+
+
+def fetch_source(spec: StepSpec) -> dict[str, Any]:
+    """Fetches from params.source: "good" works; any other source fails as bad input (not
+    retried), as a step with a wrong parameter does until a reviewer fixes it."""
+    source = spec.params.get("source")
+    if source != "good":
+        raise ValueError(f"unknown source {source!r}")
+    return {"fetched": source}

@@ -34,6 +34,7 @@ def test_it_returns_the_fragments_out_of_band_with_the_new_last_event_id(
     assert oob_ids(body) == [
         "plan-header",
         "plan-circuits",
+        "plan-rescue",
         "plan-progress",
         "plan-graph",
         "step-a",
