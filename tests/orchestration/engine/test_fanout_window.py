@@ -41,11 +41,11 @@ def test_it_runs_every_item_whatever_max_concurrency_was_stored(team, worker, va
         team,
         [list_step("list", [1, 2, 3]), step("each", "list", for_each={"over": "list"})],
     )
+    approve(plan)
     # Past the API's checks, as a restore from an unchecked checkpoint used to write it.
     PlanStep.objects.filter(plan=plan, key="each").update(
         for_each={"over": "list", "max_concurrency": value}
     )
-    approve(plan)
 
     run_until_idle(worker)
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from plans import services
 from plans.models import Plan
-from plans.states import PlanStatus, plan_transition
+from plans.revisions import content
+from plans.revisions.services import RevisionDraft, plan_revise, step_drafts
 
 
 def revise(plan: Plan) -> Plan:
-    """Make a plan with changes requested a draft again, as a new revision will: through the
-    state machine, with the version raised."""
+    """Answer a request for changes as an integration does: a new revision (here with the same
+    steps), which makes the plan a draft again at the next version."""
     plan.refresh_from_db()
-    plan.status = plan_transition(plan.status, PlanStatus.DRAFT)
-    plan.version += 1
-    plan.save(update_fields=["status", "version", "updated_at"])
+    steps = step_drafts(content.plan_content(plan))
+    draft = RevisionDraft(base_version=plan.version, steps=steps, comment="as asked")
+    plan_revise(plan=plan, actor=services.SYSTEM, draft=draft)
+    plan.refresh_from_db()
     return plan
