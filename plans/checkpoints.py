@@ -126,6 +126,12 @@ class StepRecord(_Record):
     lost_leases: Count
     # Absent from checkpoints written before it was kept.
     spared_attempts: Count = 0
+    # Gates and rescue; absent from checkpoints written before them (no gate, fail the plan).
+    approval: Annotated[str, _one_of("none", "required")] = "none"
+    gate_approved_by: str = ""
+    gate_approved_at: Timestamp | None = None
+    gate_params_edited: bool = False
+    on_failure: Annotated[str, _one_of("fail", "ask")] = "fail"
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
     item_index: Count | None
@@ -218,6 +224,11 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "timeout_seconds": s.timeout_seconds,
                 "lost_leases": s.lost_leases,
                 "spared_attempts": s.spared_attempts,
+                "approval": s.approval,
+                "gate_approved_by": s.gate_approved_by,
+                "gate_approved_at": _iso(s.gate_approved_at),
+                "gate_params_edited": s.gate_params_edited,
+                "on_failure": s.on_failure,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
                 "item_index": s.item_index,
@@ -561,6 +572,11 @@ def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
             # An attempt cut short by the checkpoint does not count against max_attempts.
             spared_attempts=r.spared_attempts
             + (r.status == StepStatus.IN_PROGRESS and status[r.key] == StepStatus.PENDING),
+            approval=r.approval,
+            gate_approved_by=r.gate_approved_by,
+            gate_approved_at=r.gate_approved_at,
+            gate_params_edited=r.gate_params_edited,
+            on_failure=r.on_failure,
             for_each=r.for_each,
             item_index=r.item_index,
             stage_index=r.stage_index,
