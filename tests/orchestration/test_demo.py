@@ -7,11 +7,14 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.test import Client
 
 from plans import services
+from plans.gates.services import step_approve
 from plans.models import Plan
+from plans.rescue.services import step_retry
 from tests.conftest import ApiClient
 from tests.factories import approve
 
@@ -51,11 +54,28 @@ def test_it_leaves_a_fresh_plan_to_approve_on_every_run(db: Any) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_demo_plan_runs_to_completion_once_approved() -> None:
+def test_the_demo_plan_runs_to_completion_once_approved_rescued_and_let_through_its_gate() -> None:
     call_command("demo", "--no-serve", stdout=io.StringIO())
     plan = Plan.objects.get(team__name="demo")
+    reviewer = services.Actor.for_user(get_user_model().objects.get(username="demo"))
     approve(plan)
-    call_command("runworker", "--once", stdout=io.StringIO(), stderr=io.StringIO())
+    run_worker_until_idle()
+
+    # The step with misnamed params failed and holds the plan; the gate waits with its input.
+    plan.refresh_from_db()
+    assert plan.status == "needs_attention"
+    left = plan.steps.get(key="plan.left")
+    assert (left.status, left.on_failure) == ("failed", "ask")
+    gated = plan.steps.get(key="plan.right")
+    assert gated.status == "awaiting_approval"
+    assert plan.steps.get(key="plan.right.input").status == "completed"
+
+    fixed = {"function": "list_items", "items": left.params["venues"]}
+    step_retry(plan=plan, key="plan.left", actor=reviewer, version=plan.version, params=fixed)
+    plan.refresh_from_db()
+    step_approve(plan=plan, key="plan.right", actor=reviewer, version=plan.version)
+    run_worker_until_idle()
+
     plan.refresh_from_db()
     assert plan.status == "completed"
     assert plan.steps.get(key="plan").result == ["Old Mill", "Glasshouse"]
@@ -66,3 +86,7 @@ def test_the_demo_plan_runs_to_completion_once_approved() -> None:
         if s.started_at and s.finished_at
     )
     assert slowest >= 3
+
+
+def run_worker_until_idle() -> None:
+    call_command("runworker", "--once", stdout=io.StringIO(), stderr=io.StringIO())

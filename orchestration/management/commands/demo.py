@@ -35,17 +35,25 @@ DEMO_TREE = {
         "left": {
             "type": "task",
             "task": "List venues with room for 40 people",
+            "hint": (
+                "Fails on purpose: its params name the list 'venues' where the function wants "
+                "'items'. The plan then waits for you: retry it with 'venues' renamed to 'items'."
+            ),
             "executor": "python",
             "params": {
                 "function": "list_items",
-                "items": ["Harbour Hall", "Old Mill", "Glasshouse"],
+                "venues": ["Harbour Hall", "Old Mill", "Glasshouse"],
             },
+            # A failure holds the plan for a reviewer's rescue instead of failing it.
+            "on_failure": "ask",
         },
         "right": {
             "type": "task",
             "task": "List venues that match the brief",
-            "hint": "Quiet, near a station, free in June",
+            "hint": "Quiet, near a station, free in June. Gated: approve it once the brief is in",
             "executor": "python",
+            # A gate: it waits for a reviewer, who sees the brief it receives, before it runs.
+            "approval": "required",
             "params": {
                 "function": "list_items",
                 "items": ["Old Mill", "Glasshouse", "Lakeside Inn"],
