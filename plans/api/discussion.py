@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from plans.api.endpoints import TokenAuth, _fresh, _plan, _token, answers
+from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
 from plans.api.schemas import NonEmpty, PlanOut, RequestBody, StrictSchema, Text
 from plans.discussion import selectors as discussion
 from plans.discussion import services as discussion_services
@@ -74,13 +74,13 @@ def request_changes(request: HttpRequest, plan_id: UUID, payload: RequestChanges
     `version`, like an approval: 409 if the plan changed since. 422 names a step key that is not
     one of the plan's."""
     plan = discussion_services.plan_request_changes(
-        plan=_plan(request, plan_id),
-        actor=Actor.for_token(_token(request)),
+        plan=plan_of(request, plan_id),
+        actor=Actor.for_token(token_of(request)),
         version=payload.version,
         comment=payload.comment,
         step_comments=payload.step_comments,
     )
-    return _fresh(plan)
+    return fresh(plan)
 
 
 @router.post(
@@ -91,8 +91,8 @@ def request_changes(request: HttpRequest, plan_id: UUID, payload: RequestChanges
 def add_comment(request: HttpRequest, plan_id: UUID, payload: CommentIn) -> Status[Any]:
     """Allowed in any status; the plan's version stays as it is."""
     comment = discussion_services.comment_add(
-        plan=_plan(request, plan_id),
-        actor=Actor.for_token(_token(request)),
+        plan=plan_of(request, plan_id),
+        actor=Actor.for_token(token_of(request)),
         body=payload.body,
         step_key=payload.step_key,
     )
@@ -109,4 +109,6 @@ def list_comments(
 ) -> list[PlanComment]:
     """Comments with an id greater than `after`, oldest first, those of requests for changes
     among them."""
-    return discussion.comments_for_plan(_plan(request, plan_id), after=page.after, limit=page.limit)
+    return discussion.comments_for_plan(
+        plan_of(request, plan_id), after=page.after, limit=page.limit
+    )

@@ -48,6 +48,20 @@ ERRORS: dict[int, Any] = {
     422: ProblemsOut,
 }
 REPLAYED_HEADER = "Idempotent-Replayed"
+# A create that takes an Idempotency-Key says so in its 201's headers.
+MAY_BE_REPLAYED: dict[str, Any] = {
+    "responses": {
+        201: {
+            "headers": {
+                REPLAYED_HEADER: {
+                    "description": "`true` when this is the stored answer to an earlier "
+                    "request with the same Idempotency-Key and body; absent otherwise.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            }
+        }
+    }
+}
 
 
 def answers(ok: dict[int, Any]) -> dict[int, Any]:
@@ -64,30 +78,30 @@ router = Router(auth=TokenAuth(), tags=["plans"])
 executors_router = Router(auth=TokenAuth(), tags=["executors"])
 
 
-def _token(request: HttpRequest) -> ApiToken:
+def token_of(request: HttpRequest) -> ApiToken:
     token = request.auth  # type: ignore[attr-defined]
     assert isinstance(token, ApiToken)  # noqa: S101 - the router's auth guarantees it
     return token
 
 
-def _plan(request: HttpRequest, plan_id: UUID) -> Plan:
-    return selectors.plan_get_for_team(_token(request).team, plan_id)
+def plan_of(request: HttpRequest, plan_id: UUID) -> Plan:
+    return selectors.plan_get_for_team(token_of(request).team, plan_id)
 
 
-def _fresh(plan: Plan) -> Plan:
+def fresh(plan: Plan) -> Plan:
     return selectors.plan_get_for_team(plan.team, plan.pk)
 
 
 def _render(plan: Plan) -> dict[str, Any]:
     # Encoded as every other response is, so a replayed response is byte-for-byte the original.
-    data = PlanOut.from_orm(_fresh(plan)).model_dump()
+    data = PlanOut.from_orm(fresh(plan)).model_dump()
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 
 
 def _submission(payload: PlanIn) -> services.PlanSubmission:
     steps = None
     if payload.steps is not None:
-        steps = [_step_draft(i, s) for i, s in enumerate(payload.steps)]
+        steps = [step_draft(i, s) for i, s in enumerate(payload.steps)]
     return services.PlanSubmission(
         user_id=payload.user_id,
         topic_id=payload.topic_id,
@@ -102,7 +116,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
     )
 
 
-def _step_draft(index: int, step: StepIn) -> StepDraft:
+def step_draft(index: int, step: StepIn) -> StepDraft:
     return StepDraft(
         key=step.key,
         title=step.title,
@@ -124,19 +138,7 @@ def _step_draft(index: int, step: StepIn) -> StepDraft:
     "",
     response=answers({201: PlanOut}),
     summary="Submit a plan for review",
-    openapi_extra={
-        "responses": {
-            201: {
-                "headers": {
-                    REPLAYED_HEADER: {
-                        "description": "`true` when this is the stored answer to an earlier "
-                        "request with the same Idempotency-Key and body; absent otherwise.",
-                        "schema": {"type": "string", "enum": ["true"]},
-                    }
-                }
-            }
-        }
-    },
+    openapi_extra=MAY_BE_REPLAYED,
 )
 def create_plan(
     request: HttpRequest,
@@ -149,7 +151,7 @@ def create_plan(
     original response (and creates nothing), marked with the header `Idempotent-Replayed: true`;
     the same key with another body is a 422.
     """
-    token = _token(request)
+    token = token_of(request)
     actor = services.Actor.for_token(token)
     submission = _submission(payload)
     if not idempotency_key:
@@ -176,7 +178,7 @@ def create_plan(
 @router.get("", response=answers({200: PlanPageOut}), summary="List plans, newest first")
 def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:
     plans = selectors.plan_list_for_team(
-        _token(request).team,
+        token_of(request).team,
         status=filters.status or "",
         user_id=filters.user_id,
         topic_id=filters.topic_id,
@@ -196,7 +198,7 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, A
     summary="A plan with its steps and artifacts",
 )
 def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
-    return _plan(request, plan_id)
+    return plan_of(request, plan_id)
 
 
 @router.post(
@@ -205,11 +207,13 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     summary="Approve the version you reviewed",
 )
 def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
-    token = _token(request)
+    token = token_of(request)
     plan = services.plan_approve(
-        plan=_plan(request, plan_id), actor=services.Actor.for_token(token), version=payload.version
+        plan=plan_of(request, plan_id),
+        actor=services.Actor.for_token(token),
+        version=payload.version,
     )
-    return _fresh(plan)
+    return fresh(plan)
 
 
 @router.post(
@@ -218,11 +222,11 @@ def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Pla
     summary="Cancel a plan that has not ended",
 )
 def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
-    token = _token(request)
+    token = token_of(request)
     plan = services.plan_cancel(
-        plan=_plan(request, plan_id), actor=services.Actor.for_token(token), reason=payload.reason
+        plan=plan_of(request, plan_id), actor=services.Actor.for_token(token), reason=payload.reason
     )
-    return _fresh(plan)
+    return fresh(plan)
 
 
 @router.post(
@@ -231,12 +235,12 @@ def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     summary="Skip a pending step",
 )
 def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) -> Plan:
-    token = _token(request)
-    plan = _plan(request, plan_id)
+    token = token_of(request)
+    plan = plan_of(request, plan_id)
     services.step_skip(
         plan=plan, key=key, actor=services.Actor.for_token(token), reason=payload.reason
     )
-    return _fresh(plan)
+    return fresh(plan)
 
 
 @router.post(
@@ -245,9 +249,9 @@ def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) ->
     summary="Attach a planning artifact",
 )
 def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> Status[Any]:
-    token = _token(request)
+    token = token_of(request)
     artifact = services.artifact_add(
-        plan=_plan(request, plan_id),
+        plan=plan_of(request, plan_id),
         actor=services.Actor.for_token(token),
         draft=services.ArtifactDraft(**payload.dict()),
     )
@@ -266,7 +270,7 @@ def list_events(
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
     limit = max(1, min(page.limit, MAX_EVENTS_PER_PAGE))
-    return selectors.events_after(_plan(request, plan_id), after=page.after, limit=limit)
+    return selectors.events_after(plan_of(request, plan_id), after=page.after, limit=limit)
 
 
 @router.get(
@@ -279,7 +283,7 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     document, read in one consistent snapshot. `manage.py import_checkpoint` restores it, here
     or on another installation, and the plan goes on from where it was."""
     # Only the team check here, no prefetching: the checkpoint reads everything itself.
-    plan = selectors.plan_list_for_team(_token(request).team).get(pk=plan_id)
+    plan = selectors.plan_list_for_team(token_of(request).team).get(pk=plan_id)
     return JsonResponse(checkpoints.checkpoint_for_plan(plan))
 
 
@@ -292,4 +296,4 @@ def list_executors(request: HttpRequest) -> list[selectors.Circuit]:
     """Every executor plans may name, by name, with this team's circuit for it: `open` means
     the team's steps of that executor wait (they are not started, nor failed) until
     `open_until`."""
-    return selectors.circuits_for(_token(request).team_id, registry.names())
+    return selectors.circuits_for(token_of(request).team_id, registry.names())

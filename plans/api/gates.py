@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from plans import services
-from plans.api.endpoints import TokenAuth, _fresh, _plan, _token, answers
+from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
 from plans.api.schemas import GateApproveIn, PlanOut
 from plans.gates.services import step_approve
 from plans.models import Plan
@@ -26,12 +26,12 @@ def approve_step(request: HttpRequest, plan_id: UUID, key: str, payload: GateApp
     """The step runs next, with `params` if given (a 422 with its path if its executor refuses
     them). A 409 if the plan's version is no longer `version`, or if the step no longer awaits
     approval (another decision came first: the answer names its status)."""
-    plan = _plan(request, plan_id)
+    plan = plan_of(request, plan_id)
     step_approve(
         plan=plan,
         key=key,
-        actor=services.Actor.for_token(_token(request)),
+        actor=services.Actor.for_token(token_of(request)),
         version=payload.version,
         params=payload.params,
     )
-    return _fresh(plan)
+    return fresh(plan)

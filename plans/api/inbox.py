@@ -28,7 +28,7 @@ MAX_BATCH = 100
 router = Router(auth=TokenAuth(), tags=["inbox"])
 
 
-def _token(request: HttpRequest) -> ApiToken:
+def token_of(request: HttpRequest) -> ApiToken:
     token = request.auth  # type: ignore[attr-defined]
     assert isinstance(token, ApiToken)  # noqa: S101 - the router's auth guarantees it
     return token
@@ -119,7 +119,7 @@ def list_inbox(request: HttpRequest) -> dict[str, Any]:
     """Draft plans (new and revised), gated steps of executing plans and plans that need
     attention, of this token's team, oldest first by when each started waiting. Plans with
     changes requested wait for their integration and are not listed."""
-    items = selectors.inbox_for_team(_token(request).team)
+    items = selectors.inbox_for_team(token_of(request).team)
     now = timezone.now()
     return {"count": len(items), "items": [_item(i, now) for i in items]}
 
@@ -133,7 +133,7 @@ def approve_inbox(request: HttpRequest, payload: InboxApproveIn) -> dict[str, An
     """Approve each plan as of the version given for it. Each approval stands alone: an item
     whose plan changed since (`stale`, with `current_version`), or can no longer be approved, is
     refused, and the others go through. Always 200, with one result per item, in order."""
-    token = _token(request)
+    token = token_of(request)
     results = inbox_services.inbox_approve(
         team_ids=[token.team_id],
         actor=Actor.for_token(token),

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from plans import services
-from plans.api.endpoints import TokenAuth, _fresh, _plan, _token, answers
+from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
 from plans.api.schemas import FailIn, PlanOut, RetryIn
 from plans.models import Plan
 from plans.rescue import services as rescue
@@ -26,15 +26,15 @@ def retry_step(request: HttpRequest, plan_id: UUID, key: str, payload: RetryIn) 
     """Run the failed step once more, as a new attempt, with `params` if given (checked as at
     submission: a 422 names each problem under `params`). `version` is the plan version you
     saw; an older one is a 409. The plan goes back to executing."""
-    plan = _plan(request, plan_id)
+    plan = plan_of(request, plan_id)
     rescue.step_retry(
         plan=plan,
         key=key,
-        actor=services.Actor.for_token(_token(request)),
+        actor=services.Actor.for_token(token_of(request)),
         version=payload.version,
         params=payload.params,
     )
-    return _fresh(plan)
+    return fresh(plan)
 
 
 @router.post(
@@ -47,9 +47,9 @@ def fail_plan(request: HttpRequest, plan_id: UUID, payload: FailIn) -> Plan:
     skipped, running steps are stopped. `version` is the plan version you saw; an older one is
     a 409."""
     plan = rescue.plan_fail(
-        plan=_plan(request, plan_id),
-        actor=services.Actor.for_token(_token(request)),
+        plan=plan_of(request, plan_id),
+        actor=services.Actor.for_token(token_of(request)),
         version=payload.version,
         reason=payload.reason,
     )
-    return _fresh(plan)
+    return fresh(plan)

@@ -12,7 +12,15 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
-from plans.api.endpoints import REPLAYED_HEADER, TokenAuth, _plan, _step_draft, _token, answers
+from plans.api.endpoints import (
+    MAY_BE_REPLAYED,
+    REPLAYED_HEADER,
+    TokenAuth,
+    answers,
+    plan_of,
+    step_draft,
+    token_of,
+)
 from plans.api.schemas import RequestBody, StepIn, Text
 from plans.models import PlanRevision
 from plans.revisions import selectors, services
@@ -124,19 +132,7 @@ def _render(revision: PlanRevision) -> dict[str, Any]:
     "/{uuid:plan_id}/revisions",
     response=answers({201: RevisionOut}),
     summary="Replace the plan's content with a new revision",
-    openapi_extra={
-        "responses": {
-            201: {
-                "headers": {
-                    REPLAYED_HEADER: {
-                        "description": "`true` when this is the stored answer to an earlier "
-                        "request with the same Idempotency-Key and body; absent otherwise.",
-                        "schema": {"type": "string", "enum": ["true"]},
-                    }
-                }
-            }
-        }
-    },
+    openapi_extra=MAY_BE_REPLAYED,
 )
 def create_revision(
     request: HttpRequest,
@@ -148,11 +144,11 @@ def create_revision(
     tree), title and goal, as version `base_version + 1`; the plan becomes a draft to approve
     again. 409 if `base_version` is not the plan's version or the plan is past review; 422 with
     every problem, as for a submission. `Idempotency-Key` works as for a submission."""
-    plan = _plan(request, plan_id)
-    actor = Actor.for_token(_token(request))
+    plan = plan_of(request, plan_id)
+    actor = Actor.for_token(token_of(request))
     steps = None
     if payload.steps is not None:
-        steps = [_step_draft(i, s) for i, s in enumerate(payload.steps)]
+        steps = [step_draft(i, s) for i, s in enumerate(payload.steps)]
     draft = services.RevisionDraft(
         base_version=payload.base_version,
         steps=steps,
@@ -188,7 +184,7 @@ def create_revision(
 )
 def list_revisions(request: HttpRequest, plan_id: UUID) -> Any:
     """Every version the plan has had, newest first: who made it, when and why."""
-    return list(selectors.revisions_for(_plan(request, plan_id)))
+    return list(selectors.revisions_for(plan_of(request, plan_id)))
 
 
 @router.get(
@@ -197,7 +193,7 @@ def list_revisions(request: HttpRequest, plan_id: UUID) -> Any:
     summary="One version of the plan's content",
 )
 def get_revision(request: HttpRequest, plan_id: UUID, version: int) -> Any:
-    return selectors.revision_get(_plan(request, plan_id), version)
+    return selectors.revision_get(plan_of(request, plan_id), version)
 
 
 @router.get(
@@ -209,7 +205,7 @@ def get_diff(request: HttpRequest, plan_id: UUID, query: Query[DiffQuery]) -> di
     """Steps added, removed and changed (each changed field; inside params, context and
     for_each each changed value with its path), artifacts added and removed, title, goal and
     whether the delegation tree changed. 404 if either version is unknown."""
-    diff = selectors.plan_diff(_plan(request, plan_id), query.from_, query.to)
+    diff = selectors.plan_diff(plan_of(request, plan_id), query.from_, query.to)
     return diff_body(diff)
 
 
