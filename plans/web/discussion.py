@@ -20,7 +20,7 @@ from plans.services import Actor
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, Problem
 from plans.web.discussion_forms import CommentForm, RequestChangesForm
-from plans.web.views import HtmxHttpRequest, _done, _plan_or_404, _plan_page, _sentence
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
 
 STALE_MESSAGE = (
     "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "
@@ -31,7 +31,7 @@ STALE_MESSAGE = (
 @login_required
 @require_POST
 def comment_add(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
@@ -47,10 +47,10 @@ def comment_add(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         else:
             messages.success(request, "Comment added.")
             if request.htmx:
-                return _plan_page(request, plan_id)
+                return plan_page(request, plan_id)
             url = reverse("plans:detail", kwargs={"plan_id": plan_id})
             return redirect(f"{url}#comment-{comment.pk}")
-    return _plan_page(
+    return plan_page(
         request,
         plan_id,
         status=422,
@@ -62,15 +62,15 @@ def comment_add(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def plan_request_changes(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     keys = [s.key for s in plan.steps.all()]
     form = RequestChangesForm(request.POST, step_keys=keys)
     if not form.is_valid():
         if "version" in form.errors:
-            return _plan_page(
+            return plan_page(
                 request, plan_id, status=422, action_error="Reload the page and try again."
             )
-        return _plan_page(request, plan_id, status=422, extra={"changes_form": form})
+        return plan_page(request, plan_id, status=422, extra={"changes_form": form})
     seen = form.cleaned_data["version"]
     try:
         discussion_services.plan_request_changes(
@@ -82,14 +82,14 @@ def plan_request_changes(request: HtmxHttpRequest, plan_id: UUID) -> HttpRespons
         )
     except StaleVersion as exc:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
-        return _plan_page(request, plan_id, status=409, action_error=error)
+        return plan_page(request, plan_id, status=409, action_error=error)
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
+        return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
     except PlanInvalid as exc:
         for problem in exc.problems:
             form.add_error(None, _problem_text(problem))
-        return _plan_page(request, plan_id, status=422, extra={"changes_form": form})
-    return _done(request, plan_id, "Requested changes; the plan waits for a new revision.")
+        return plan_page(request, plan_id, status=422, extra={"changes_form": form})
+    return action_done(request, plan_id, "Requested changes; the plan waits for a new revision.")
 
 
 def _problem_text(problem: Problem) -> str:

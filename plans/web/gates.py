@@ -17,7 +17,7 @@ from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
 from plans.web.forms import GateForm
 from plans.web.gate_boxes import GateRefusal
-from plans.web.views import HtmxHttpRequest, _done, _plan_or_404, _plan_page, _sentence
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
 
 STALE_MESSAGE = (
     "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "
@@ -30,14 +30,14 @@ STALE_MESSAGE = (
 def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     """Approve a gate. The key travels in the body (keys may hold "/"); a form with a `params`
     field approves those params (JSON) instead of the step's."""
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = GateForm(request.POST)
     key = str(form["key"].value() or "")
     edited = "params" in request.POST
     text = str(request.POST.get("params", ""))
     if not form.is_valid():
         refusal = GateRefusal(key, error="Reload the page and decide again.")
-        return _plan_page(request, plan_id, status=422, gate=refusal)
+        return plan_page(request, plan_id, status=422, gate=refusal)
     params = None
     if edited:
         try:
@@ -45,12 +45,12 @@ def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         except ValueError as exc:
             problem = f"Params are not valid JSON: {exc}."
             refusal = GateRefusal(key, params_text=text, params_errors=[problem])
-            return _plan_page(request, plan_id, status=422, gate=refusal)
+            return plan_page(request, plan_id, status=422, gate=refusal)
         if not isinstance(params, dict):
             refusal = GateRefusal(
                 key, params_text=text, params_errors=["Params must be a JSON object: {...}."]
             )
-            return _plan_page(request, plan_id, status=422, gate=refusal)
+            return plan_page(request, plan_id, status=422, gate=refusal)
     seen = form.cleaned_data["version"]
     try:
         step_approve(
@@ -68,11 +68,13 @@ def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
             params_text=text,
             params_errors=[f"{p.msg[:1].upper()}{p.msg[1:]}." for p in exc.problems],
         )
-        return _plan_page(request, plan_id, status=422, gate=refusal)
+        return plan_page(request, plan_id, status=422, gate=refusal)
     except StaleVersion as exc:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
-        return _plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=error))
+        return plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=error))
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=_sentence(exc)))
+        return plan_page(
+            request, plan_id, status=409, gate=GateRefusal(key, error=as_sentence(exc))
+        )
     what = "with the params you edited" if params is not None else "as it is"
-    return _done(request, plan_id, f"Approved step {key} {what}; a worker will run it.")
+    return action_done(request, plan_id, f"Approved step {key} {what}; a worker will run it.")

@@ -19,7 +19,7 @@ from plans.rescue import services as rescue
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
 from plans.web.forms import REASON_MAX_LENGTH
-from plans.web.views import HtmxHttpRequest, _done, _plan_or_404, _plan_page, _sentence
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
 
 PARAMS_MAX_LENGTH = 100_000
 STALE = (
@@ -57,7 +57,7 @@ class FailForm(forms.Form):
 @login_required
 @require_POST
 def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = RetryForm(request.POST)
     key = str(form["key"].value() or "")
     # What the reviewer typed goes back into the box with the error, to fix and send again.
@@ -65,7 +65,7 @@ def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     if not form.is_valid():
         box["params_error"] = " ".join(str(e) for e in form.errors.get("params", []))
         box["error"] = "" if box["params_error"] else "Reload the page and try again."
-        return _plan_page(request, plan_id, status=422, rescue=box)
+        return plan_page(request, plan_id, status=422, rescue=box)
     try:
         rescue.step_retry(
             plan=plan,
@@ -78,25 +78,25 @@ def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         raise Http404("No such step in this plan.") from None
     except PlanInvalid as exc:
         box["params_error"] = " ".join(p.msg for p in exc.problems)
-        return _plan_page(request, plan_id, status=422, rescue=box)
+        return plan_page(request, plan_id, status=422, rescue=box)
     except StaleVersion as exc:
         seen = form.cleaned_data["version"]
         box["error"] = STALE.format(seen=seen, current=exc.current_version)
-        return _plan_page(request, plan_id, status=409, rescue=box)
+        return plan_page(request, plan_id, status=409, rescue=box)
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
-    return _done(request, plan_id, f"Retrying step {key}.")
+        return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
+    return action_done(request, plan_id, f"Retrying step {key}.")
 
 
 @login_required
 @require_POST
 def plan_fail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = FailForm(request.POST)
     box: dict[str, Any] = {"fail_reason": form["reason"].value() or ""}
     if not form.is_valid():
         box["fail_error"] = " ".join(str(e) for errors in form.errors.values() for e in errors)
-        return _plan_page(request, plan_id, status=422, rescue=box)
+        return plan_page(request, plan_id, status=422, rescue=box)
     try:
         rescue.plan_fail(
             plan=plan,
@@ -107,7 +107,7 @@ def plan_fail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     except StaleVersion as exc:
         seen = form.cleaned_data["version"]
         box["fail_error"] = STALE.format(seen=seen, current=exc.current_version)
-        return _plan_page(request, plan_id, status=409, rescue=box)
+        return plan_page(request, plan_id, status=409, rescue=box)
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
-    return _done(request, plan_id, "Failed the plan.")
+        return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
+    return action_done(request, plan_id, "Failed the plan.")

@@ -172,7 +172,7 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan_detail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    return _plan_page(request, plan_id, fragments=False)
+    return plan_page(request, plan_id, fragments=False)
 
 
 @never_cache
@@ -194,7 +194,7 @@ def plan_live(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         seen: int | None = int(request.GET.get("seen", ""))
     except ValueError:
         seen = None
-    return _plan_page(request, plan_id, fragments=True, after=after, seen=seen)
+    return plan_page(request, plan_id, fragments=True, after=after, seen=seen)
 
 
 # --- Actions ------------------------------------------------------------------------------------
@@ -203,10 +203,10 @@ def plan_live(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 @login_required
 @require_POST
 def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = ApproveForm(request.POST)
     if not form.is_valid():
-        return _plan_page(
+        return plan_page(
             request, plan_id, status=422, action_error="Reload the page and approve again."
         )
     seen = form.cleaned_data["version"]
@@ -216,21 +216,21 @@ def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
         # A whole page shows the new version in full; fragments swapped into the open page keep
         # its button on the version it showed, and say what changed.
-        return _plan_page(
+        return plan_page(
             request, plan_id, status=409, action_error=error, seen=seen if request.htmx else None
         )
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
-    return _done(request, plan_id, f"Approved version {seen}; a worker will run it.")
+        return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
+    return action_done(request, plan_id, f"Approved version {seen}; a worker will run it.")
 
 
 @login_required
 @require_POST
 def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        return _plan_page(request, plan_id, status=422, cancel_form=form)
+        return plan_page(request, plan_id, status=422, cancel_form=form)
     try:
         services.plan_cancel(
             plan=plan,
@@ -238,8 +238,8 @@ def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
             reason=form.cleaned_data["reason"],
         )
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, action_error=_sentence(exc))
-    return _done(request, plan_id, "Cancelled the plan.")
+        return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
+    return action_done(request, plan_id, "Cancelled the plan.")
 
 
 @login_required
@@ -247,11 +247,11 @@ def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 def step_skip(request: HtmxHttpRequest, plan_id: UUID, key: str = "") -> HttpResponse:
     """Skip a step. The pages post the key in the form (keys may hold "/" or be ".."), the
     plans:skip route has it in the path."""
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = SkipForm(request.POST)
     key = key or str(form["key"].value() or "")
     if not form.is_valid():
-        return _plan_page(request, plan_id, status=422, skip=(key, form, ""))
+        return plan_page(request, plan_id, status=422, skip=(key, form, ""))
     try:
         services.step_skip(
             plan=plan,
@@ -262,33 +262,33 @@ def step_skip(request: HtmxHttpRequest, plan_id: UUID, key: str = "") -> HttpRes
     except PlanStep.DoesNotExist:
         raise Http404("No such step in this plan.") from None
     except DomainError as exc:
-        return _plan_page(request, plan_id, status=409, skip=(key, form, _sentence(exc)))
-    return _done(request, plan_id, f"Skipped step {key}.")
+        return plan_page(request, plan_id, status=409, skip=(key, form, as_sentence(exc)))
+    return action_done(request, plan_id, f"Skipped step {key}.")
 
 
 # --- Helpers ------------------------------------------------------------------------------------
 
 
-def _plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
+def plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
     try:
         return selectors.plan_get_for_user(request.user, plan_id)
     except Plan.DoesNotExist:
         raise Http404("No such plan.") from None
 
 
-def _sentence(exc: Exception) -> str:
+def as_sentence(exc: Exception) -> str:
     text = str(exc)
     return f"{text[:1].upper()}{text[1:]}."
 
 
-def _done(request: HtmxHttpRequest, plan_id: UUID, message: str) -> HttpResponse:
+def action_done(request: HtmxHttpRequest, plan_id: UUID, message: str) -> HttpResponse:
     messages.success(request, message)
     if request.htmx:
-        return _plan_page(request, plan_id)
+        return plan_page(request, plan_id)
     return redirect("plans:detail", plan_id=plan_id)
 
 
-def _plan_page(
+def plan_page(
     request: HtmxHttpRequest,
     plan_id: UUID,
     *,
@@ -308,7 +308,7 @@ def _plan_page(
     `extra` overrides the context (a refused form, bound, to show again)."""
     # Log position first, as in plan_list.
     last_event_id = selectors.latest_event_id(plan_id)
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     steps = list(plan.steps.all())
     skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
     dependents = selectors.dependents_by_key(steps) if skippable else {}
