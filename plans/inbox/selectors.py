@@ -78,21 +78,8 @@ def _drafts(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
         .order_by("id")
         .values("created_at")[:1]
     )
-    rows = (
-        plans.filter(status=PlanStatus.DRAFT)
-        .annotate(since=Coalesce(Subquery(reached), F("created_at")))
-        .select_related("team")
-        .order_by("since")[:INBOX_LIMIT]
-    )
-    for plan in rows:
-        yield InboxItem(
-            kind=ItemKind.DRAFT,
-            plan_id=plan.pk,
-            plan_title=plan.display_title,
-            team=plan.team.name,
-            version=plan.version,
-            waiting_since=plan.since,
-        )
+    since = Coalesce(Subquery(reached), F("created_at"))
+    return _plans_waiting(ItemKind.DRAFT, plans.filter(status=PlanStatus.DRAFT), since)
 
 
 def _attention(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
@@ -101,15 +88,17 @@ def _attention(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
         .order_by("-id")
         .values("created_at")[:1]
     )
-    rows = (
-        plans.filter(status=PlanStatus.NEEDS_ATTENTION)
-        .annotate(since=Coalesce(Subquery(flagged), F("updated_at")))
-        .select_related("team")
-        .order_by("since")[:INBOX_LIMIT]
-    )
+    since = Coalesce(Subquery(flagged), F("updated_at"))
+    waiting = plans.filter(status=PlanStatus.NEEDS_ATTENTION)
+    return _plans_waiting(ItemKind.ATTENTION, waiting, since)
+
+
+def _plans_waiting(kind: str, plans: QuerySet[Plan], since: Any) -> Iterable[InboxItem]:
+    """Plans waiting for a decision, longest wait first; `since` dates each one's wait."""
+    rows = plans.annotate(since=since).select_related("team").order_by("since")[:INBOX_LIMIT]
     for plan in rows:
         yield InboxItem(
-            kind=ItemKind.ATTENTION,
+            kind=kind,
             plan_id=plan.pk,
             plan_title=plan.display_title,
             team=plan.team.name,
