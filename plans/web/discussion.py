@@ -19,8 +19,9 @@ from plans.discussion import services as discussion_services
 from plans.services import Actor
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, Problem
+from plans.web.access import plan_or_404
 from plans.web.discussion_forms import CommentForm, RequestChangesForm
-from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
 STALE_MESSAGE = (
     "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "

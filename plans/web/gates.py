@@ -15,9 +15,10 @@ from plans.gates.services import step_approve
 from plans.models import PlanStep
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
+from plans.web.access import plan_or_404
 from plans.web.forms import GateForm
 from plans.web.gate_boxes import GateRefusal
-from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
 STALE_MESSAGE = (
     "This plan changed since you opened it (you saw version {seen}, it is now version {current}). "

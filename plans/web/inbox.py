@@ -24,8 +24,9 @@ from django_htmx.middleware import HtmxDetails
 from plans import selectors, services
 from plans.inbox import selectors as inbox_selectors
 from plans.inbox import services as inbox_services
-from plans.models import Plan, PlanStep
+from plans.models import PlanStep
 from plans.states import DomainError
+from plans.web.access import plan_or_404
 from plans.web.forms import CancelForm, SkipForm
 
 TEMPLATE = "plans/inbox.html"
@@ -106,7 +107,7 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def inbox_cancel(request: HttpRequest, plan_id: UUID) -> HttpResponse:
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = CancelForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
@@ -122,7 +123,7 @@ def inbox_cancel(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 @require_POST
 def inbox_skip(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """Skip a gated step, with a reason."""
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     form = SkipForm(request.POST)
     key = str(form["key"].value() or "")
     if not form.is_valid():
@@ -142,10 +143,3 @@ def inbox_skip(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     else:
         messages.success(request, f"Skipped step {key} of {plan.display_title}.")
     return redirect("plans:inbox")
-
-
-def _plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
-    try:
-        return selectors.plan_list_for_user(request.user).get(pk=plan_id)
-    except Plan.DoesNotExist:
-        raise Http404("No such plan.") from None

@@ -18,8 +18,9 @@ from plans.models import PlanStep
 from plans.rescue import services as rescue
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
+from plans.web.access import plan_or_404
 from plans.web.forms import REASON_MAX_LENGTH
-from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_or_404, plan_page
+from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
 PARAMS_MAX_LENGTH = 100_000
 STALE = (

@@ -20,7 +20,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from executors import registry
-from plans import selectors
 from plans.models import Plan, PlanRevision
 from plans.revisions import selectors as revision_selectors
 from plans.revisions.diff import PlanDiff
@@ -28,6 +27,7 @@ from plans.revisions.services import REVISABLE, RevisionDraft, plan_revise, step
 from plans.services import Actor
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, StepDraft
+from plans.web.access import plan_or_404
 
 EDIT_TEMPLATE = "plans/plan_edit.html"
 DIFF_TEMPLATE = "plans/plan_diff.html"
@@ -63,13 +63,6 @@ class EditForm:
     @property
     def has_errors(self) -> bool:
         return bool(self.errors) or any(s.errors for s in self.steps)
-
-
-def _plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
-    try:
-        return selectors.plan_get_for_user(request.user, plan_id)
-    except Plan.DoesNotExist:
-        raise Http404("No such plan.") from None
 
 
 def _revision_or_404(plan: Plan, version: int) -> PlanRevision:
@@ -197,7 +190,7 @@ def _edit_page(
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """The plan's content as a form; saving it makes the next revision."""
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     if request.method == "GET":
         base = _revision_or_404(plan, plan.version)
         return _edit_page(request, plan, _form_from_content(base.version, base.content))
@@ -235,7 +228,7 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
             "then edit the current version."
         )
         return _edit_page(
-            request, _plan_or_404(request, plan_id), form, status=409, error=error, diff=diff
+            request, plan_or_404(request, plan_id), form, status=409, error=error, diff=diff
         )
     except DomainError as exc:
         return _edit_page(request, plan, form, status=409, error=f"{exc}.".capitalize())
@@ -248,7 +241,7 @@ def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 @require_http_methods(["GET"])
 def plan_diff(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """What changed between two versions (`from`, `to`; by default the last change)."""
-    plan = _plan_or_404(request, plan_id)
+    plan = plan_or_404(request, plan_id)
     try:
         to = int(request.GET.get("to") or plan.version)
         start = int(request.GET.get("from") or max(1, to - 1))

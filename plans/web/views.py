@@ -35,6 +35,7 @@ from plans.states import (
     StaleVersion,
     StepStatus,
 )
+from plans.web.access import plan_or_404
 from plans.web.discussion_forms import CommentForm, RequestChangesForm
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
@@ -267,13 +268,6 @@ def step_skip(request: HtmxHttpRequest, plan_id: UUID, key: str = "") -> HttpRes
 
 
 # --- Helpers ------------------------------------------------------------------------------------
-
-
-def plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
-    try:
-        return selectors.plan_get_for_user(request.user, plan_id)
-    except Plan.DoesNotExist:
-        raise Http404("No such plan.") from None
 
 
 def as_sentence(exc: Exception) -> str:
