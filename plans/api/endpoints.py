@@ -157,18 +157,26 @@ def create_plan(
     if not idempotency_key:
         plan = services.plan_submit(team=token.team, actor=actor, submission=submission)
         return JsonResponse(_render(plan), status=201)
-    body_hash = hashlib.sha256(
-        json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":")).encode()
-    ).hexdigest()
     response, replayed = services.plan_submit_once(
         team=token.team,
         actor=actor,
         submission=submission,
         key=idempotency_key[:200],
-        request_hash=body_hash,
+        request_hash=body_hash(request),
         render=_render,
     )
-    # A replay answers exactly as the first request did, and says that it is one.
+    return created(response, replayed=replayed)
+
+
+def body_hash(request: HttpRequest, *, scope: str = "") -> str:
+    """What identifies a request for its Idempotency-Key: the JSON body, however it is spaced or
+    ordered, within `scope` (the same body sent for another plan is another request)."""
+    canonical = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{scope}{canonical}".encode()).hexdigest()
+
+
+def created(response: dict[str, Any], *, replayed: bool) -> JsonResponse:
+    """A 201; a replay answers exactly as the first request did, and says that it is one."""
     answer = JsonResponse(response, status=201)
     if replayed:
         answer[REPLAYED_HEADER] = "true"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 from uuid import UUID
@@ -14,9 +13,10 @@ from pydantic import ConfigDict
 
 from plans.api.endpoints import (
     MAY_BE_REPLAYED,
-    REPLAYED_HEADER,
     TokenAuth,
     answers,
+    body_hash,
+    created,
     plan_of,
     step_draft,
     token_of,
@@ -160,21 +160,15 @@ def create_revision(
     if not idempotency_key:
         revision = services.plan_revise(plan=plan, actor=actor, draft=draft)
         return JsonResponse(_render(revision), status=201)
-    # The plan is part of the request: the same body for another plan is another request.
-    canonical_body = json.dumps(json.loads(request.body), sort_keys=True, separators=(",", ":"))
-    body_hash = hashlib.sha256(f"revise:{plan.pk}:{canonical_body}".encode()).hexdigest()
     response, replayed = services.plan_revise_once(
         plan=plan,
         actor=actor,
         draft=draft,
         key=idempotency_key[:200],
-        request_hash=body_hash,
+        request_hash=body_hash(request, scope=f"revise:{plan.pk}:"),
         render=_render,
     )
-    answer = JsonResponse(response, status=201)
-    if replayed:
-        answer[REPLAYED_HEADER] = "true"
-    return answer
+    return created(response, replayed=replayed)
 
 
 @router.get(
