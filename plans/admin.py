@@ -18,7 +18,9 @@ from django.utils.cache import add_never_cache_headers
 from plans import selectors, services
 from plans.models import (
     ApiToken,
+    ApproverGroup,
     ExecutorCircuit,
+    Membership,
     Plan,
     PlanEvent,
     PlanningArtifact,
@@ -47,12 +49,24 @@ class ApiTokenInline(ReadOnlyInline, admin.TabularInline):
     show_change_link = True
 
 
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ("user",)
+
+
+class ApproverGroupInline(admin.TabularInline):
+    model = ApproverGroup
+    extra = 0
+    filter_horizontal = ("members",)
+    fields = ("name", "escalation_rank", "members")
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ("name", "created_at")
+    list_display = ("name", "separate_duties", "required_approvals", "created_at")
     search_fields = ("name",)
-    filter_horizontal = ("members",)
-    inlines = [ApiTokenInline]
+    inlines = [MembershipInline, ApproverGroupInline, ApiTokenInline]
 
 
 @admin.register(ApiToken)

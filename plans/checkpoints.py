@@ -30,7 +30,7 @@ from pydantic_core import PydanticCustomError
 from executors import registry
 from executors.protocol import FailureClass
 from plans import services
-from plans.models import ApprovalSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
+from plans.models import DecisionSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
 from plans.revisions.content import revision_record
 from plans.stages import window
 from plans.states import (
@@ -96,7 +96,7 @@ class PlanRecord(_Record):
     status: Annotated[str, _one_of(*PlanStatus.values)]
     version: int = Field(ge=1, le=MAX_COUNT)
     max_concurrency: int = Field(ge=1, le=MAX_COUNT)
-    approved_via: Annotated[str, _one_of("", *ApprovalSource.values)]
+    approved_via: Annotated[str, _one_of("", "reviewer", *DecisionSource.values)]
     approved_version: Count | None
     approved_at: Timestamp | None
     started_at: Timestamp | None
@@ -528,7 +528,10 @@ def _create_plan(record: PlanRecord, *, plan_id: UUID, team: Team) -> Plan:
                 status=record.status,
                 version=record.version,
                 max_concurrency=record.max_concurrency,
-                approved_via=record.approved_via,
+                # Checkpoints written before decisions had sources said "reviewer".
+                approved_via=DecisionSource.BROWSER
+                if record.approved_via == "reviewer"
+                else record.approved_via,
                 approved_version=record.approved_version,
                 approved_at=record.approved_at,
                 started_at=record.started_at,

@@ -20,11 +20,35 @@ def default_max_concurrency() -> int:
     return int(settings.PLANGATE_PLAN_MAX_CONCURRENCY)
 
 
+class Role(models.TextChoices):
+    """What a member may do in a team (plans/access/)."""
+
+    VIEWER = "viewer", "Viewer (reads)"
+    REVIEWER = "reviewer", "Reviewer (decides)"
+    ADMIN = "admin", "Admin (decides, manages members, tokens and rules)"
+
+
 class Team(models.Model):
     """The tenant: plans, tokens and reviewers all belong to one team."""
 
     name = models.CharField(max_length=100, unique=True)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    members: models.ManyToManyField[Any, Membership] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="teams",
+        blank=True,
+        through="Membership",
+        through_fields=("team", "user"),
+    )
+    # Separation of duties: the token that submitted a plan may not decide on it, and a person
+    # who revised a plan may not approve it.
+    separate_duties = models.BooleanField(
+        default=True,
+        help_text="The submitting token may not decide on its plan; whoever revised a plan may "
+        "not approve it.",
+    )
+    # Approvals a plan needs when its submission does not say, and the most it may ask for.
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    max_required_approvals = models.PositiveSmallIntegerField(default=5)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -32,6 +56,66 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """A person in a team, with their role there."""
+
+    # The integer key of the table it took over (below).
+    id = models.AutoField(primary_key=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.REVIEWER)
+
+    class Meta:
+        # The table the team's plain member list used before members had roles.
+        db_table = "plans_team_members"
+        unique_together = [("team", "user")]
+        ordering = ["team", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role} in {self.team})"
+
+
+class ApproverGroup(models.Model):
+    """A named set of a team's members whose approvals count for a plan or a gate.
+
+    Groups with an `escalation_rank` form the team's escalation chain, lowest rank first: a
+    decision that times out with `on_timeout: escalate` passes to the next group in it.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="approver_groups")
+    name = models.SlugField(max_length=100)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="approver_groups", blank=True
+    )
+    escalation_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="plans_group_name_unique"),
+            models.UniqueConstraint(
+                fields=["team", "escalation_rank"], name="plans_group_rank_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team})"
+
+
+class Scope(models.TextChoices):
+    """What an API token may do."""
+
+    SUBMIT = "plans:submit", "Submit and revise plans"
+    READ = "plans:read", "Read plans"
+    DECIDE = "plans:decide", "Decide: approve, cancel, skip, request changes, gates, retries"
+
+
+def default_scopes() -> list[str]:
+    return [Scope.SUBMIT.value, Scope.READ.value]
 
 
 class ApiToken(models.Model):
@@ -47,6 +131,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The Scope values the token holds.
+    scopes = models.JSONField(default=default_scopes)
 
     class Meta:
         ordering = ["-created_at"]
@@ -59,11 +145,19 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None
 
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
 
-class ApprovalSource(models.TextChoices):
-    REVIEWER = "reviewer", "Reviewer in the browser"
+
+class DecisionSource(models.TextChoices):
+    """Where a decision came from."""
+
+    BROWSER = "browser", "Reviewer in the browser"
     TOKEN = "token", "API token"
+    SLACK = "slack", "Slack"
+    EMAIL = "email", "Email link"
     POLICY = "policy", "Policy"
+    TIMEOUT = "timeout", "Deadline passed"
 
 
 class Plan(models.Model):
@@ -80,7 +174,7 @@ class Plan(models.Model):
     status = models.CharField(max_length=20, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
     # Goes up on every change a reviewer must see before approving.
     version = models.PositiveIntegerField(default=1)
-    approved_via = models.CharField(max_length=20, choices=ApprovalSource.choices, blank=True)
+    approved_via = models.CharField(max_length=20, choices=DecisionSource.choices, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -91,6 +185,19 @@ class Plan(models.Model):
     # The content hash of the approved revision: what the reviewer saw is what runs.
     approved_content_hash = models.CharField(max_length=64, blank=True)
     cancel_reason = models.TextField(blank=True)
+    # Who submitted it (separation of duties keeps them from deciding on it).
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by_token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Quorum (plans/approvals/): this many approvals of the current version, from members of
+    # the group (none: the team's reviewers), start the plan.
+    required_approvals = models.PositiveSmallIntegerField(default=1)
+    approver_group = models.ForeignKey(
+        ApproverGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -185,6 +292,11 @@ class PlanStep(models.Model):
     gate_approved_by = models.CharField(max_length=200, blank=True)
     gate_approved_at = models.DateTimeField(null=True, blank=True)
     gate_params_edited = models.BooleanField(default=False)
+    # A gate's own quorum: this many approvals from the group (none: the plan's approvers).
+    approval_group = models.ForeignKey(
+        ApproverGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approval_count = models.PositiveSmallIntegerField(default=1)
     # When it fails for good: fail the plan, or hold it for a reviewer (plans/rescue/).
     on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.FAIL)
 
@@ -265,6 +377,13 @@ class EventKind(models.TextChoices):
     PLAN_NEEDS_ATTENTION = "plan.needs_attention", "Plan needs attention (a step failed)"
     PLAN_RESUMED = "plan.resumed", "Plan resumed after a rescue"
     STEP_RETRIED = "step.retried", "Step retried by a reviewer"
+    # One approval counted towards a quorum that still needs more (plans/approvals/).
+    APPROVAL_RECORDED = "approval.recorded", "Approval recorded"
+    # Deadlines (plans/deadlines/); with a step_key they are about that step's gate.
+    DEADLINE_SOON = "deadline.soon", "Decision deadline soon"
+    DEADLINE_EXTENDED = "deadline.extended", "Decision deadline extended"
+    DECISION_ESCALATED = "decision.escalated", "Decision escalated"
+    DECISION_TIMED_OUT = "decision.timed_out", "Decision deadline passed"
 
 
 class PlanEvent(models.Model):
@@ -284,6 +403,10 @@ class PlanEvent(models.Model):
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # For what people and tokens did: through what (a DecisionSource value) and, for a person,
+    # their role in the team at that moment. Blank for workers and the system.
+    source = models.CharField(max_length=20, choices=DecisionSource.choices, blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -436,3 +559,39 @@ class PlanComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} on {self.step_key or 'the plan'}"
+
+
+class Approval(models.Model):
+    """One approval of one version of a plan (step_key blank) or of one gate.
+
+    A quorum counts the approvals of the plan's current version, each person or token once; a
+    new revision leaves the earlier ones behind (kept, for the audit, but no longer counted).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="approvals")
+    step_key = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The label of who approved ("user:alice", "token:ab12cd34ef56"), kept if the account goes.
+    actor = models.CharField(max_length=200)
+    source = models.CharField(max_length=20, choices=DecisionSource.choices)
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["plan", "id"]
+        constraints = [
+            # The same person (or token) counts once per version of a plan or gate.
+            models.UniqueConstraint(
+                fields=["plan", "step_key", "version", "actor"],
+                name="plans_approval_once_per_actor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor} approved {self.step_key or 'the plan'} v{self.version}"

@@ -28,11 +28,12 @@ from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
 from plans.models import (
     ApiToken,
-    ApprovalSource,
     CircuitState,
+    DecisionSource,
     EventKind,
     ExecutorCircuit,
     IdempotencyRecord,
+    Membership,
     Plan,
     PlanEvent,
     PlanningArtifact,
@@ -74,19 +75,21 @@ NUDGE_PLANS = 500
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks for a change: a reviewer, an API token, a worker or the system."""
+    """Who asks for a change: a reviewer, an API token, a worker or the system, and through what
+    (`source`: a DecisionSource value for people and tokens, "" for workers and the system)."""
 
     label: str
     user: Any = None  # the acting django.contrib.auth user, if a person
     token: ApiToken | None = None
+    source: str = ""
 
     @classmethod
-    def for_user(cls, user: Any) -> Actor:
-        return cls(label=f"user:{user.get_username()}", user=user)
+    def for_user(cls, user: Any, source: str = DecisionSource.BROWSER) -> Actor:
+        return cls(label=f"user:{user.get_username()}", user=user, source=source)
 
     @classmethod
     def for_token(cls, token: ApiToken) -> Actor:
-        return cls(label=f"token:{token.prefix}", token=token)
+        return cls(label=f"token:{token.prefix}", token=token, source=DecisionSource.TOKEN)
 
     @classmethod
     def worker(cls, name: str) -> Actor:
@@ -94,11 +97,7 @@ class Actor:
 
     @property
     def approval_source(self) -> str:
-        if self.user is not None:
-            return ApprovalSource.REVIEWER
-        if self.token is not None:
-            return ApprovalSource.TOKEN
-        return ApprovalSource.POLICY
+        return self.source or DecisionSource.POLICY
 
 
 SYSTEM = Actor(label="system")
@@ -201,6 +200,9 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         tags=submission.tags,
         delegation=submission.delegation,
         max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
+        submitted_by=actor.user,
+        submitted_by_token=actor.token,
+        required_approvals=team.required_approvals,
     )
     steps = create_steps(plan, drafts, on_failure=submission.on_failure)
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
@@ -760,12 +762,21 @@ def _skip_pending(plan: Plan, *, reason: str, now: Any) -> list[str]:
 def _record(
     plan: Plan, kind: str, actor: Actor, *, step_key: str = "", data: dict[str, Any] | None = None
 ) -> PlanEvent:
+    role = ""
+    if actor.user is not None:
+        role = (
+            Membership.objects.filter(team_id=plan.team_id, user=actor.user)
+            .values_list("role", flat=True)
+            .first()
+        ) or ""
     event = PlanEvent.objects.create(
         plan=plan,
         kind=kind,
         step_key=step_key,
         actor=actor.label,
         actor_user=actor.user,
+        source=actor.source,
+        role=role,
         data=data or {},
     )
     # Announce only after commit: a page that reads the log on this nudge must find the change,

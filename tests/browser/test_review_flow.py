@@ -82,5 +82,5 @@ def test_a_reviewer_approves_a_plan_and_watches_a_worker_complete_it(
 
     plan.refresh_from_db()
     assert plan.status == "completed"
-    assert plan.approved_via == "reviewer"
+    assert plan.approved_via == "browser"
     assert plan.approved_by == reviewer

@@ -52,7 +52,7 @@ def test_the_approve_action_follows_the_state_rules(admin_client_: Client, team:
     draft.refresh_from_db()
     assert (draft.status, draft.approved_via, draft.approved_by.username) == (
         "approved",
-        "reviewer",
+        "browser",
         "root",
     )
     assert PlanEvent.objects.filter(plan=draft, kind="plan.approved", actor="user:root").exists()

@@ -34,7 +34,7 @@ def test_it_approves_with_a_plain_form_post_and_redirects_back(
     plan.refresh_from_db()
     assert plan.status == "approved"
     assert plan.approved_by == reviewer
-    assert plan.approved_via == "reviewer"
+    assert plan.approved_via == "browser"
     assert plan.approved_version == 1
     page = client.get(response["Location"]).content.decode()
     assert "Approved version 1; a worker will run it." in page
