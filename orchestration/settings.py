@@ -288,3 +288,29 @@ PLANGATE_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("PLANGATE_BREAKER_COOLD
 # Pages: how often an open page's socket checks the event log for changes the channel layer did
 # not carry (a worker in another process without Redis, a lost message).
 PLANGATE_LIVE_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_POLL_SECONDS", "1.0"))
+
+# Notifications (plans/notifications/): links in them start with this.
+PLANGATE_BASE_URL = os.environ.get("PLANGATE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Attempts per message before it is given up, and the backoff between them: base * 2**(n-1)
+# seconds, at most the cap, with jitter.
+PLANGATE_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("PLANGATE_NOTIFY_MAX_ATTEMPTS", "8"))
+PLANGATE_NOTIFY_RETRY_BASE_SECONDS = float(
+    os.environ.get("PLANGATE_NOTIFY_RETRY_BASE_SECONDS", "10")
+)
+PLANGATE_NOTIFY_RETRY_MAX_SECONDS = float(
+    os.environ.get("PLANGATE_NOTIFY_RETRY_MAX_SECONDS", "3600")
+)
+# A worker holds a message it sends for this long; after that another worker may send it again.
+PLANGATE_NOTIFY_LEASE_SECONDS = float(os.environ.get("PLANGATE_NOTIFY_LEASE_SECONDS", "60"))
+# A subscription is disabled after this many failed attempts in a row.
+PLANGATE_NOTIFY_MAX_FAILURES = int(os.environ.get("PLANGATE_NOTIFY_MAX_FAILURES", "10"))
+PLANGATE_WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Webhooks to private, loopback, link-local and other non-public addresses are refused unless set.
+PLANGATE_WEBHOOK_ALLOW_PRIVATE = env_bool("PLANGATE_WEBHOOK_ALLOW_PRIVATE")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "plangate@localhost")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -19,14 +20,20 @@ from plans import selectors, services
 from plans.models import (
     ApiToken,
     ApproverGroup,
+    Channel,
+    DeliveryAttempt,
     ExecutorCircuit,
     Membership,
+    NotificationType,
+    OutboxMessage,
     Plan,
     PlanEvent,
     PlanningArtifact,
     PlanStep,
+    Subscription,
     Team,
 )
+from plans.notifications import services as notification_services
 from plans.states import DomainError
 
 
@@ -292,3 +299,124 @@ class ExecutorCircuitAdmin(admin.ModelAdmin):
     def close(self, request: HttpRequest, queryset: QuerySet[ExecutorCircuit]) -> None:
         closed = [str(c.executor) for c in queryset if services.circuit_close(circuit_id=c.pk)]
         self.message_user(request, f"{len(closed)} closed: {', '.join(closed) or 'none'}.")
+
+
+# --- Notifications ------------------------------------------------------------------------------
+
+
+class SubscriptionForm(forms.ModelForm):
+    types = forms.MultipleChoiceField(
+        choices=NotificationType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: all of them.",
+    )
+
+    class Meta:
+        model = Subscription
+        fields = ("team", "name", "channel", "target", "types", "approver_group", "user", "enabled")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            notification_services.check_subscription(
+                channel=data.get("channel", ""),
+                target=data.get("target", ""),
+                types=list(data.get("types") or []),
+                user=data.get("user"),
+            )
+        except notification_services.SubscriptionInvalid as exc:
+            self.add_error("target", str(exc))
+        return data
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    form = SubscriptionForm
+    list_display = (
+        "__str__",
+        "team",
+        "channel",
+        "enabled",
+        "disabled_at",
+        "consecutive_failures",
+        "created_at",
+    )
+    list_filter = ("channel", "enabled", "team")
+    readonly_fields = ("consecutive_failures", "disabled_at", "last_error", "created_at")
+    actions = ["reenable"]
+
+    def response_add(
+        self, request: HttpRequest, obj: Subscription, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        """Show a new webhook's signing secret once, on this page; the admin never shows it
+        again."""
+        if obj.channel != Channel.WEBHOOK:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Subscription created",
+            "opts": self.opts,
+            "subscription": obj,
+            "secret": obj.secret,
+        }
+        response = TemplateResponse(request, "admin/plans/subscription/created.html", context)
+        # The page holds the secret: no browser or proxy cache may keep a copy of it.
+        add_never_cache_headers(response)
+        return response
+
+    @admin.action(description="Re-enable selected subscriptions (reset their failure count)")
+    def reenable(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
+        done = [
+            sub
+            for sub in queryset
+            if notification_services.subscription_reenable(subscription_id=sub.pk)
+        ]
+        self.message_user(request, f"Re-enabled {len(done)} subscription(s).")
+
+
+class DeliveryAttemptInline(ReadOnlyInline, admin.TabularInline):
+    model = DeliveryAttempt
+    fields = ("number", "started_at", "ok", "http_status", "error", "duration_ms", "worker")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "type",
+        "subscription",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "created_at",
+    )
+    list_filter = ("status", "type", "subscription__channel")
+    search_fields = ("delivery_id",)
+    inlines = [DeliveryAttemptInline]
+    fields = (
+        "delivery_id",
+        "subscription",
+        "event",
+        "type",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "lease_owner",
+        "lease_expires_at",
+        "last_error",
+        "created_at",
+        "delivered_at",
+        "payload",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -595,3 +595,143 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} approved {self.step_key or 'the plan'} v{self.version}"
+
+
+# --- Notifications (plans/notifications/) -------------------------------------------------------
+
+
+class NotificationType(models.TextChoices):
+    """What a subscription may ask to hear about."""
+
+    PLAN_WAITING = "plan.waiting", "A plan waits for a decision"
+    GATE_WAITING = "gate.waiting", "A gate waits for a decision"
+    PLAN_REVISED = "plan.revised", "A plan was revised"
+    DECISION_ESCALATED = "decision.escalated", "A decision was escalated"
+    DEADLINE_SOON = "deadline.soon", "A decision deadline is near"
+    DECISION_TIMED_OUT = "decision.timed_out", "A decision deadline passed"
+    PLAN_COMPLETED = "plan.completed", "A plan completed"
+    PLAN_FAILED = "plan.failed", "A plan failed"
+
+
+class Channel(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook (signed JSON POST)"
+    EMAIL = "email", "Email"
+    SLACK = "slack", "Slack channel"
+
+
+def new_signing_secret() -> str:
+    import secrets
+
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class Subscription(models.Model):
+    """Where a team's notifications go: a webhook URL, an email address or a Slack channel,
+    optionally only about one approver group's decisions or for one member.
+
+    After PLANGATE_NOTIFY_MAX_FAILURES failed attempts in a row it is disabled (`disabled_at`)
+    until an admin re-enables it.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="subscriptions")
+    name = models.CharField(max_length=100, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # The URL, the address (blank for a member: their own) or the Slack channel id.
+    target = models.CharField(max_length=500, blank=True)
+    # Signs webhook bodies (HMAC-SHA256). Shown once, when the subscription is created.
+    secret = models.CharField(max_length=100, default=new_signing_secret, editable=False)
+    # NotificationType values; empty means all of them.
+    types = models.JSONField(default=list, blank=True)
+    approver_group = models.ForeignKey(
+        ApproverGroup, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notification_subscriptions",
+    )
+    enabled = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "id"]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.channel} {self.target or self.user or ''}".strip()
+
+    @property
+    def is_active(self) -> bool:
+        return self.enabled and self.disabled_at is None
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELIVERED = "delivered", "Delivered"
+    DEAD = "dead", "Given up"
+
+
+class OutboxMessage(models.Model):
+    """One notification for one subscription, written in the transaction of the event it
+    announces and delivered by workers afterwards."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Sent with every attempt, so a receiver can drop the repeats of a delivery.
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="messages"
+    )
+    event = models.ForeignKey(PlanEvent, on_delete=models.CASCADE, related_name="+")
+    type = models.CharField(max_length=30, choices=NotificationType.choices)
+    payload = models.JSONField()
+    status = models.CharField(
+        max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING
+    )
+    # Attempts started (a claim counts one, so a message that kills its worker is not retried
+    # for ever).
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    # The worker sending it and until when; another worker sends it again once this expires.
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "outbox message"
+        indexes = [
+            # What delivery scans: pending messages by due time.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="plans_outbox_due",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} #{self.pk} ({self.status})"
+
+
+class DeliveryAttempt(models.Model):
+    """One try at sending an outbox message, kept for the admin."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="tries")
+    number = models.PositiveIntegerField()
+    worker = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(default=0)
+    ok = models.BooleanField(default=False)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["message", "number", "id"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number}: {'ok' if self.ok else self.error or self.http_status}"

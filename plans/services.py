@@ -40,6 +40,7 @@ from plans.models import (
     PlanStep,
     Team,
 )
+from plans.notifications.services import notifications_enqueue
 from plans.rescue.rules import AWAITING_RESCUE, FAILS_PLAN, OnFailure
 from plans.revisions.content import plan_content_hash, revision_record
 from plans.selectors import circuit_state
@@ -779,6 +780,7 @@ def _record(
         role=role,
         data=data or {},
     )
+    notifications_enqueue([event])
     # Announce only after commit: a page that reads the log on this nudge must find the change,
     # and a rolled-back change must never be announced.
     transaction.on_commit(

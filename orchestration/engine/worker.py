@@ -44,7 +44,7 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from orchestration.engine import fanout, queue
+from orchestration.engine import fanout, outbox, queue
 from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
@@ -342,7 +342,8 @@ class Worker:
         reclaimed = self.reclaim_expired()
         started = self.start_approved_plans()
         dispatched = self.dispatch_ready_steps()
-        return timed_out or recorded or signalled or reclaimed or started or dispatched
+        notified = self.deliver_notifications()
+        return timed_out or recorded or signalled or reclaimed or started or dispatched or notified
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -425,6 +426,12 @@ class Worker:
         for claim in claims:
             self._start(claim)
         return bool(claims)
+
+    def deliver_notifications(self) -> bool:
+        """Send a batch of due notifications (orchestration/engine/outbox.py). True if any."""
+        if self.stopping:
+            return False
+        return outbox.messages_deliver(worker=self.name) > 0
 
     def enforce_timeouts(self) -> bool:
         """Give up on attempts past their timeout: stop them and record a timeout. True if any."""

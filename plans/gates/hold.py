@@ -24,6 +24,7 @@ from django.db.models import QuerySet
 
 from plans import realtime
 from plans.models import EventKind, PlanEvent, PlanStep, StepApproval
+from plans.notifications.services import notifications_enqueue
 from plans.states import PlanStatus, StepStatus, step_transition
 
 SYSTEM_ACTOR = "system"
@@ -70,6 +71,7 @@ def gates_hold(steps: QuerySet[PlanStep]) -> list[str]:
         )
         for pk, key, plan_id, _ in ready
     )
+    notifications_enqueue(events)
     teams = {plan_id: team_id for _, _, plan_id, team_id in ready}
     newest = {e.plan_id: e.pk for e in events}
     # Announced after commit, like every change: a page that reads on this nudge finds it.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import discussion, gates, inbox, rescue, revisions, views
+from plans.web import confirm, discussion, gates, inbox, rescue, revisions, views
 
 app_name = "plans"
 
@@ -31,4 +31,6 @@ urlpatterns = [
     ),
     path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
+    # The links in notification emails: a page to confirm on, never an action by itself.
+    path("plans/<uuid:plan_id>/confirm/<str:action>/", confirm.plan_confirm, name="confirm"),
 ]
