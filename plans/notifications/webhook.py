@@ -47,11 +47,12 @@ def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
         address = mapped
     for what, flag in (
         ("loopback", address.is_loopback),
-        ("private", address.is_private),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
-        ("reserved", address.is_reserved),
         ("unspecified", address.is_unspecified),
+        ("reserved", address.is_reserved),
+        # Last: the flag also covers most of the above.
+        ("private", address.is_private),
     ):
         if flag:
             return what
@@ -82,7 +83,7 @@ def check_target(url: str, *, resolve: bool = True) -> None:
         what = _refusal(address)
         if what:
             raise TargetRefused(
-                f"{host!r} resolves to {address}, a {what} address; webhooks go to public "
+                f"{host!r} resolves to {address}, a non-public ({what}) address; webhooks go to public "
                 "addresses only (PLANGATE_WEBHOOK_ALLOW_PRIVATE allows others)"
             )
 

@@ -16,9 +16,7 @@ from tests.plans.notifications.support import webhook
 pytestmark = pytest.mark.django_db
 
 
-def test_it_posts_the_payload_signed_with_the_subscription_secret(
-    team: Any, settings: Any
-) -> None:
+def test_it_posts_the_payload_signed_with_the_subscription_secret(team: Any, settings: Any) -> None:
     settings.PLANGATE_WEBHOOK_ALLOW_PRIVATE = True
     with receiving() as receiver:
         sub = webhook(team, receiver.url)
