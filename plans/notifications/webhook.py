@@ -83,8 +83,8 @@ def check_target(url: str, *, resolve: bool = True) -> None:
         what = _refusal(address)
         if what:
             raise TargetRefused(
-                f"{host!r} resolves to {address}, a non-public ({what}) address; webhooks go to public "
-                "addresses only (PLANGATE_WEBHOOK_ALLOW_PRIVATE allows others)"
+                f"{host!r} resolves to {address}, a non-public ({what}) address; webhooks go "
+                "to public addresses only (PLANGATE_WEBHOOK_ALLOW_PRIVATE allows others)"
             )
 
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from executors.protocol import StepOutcome
 from plans import services
 from plans.models import ApproverGroup, OutboxMessage
 from plans.revisions.services import RevisionDraft, plan_revise, step_drafts
-from executors.protocol import StepOutcome
 from tests.factories import WORKER, UserFactory, approve, claim, finish, step, submit_plan
 from tests.plans.notifications.support import webhook
 
@@ -76,7 +76,7 @@ def test_it_narrows_to_the_approver_group_and_member(team: Any, reviewer: Any) -
     for_finance = webhook(team, "https://hooks.example.com/f", approver_group=finance)
     for_bob = webhook(team, "https://hooks.example.com/b", user=bob)
     for_alice = webhook(team, "https://hooks.example.com/a", user=reviewer)
-    plain = submit_plan(team, title="plain")
+    submit_plan(team, title="plain")
     guarded = submit_plan(team, title="guarded")
     guarded.approver_group = finance
     guarded.save(update_fields=["approver_group"])
