@@ -51,3 +51,12 @@ def test_it_refuses_an_old_signature(team: Any) -> None:
 
     assert not verify_signature("whsec_s", old, body)
     assert verify_signature("whsec_s", signature_header("whsec_s", body), body)
+
+
+def test_it_documents_the_check_it_uses() -> None:
+    import inspect
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+
+    assert inspect.getsource(verify_signature) in readme
