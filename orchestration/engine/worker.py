@@ -33,7 +33,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
@@ -59,6 +59,11 @@ RECLAIM_SECONDS = 1.0
 # At shutdown, how long stopped async executors get to clean up (the shell executor gives a
 # process group 1 s between SIGTERM and SIGKILL).
 DRAIN_SECONDS = 3.0
+
+
+def _close_connection() -> None:
+    # Looked up in the calling thread: each thread has its own connection.
+    connection.close()
 
 
 def default_name() -> str:
@@ -270,6 +275,11 @@ class Worker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: threading.Thread | None = None
         self.listener: Listener | None = None
+        # Notifications are sent by one thread of their own (orchestration/engine/outbox.py): a
+        # slow webhook must not hold up this loop, which renews the leases of running steps.
+        self._sender: ThreadPoolExecutor | None = None
+        # The sender's current round; its result is how many messages it attempted.
+        self.sending: Future[int] | None = None
         if listen and connection.vendor == "postgresql":
             self.listener = Listener(self._on_notify)
             self.listener.start()
@@ -390,6 +400,7 @@ class Worker:
             if self.running:
                 self._wake.wait(min(self.poll_seconds, max(deadline - time.monotonic(), 0)))
         self._release_remaining()
+        self._stop_sender()
         if self.listener:
             self.listener.stop()
         if self._loop is not None and self._loop_thread is not None:
@@ -428,10 +439,36 @@ class Worker:
         return bool(claims)
 
     def deliver_notifications(self) -> bool:
-        """Send a batch of due notifications (orchestration/engine/outbox.py). True if any."""
+        """Start a round of notification delivery on the sender thread, unless one is still
+        running. True if the round that just ended attempted any (there may be more)."""
         if self.stopping:
             return False
-        return outbox.messages_deliver(worker=self.name) > 0
+        previous = self.sending
+        if previous is not None and not previous.done():
+            return False
+        if self._sender is None:
+            self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="notify")
+        self.sending = self._sender.submit(self._send_notifications)
+        return previous is not None and previous.result() > 0
+
+    def _send_notifications(self) -> int:
+        # On the sender thread, with its own database connection. Never raises: a round that
+        # fails (the database went away) is logged and the next one tries again.
+        try:
+            return outbox.messages_deliver(worker=self.name)
+        except Exception:
+            logger.exception("worker %s: could not deliver notifications", self.name)
+            connection.close()
+            return 0
+
+    def _stop_sender(self) -> None:
+        if self._sender is None:
+            return
+        # The round in progress ends by itself (each send has its timeout); then the thread's
+        # connection is closed, as every connection this worker opened is.
+        self._sender.submit(_close_connection).result()
+        self._sender.shutdown()
+        self._sender = None
 
     def enforce_timeouts(self) -> bool:
         """Give up on attempts past their timeout: stop them and record a timeout. True if any."""

@@ -13,7 +13,7 @@ from tests.factories import submit_plan
 from tests.plans.notifications.receiver import receiving, verify_signature
 from tests.plans.notifications.support import webhook
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_it_posts_the_payload_signed_with_the_subscription_secret(team: Any, settings: Any) -> None:
@@ -21,10 +21,13 @@ def test_it_posts_the_payload_signed_with_the_subscription_secret(team: Any, set
     with receiving() as receiver:
         sub = webhook(team, receiver.url)
         plan = submit_plan(team)
-        worker = Worker(name="w1", listen=False)
-
-        assert worker.deliver_notifications() is True
-        assert worker.deliver_notifications() is False
+        with Worker(name="w1", listen=False) as worker:
+            # A round runs on the worker's sender thread; the next call reports what it did.
+            assert worker.deliver_notifications() is False
+            assert worker.sending is not None
+            assert worker.sending.result(timeout=30) == 1
+            assert worker.deliver_notifications() is True
+            assert worker.sending.result(timeout=30) == 0
 
     message = OutboxMessage.objects.get()
     [request] = receiver.requests
