@@ -44,3 +44,24 @@ def test_it_approves_from_the_email_link_after_logging_in(
 
     plan = Plan.objects.get(pk=plan.pk)
     assert (plan.status, plan.approved_via) == ("approved", "email")
+
+
+def test_it_cancels_from_the_email_link_at_a_phone_width(
+    server: str, team: Any, reviewer: Any, settings: Any
+) -> None:
+    settings.PLANGATE_HTTP_ALLOWED_URLS = [LONG_URL]
+    plan = draft_with_long_content(team)
+    link = f"{server}/plans/{plan.pk}/confirm/cancel/?version=1"
+
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        log_in(page, link, "alice")
+        expect(page).to_have_url(link)
+        page.get_by_label("Reason (optional)").fill("the quarter is not over")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(SHOTS / "confirm-cancel-390.png"))
+        page.get_by_role("button", name="Cancel plan").click()
+        expect(page.locator(".message-success")).to_contain_text("Cancelled the plan")
+
+    plan = Plan.objects.get(pk=plan.pk)
+    assert (plan.status, plan.cancel_reason) == ("cancelled", "the quarter is not over")
