@@ -44,7 +44,7 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from orchestration.engine import fanout, queue
+from orchestration.engine import fanout, queue, timers
 from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
@@ -342,7 +342,8 @@ class Worker:
         reclaimed = self.reclaim_expired()
         started = self.start_approved_plans()
         dispatched = self.dispatch_ready_steps()
-        return timed_out or recorded or signalled or reclaimed or started or dispatched
+        deadlines = self.fire_due_timers()
+        return timed_out or recorded or signalled or reclaimed or started or dispatched or deadlines
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -412,6 +413,13 @@ class Worker:
                 started = True
                 logger.info("plan %s started", plan.pk)
         return started
+
+    def fire_due_timers(self) -> bool:
+        """Act on decision deadlines and reminders that are due (orchestration/engine/timers.py).
+        True if any fired."""
+        if self.stopping:
+            return False
+        return timers.timers_fire_due() > 0
 
     def dispatch_ready_steps(self) -> bool:
         """Claim as many ready steps as there are free slots, in one statement, and start them.
