@@ -61,6 +61,8 @@ def step_deadline(step: PlanStep) -> dict[str, Any] | None:
     once decided or without one."""
     if not step.on_timeout:
         return None
+    at: datetime | None
+    seconds: float | None
     if step.status == StepStatus.AWAITING_APPROVAL and step.deadline_at is not None:
         at, seconds = step.deadline_at, None
     elif step.status in GATE_NOT_YET and step.gate_approved_at is None:
