@@ -22,9 +22,7 @@ def due(plan: Plan, *, kind: str = "deadline", step_key: str | None = None) -> i
 
 
 def draft(team: Any, *, decision_deadline: Any = 3600, on_timeout: str | None = None) -> Plan:
-    return submit_plan(
-        team, decision_deadline=decision_deadline, on_timeout=on_timeout
-    )
+    return submit_plan(team, decision_deadline=decision_deadline, on_timeout=on_timeout)
 
 
 def gated(team: Any, *, on_timeout: str = "cancel", seconds: float = 600) -> Plan:

@@ -19,9 +19,7 @@ def test_it_reads_seconds_as_from_now():
 def test_it_reads_an_iso_time_with_its_zone():
     deadline = parse_deadline("2030-01-01T15:00:00+01:00", now=NOW)
     assert deadline.at(NOW) == datetime(2030, 1, 1, 14, 0, tzinfo=UTC)
-    assert parse_deadline("2030-01-02T00:00:00Z", now=NOW).until == datetime(
-        2030, 1, 2, tzinfo=UTC
-    )
+    assert parse_deadline("2030-01-02T00:00:00Z", now=NOW).until == datetime(2030, 1, 2, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -48,5 +46,7 @@ def test_it_allows_skip_on_gates_only():
 
 
 def test_it_names_the_team_setting_when_approve_is_not_allowed():
-    assert "allow_approve_on_timeout" in check_on_timeout("approve", gate=False, allow_approve=False)
+    assert "allow_approve_on_timeout" in check_on_timeout(
+        "approve", gate=False, allow_approve=False
+    )
     assert check_on_timeout("approve", gate=False, allow_approve=True) is None

@@ -25,7 +25,9 @@ def test_it_takes_the_teams_deadline_and_action(team):
     team.gate_deadline_seconds = 900
     team.save()
     plan = submit_plan(team, [step("a", approval="required"), step("b", "a")])
-    assert plan.deadline_at - plan.created_at == pytest.approx(timedelta(hours=2), abs=timedelta(seconds=2))
+    assert plan.deadline_at - plan.created_at == pytest.approx(
+        timedelta(hours=2), abs=timedelta(seconds=2)
+    )
     assert plan.on_timeout == "escalate"
     gate = plan.steps.get(key="a")
     assert (gate.deadline_seconds, gate.on_timeout) == (900, "escalate")
