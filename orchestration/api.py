@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from plans.api.deadlines import router as deadlines_router
 from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
@@ -25,5 +26,6 @@ api.add_router("/plans", gates_router)
 api.add_router("/plans", revisions_router)
 api.add_router("/plans", discussion_router)
 api.add_router("/plans", rescue_router)
+api.add_router("/plans", deadlines_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)

@@ -9,9 +9,11 @@ import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from executors.protocol import FailureClass
+from plans.deadlines.rules import OnTimeout
 from plans.rescue.rules import OnFailure
 from plans.states import PLAN_TERMINAL, STEP_TERMINAL, PlanStatus, StepStatus
 
@@ -26,6 +28,13 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer (reads)"
     REVIEWER = "reviewer", "Reviewer (decides)"
     ADMIN = "admin", "Admin (decides, manages members, tokens and rules)"
+
+
+def validate_reminder_seconds(value: Any) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        raise ValidationError("give a list of positive whole numbers of seconds")
 
 
 class Team(models.Model):
@@ -49,6 +58,33 @@ class Team(models.Model):
     # Approvals a plan needs when its submission does not say, and the most it may ask for.
     required_approvals = models.PositiveSmallIntegerField(default=1)
     max_required_approvals = models.PositiveSmallIntegerField(default=5)
+    # Deadlines (plans/deadlines/): what a submission that says nothing about them gets.
+    decision_deadline_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds a plan waits for its decision; empty: no limit."
+    )
+    on_timeout = models.CharField(
+        max_length=10,
+        choices=OnTimeout.choices,
+        default=OnTimeout.CANCEL,
+        help_text="What happens when a deadline passes (skip: gates only; plans cancel).",
+    )
+    allow_approve_on_timeout = models.BooleanField(
+        default=False, help_text="Submissions may ask for on_timeout: approve."
+    )
+    gate_deadline_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Seconds a gate waits for its decision; empty: no limit."
+    )
+    reminder_seconds = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_reminder_seconds],
+        help_text="Seconds before a deadline at which a reminder goes out, e.g. [3600, 600].",
+    )
+    escalation_deadline_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The new deadline after an escalation; empty: as long as the first.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -198,6 +234,13 @@ class Plan(models.Model):
     approver_group = models.ForeignKey(
         ApproverGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Deadlines (plans/deadlines/): the deadline as submitted (part of the content), the one
+    # in force now (moved by extensions and escalations) and what happens when it passes.
+    decision_deadline = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    on_timeout = models.CharField(
+        max_length=10, choices=OnTimeout.choices, default=OnTimeout.CANCEL
+    )
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -299,6 +342,12 @@ class PlanStep(models.Model):
     approval_count = models.PositiveSmallIntegerField(default=1)
     # When it fails for good: fail the plan, or hold it for a reviewer (plans/rescue/).
     on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.FAIL)
+    # A gate's deadline (plans/deadlines/): as submitted, seconds from when it starts waiting or
+    # a time; the one in force while it waits; what happens when it passes.
+    deadline_seconds = models.FloatField(null=True, blank=True)
+    deadline_until = models.DateTimeField(null=True, blank=True)
+    deadline_at = models.DateTimeField(null=True, blank=True)
+    on_timeout = models.CharField(max_length=10, choices=OnTimeout.choices, blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -735,3 +784,43 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"attempt {self.number}: {'ok' if self.ok else self.error or self.http_status}"
+
+
+# --- Deadlines (plans/deadlines/) ---------------------------------------------------------------
+
+
+class TimerKind(models.TextChoices):
+    DEADLINE = "deadline", "Deadline"
+    REMINDER = "reminder", "Reminder"
+
+
+class DecisionTimer(models.Model):
+    """A moment a worker must act on a pending decision: its deadline, or a reminder before it.
+
+    Written in the transaction that starts the wait; fired once by one worker, in one
+    transaction that both acts and sets `fired_at` (orchestration/engine/timers.py). A timer
+    whose decision was taken, or whose deadline moved, fires as a no-op (`outcome` says so).
+    """
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="timers")
+    # The gate's key; blank for the plan's own decision.
+    step_key = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=10, choices=TimerKind.choices)
+    fire_at = models.DateTimeField()
+    # The deadline the timer is about; it acts only while that is still the one in force.
+    deadline_at = models.DateTimeField()
+    fired_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["fire_at", "id"]
+        indexes = [
+            # What workers scan: timers not yet fired, by when they are due.
+            models.Index(
+                fields=["fire_at"], condition=models.Q(fired_at=None), name="plans_timer_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.step_key or 'plan'} at {self.fire_at:%Y-%m-%d %H:%M}"

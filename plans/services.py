@@ -24,6 +24,7 @@ from django.utils import timezone
 from executors import registry
 from executors.protocol import FailureClass
 from plans import realtime, tokens
+from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
 from plans.models import (
@@ -128,6 +129,9 @@ class PlanSubmission:
     max_concurrency: int | None = None
     # The default of steps that do not say what happens when they fail ("fail" or "ask").
     on_failure: str | None = None
+    # Seconds or an ISO time, and what happens then (plans/deadlines/); None: the team's.
+    decision_deadline: Any = None
+    on_timeout: str | None = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -142,8 +146,11 @@ def check_executor(name: str, params: dict[str, Any]) -> list[tuple[str, str]]:
     return [("params", msg) for msg in registry.get(name).validate_params(params)]
 
 
-def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
-    """The plan's goal and its steps in dependency order.
+def prepare_steps(
+    submission: PlanSubmission, *, team: Team | None = None
+) -> tuple[str, list[StepDraft]]:
+    """The plan's goal and its steps in dependency order. With `team`, also what its settings
+    allow (approving when a deadline passes).
 
     Raises PlanInvalid listing every problem.
     """
@@ -183,6 +190,15 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
         )
     if submission.on_failure is not None and submission.on_failure not in ON_FAILURE_VALUES:
         problems.append(Problem(("on_failure",), "must be 'fail' or 'ask'"))
+    problems.extend(
+        deadlines.problems(
+            decision_deadline=submission.decision_deadline,
+            on_timeout=submission.on_timeout,
+            steps=drafts,
+            now=timezone.now(),
+            team=team,
+        )
+    )
     if problems:
         raise PlanInvalid(problems)
     return goal, topological_order(drafts)
@@ -191,7 +207,14 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
 @transaction.atomic
 def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan:
     """Create a draft plan with its steps and artifacts. Raises PlanInvalid; writes nothing then."""
-    goal, drafts = prepare_steps(submission)
+    goal, drafts = prepare_steps(submission, team=team)
+    now = timezone.now()
+    deadline_at, on_timeout = deadlines.plan_deadline(
+        team=team,
+        decision_deadline=submission.decision_deadline,
+        on_timeout=submission.on_timeout,
+        now=now,
+    )
     plan = Plan.objects.create(
         team=team,
         user_id=submission.user_id,
@@ -204,8 +227,14 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         submitted_by=actor.user,
         submitted_by_token=actor.token,
         required_approvals=team.required_approvals,
+        decision_deadline=deadline_at,
+        deadline_at=deadline_at,
+        on_timeout=on_timeout,
     )
     steps = create_steps(plan, drafts, on_failure=submission.on_failure)
+    if deadline_at is not None:
+        # The wait for a decision starts now: its timers commit with the plan, or not at all.
+        deadlines.timers_write(plan=plan, step_key="", deadline_at=deadline_at, now=now)
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
     revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment="submitted")
     _record(
@@ -219,6 +248,8 @@ def create_steps(
 ) -> list[PlanStep]:
     """Save the steps (in dependency order) and their dependencies for a new or revised plan.
     `on_failure` is the plan's default for steps that set none."""
+    now = timezone.now()
+    gate_deadlines = [deadlines.step_deadline(team=plan.team, draft=d, now=now) for d in drafts]
     steps = PlanStep.objects.bulk_create(
         PlanStep(
             plan=plan,
@@ -236,6 +267,9 @@ def create_steps(
             for_each=d.for_each,
             approval=d.approval,
             on_failure=d.on_failure or on_failure or OnFailure.FAIL,
+            deadline_seconds=gate_deadlines[i][0],
+            deadline_until=gate_deadlines[i][1],
+            on_timeout=gate_deadlines[i][2],
         )
         for i, d in enumerate(drafts)
     )

@@ -58,6 +58,10 @@ class StepDraft:
     loc: Loc = ()
     # "fail" or "ask" when it fails for good (plans/rescue/); None: the plan's default.
     on_failure: str | None = None
+    # A gate's deadline, as submitted (seconds or an ISO time), and what happens when it passes
+    # (plans/deadlines/); None: the team's defaults.
+    decision_deadline: Any = None
+    on_timeout: str | None = None
 
 
 ON_FAILURE_VALUES = ("fail", "ask")

@@ -44,7 +44,7 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from orchestration.engine import fanout, outbox, queue
+from orchestration.engine import fanout, outbox, queue, timers
 from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
@@ -353,7 +353,17 @@ class Worker:
         started = self.start_approved_plans()
         dispatched = self.dispatch_ready_steps()
         notified = self.deliver_notifications()
-        return timed_out or recorded or signalled or reclaimed or started or dispatched or notified
+        deadlines = self.fire_due_timers()
+        return (
+            timed_out
+            or recorded
+            or signalled
+            or reclaimed
+            or started
+            or dispatched
+            or notified
+            or deadlines
+        )
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -424,6 +434,13 @@ class Worker:
                 started = True
                 logger.info("plan %s started", plan.pk)
         return started
+
+    def fire_due_timers(self) -> bool:
+        """Act on decision deadlines and reminders that are due (orchestration/engine/timers.py).
+        True if any fired."""
+        if self.stopping:
+            return False
+        return timers.timers_fire_due() > 0
 
     def dispatch_ready_steps(self) -> bool:
         """Claim as many ready steps as there are free slots, in one statement, and start them.

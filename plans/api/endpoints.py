@@ -113,6 +113,8 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         delegation=payload.delegation,
         max_concurrency=payload.max_concurrency,
         on_failure=payload.on_failure,
+        decision_deadline=payload.decision_deadline,
+        on_timeout=payload.on_timeout,
     )
 
 
@@ -131,6 +133,8 @@ def step_draft(index: int, step: StepIn) -> StepDraft:
         approval=step.approval,
         loc=("steps", index),
         on_failure=step.on_failure,
+        decision_deadline=step.decision_deadline,
+        on_timeout=step.on_timeout,
     )
 
 

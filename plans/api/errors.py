@@ -86,6 +86,8 @@ def _lenient_submission(raw: Any, *, revision: bool = False) -> services.PlanSub
         goal=text(raw.get("goal")),
         steps=drafts,
         delegation=raw.get("delegation"),
+        decision_deadline=raw.get("decision_deadline"),
+        on_timeout=text(raw.get("on_timeout")) or None,
     )
 
 
@@ -104,6 +106,9 @@ def _lenient_step(index: int, raw: Any) -> StepDraft:
             for d in (depends_on if isinstance(depends_on, list) else [])
         ],
         for_each=for_each if isinstance(for_each, dict) else None,
+        approval=step.get("approval") or "none",
+        decision_deadline=step.get("decision_deadline"),
+        on_timeout=step["on_timeout"] if isinstance(step.get("on_timeout"), str) else None,
         loc=("steps", index),
     )
 

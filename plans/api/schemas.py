@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StringConstraints, model_validator
+from pydantic import ConfigDict, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from plans import selectors, stages
+from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.models import CircuitState, Plan, PlanStep
 from plans.selectors import Circuit
@@ -61,6 +62,13 @@ def _nul_path(value: Any, path: str) -> str | None:
 
 
 OnFailureIn = Literal["fail", "ask"]
+OnTimeoutIn = Literal["cancel", "skip", "escalate", "approve"]
+# Seconds (a positive number) or an ISO 8601 time with a time zone; checked by plans/deadlines/.
+DeadlineIn = StrictInt | StrictFloat | Text
+DEADLINE_HELP = (
+    "Seconds (from now; for a gate, from when it starts waiting) or an ISO 8601 time with a "
+    "time zone, in the future. The team's default if omitted."
+)
 ON_FAILURE_HELP = (
     "When the step fails for good: 'fail' fails the plan; 'ask' holds the plan (needs_attention) "
     "for a reviewer to retry or skip the step, or fail the plan. The plan's on_failure if omitted."
@@ -95,6 +103,12 @@ class StepIn(StrictSchema):
         "(awaiting_approval) for a reviewer to approve or skip it.",
     )
     on_failure: OnFailureIn | None = Field(None, description=ON_FAILURE_HELP)
+    decision_deadline: DeadlineIn | None = Field(None, description="Gates only. " + DEADLINE_HELP)
+    on_timeout: OnTimeoutIn | None = Field(
+        None,
+        description="Gates only: when the deadline passes, 'cancel' the plan, 'skip' the gate, "
+        "'escalate' to the next approver group, or 'approve' (if the team allows it).",
+    )
 
 
 class ArtifactIn(StrictSchema):
@@ -141,6 +155,12 @@ class PlanIn(RequestBody):
     )
     on_failure: OnFailureIn | None = Field(
         None, description="The default of the steps that do not set on_failure ('fail' if omitted)."
+    )
+    decision_deadline: DeadlineIn | None = Field(None, description=DEADLINE_HELP)
+    on_timeout: OnTimeoutIn | None = Field(
+        None,
+        description="When the deadline passes: 'cancel' (the team's default unless it says "
+        "otherwise), 'escalate' to the next approver group, or 'approve' (if the team allows it).",
     )
 
 
@@ -212,6 +232,21 @@ class GateOut(Schema):
     params_edited: bool
 
 
+class DeadlineOut(Schema):
+    """A pending decision's deadline and what happens when it passes."""
+
+    at: datetime | None = Field(
+        description="The deadline in force; null for a gate not yet waiting with a relative one."
+    )
+    seconds: float | None = Field(
+        None, description="A gate not yet waiting: how long it will wait once it does."
+    )
+    on_timeout: str = Field(description="cancel, skip, escalate or approve.")
+    escalates_to: str | None = Field(
+        None, description="With escalate: the approver group it passes to next, if any."
+    )
+
+
 class StepOut(Schema):
     key: str
     title: str
@@ -237,6 +272,13 @@ class StepOut(Schema):
     gate: GateOut | None = Field(
         None, description="A gated step's decision, once a reviewer approved it."
     )
+    decision_deadline: DeadlineOut | None = Field(
+        None, description="A gate's deadline, if it has one and is not yet decided."
+    )
+
+    @staticmethod
+    def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
+        return deadline_selectors.step_deadline(obj)
 
     @staticmethod
     def resolve_gate(obj: PlanStep) -> dict[str, Any] | None:
@@ -331,6 +373,13 @@ class PlanOut(PlanSummaryOut):
     awaiting_approval: list[str] = Field(
         description="Keys of the steps waiting at their gate for a reviewer's decision."
     )
+    decision_deadline: DeadlineOut | None = Field(
+        None, description="The plan's deadline while its decision is pending; null otherwise."
+    )
+
+    @staticmethod
+    def resolve_decision_deadline(obj: Plan) -> dict[str, Any] | None:
+        return deadline_selectors.plan_deadline(obj)
 
     @staticmethod
     def resolve_awaiting_approval(obj: Plan) -> list[str]:

@@ -21,8 +21,10 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from plans import realtime
+from plans.deadlines.schedule import gates_start
 from plans.models import EventKind, PlanEvent, PlanStep, StepApproval
 from plans.notifications.services import notifications_enqueue
 from plans.states import PlanStatus, StepStatus, step_transition
@@ -53,6 +55,8 @@ def gates_hold(steps: QuerySet[PlanStep]) -> list[str]:
     # Compare-and-swap on the status: under the plan lock nothing else moves these steps, so
     # this updates every row read above.
     PlanStep.objects.filter(pk__in=ids, status=StepStatus.PENDING).update(status=target)
+    # Their deadlines run from now, with timers written in this same transaction.
+    gates_start(step_ids=ids, now=timezone.now())
     Through = PlanStep.depends_on.through
     inputs: dict[int, list[str]] = defaultdict(list)
     for step_id, key in (

@@ -10,6 +10,7 @@ import hashlib
 import json
 from typing import Any
 
+from plans.deadlines.rules import Deadline
 from plans.models import Plan, PlanRevision, PlanStep
 from plans.states import StepStatus
 
@@ -43,6 +44,13 @@ def step_content(step: PlanStep) -> dict[str, Any]:
     for name in OPTIONAL_STEP_FIELDS:
         if hasattr(step, name):
             content[name] = getattr(step, name)
+    # A gate's deadline as submitted (kept out of gates without one, so their content, and the
+    # hash approvals bind to, is as it always was).
+    if step.deadline_seconds is not None or step.deadline_until is not None:
+        content["decision_deadline"] = Deadline(
+            seconds=step.deadline_seconds, until=step.deadline_until
+        ).as_json()
+        content["on_timeout"] = step.on_timeout
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
     return content
@@ -51,6 +59,13 @@ def step_content(step: PlanStep) -> dict[str, Any]:
 def plan_content(plan: Plan) -> dict[str, Any]:
     """The plan's content as it is in the database now (its own steps, not fan-out items)."""
     steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
+    deadline: dict[str, Any] = {}
+    if plan.decision_deadline is not None:
+        # The deadline as submitted: extensions and escalations move the one in force, not this.
+        deadline = {
+            "decision_deadline": plan.decision_deadline.isoformat(),
+            "on_timeout": plan.on_timeout,
+        }
     return {
         "title": plan.title,
         "goal": plan.goal,
@@ -60,6 +75,7 @@ def plan_content(plan: Plan) -> dict[str, Any]:
             {name: getattr(a, name) for name in ARTIFACT_FIELDS}
             for a in plan.artifacts.order_by("id")
         ],
+        **deadline,
     }
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from plans import services
+from plans.deadlines.schedule import plan_timers_restart
 from plans.models import EventKind, Plan, PlanRevision
 from plans.revisions.content import revision_record
 from plans.services import Actor, PlanSubmission
@@ -57,13 +59,14 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
         # A new delegation tree brings its own goal, unless one is given beside it.
         goal = ""
     goal, steps = services.prepare_steps(
-        PlanSubmission(
+        team=plan.team,
+        submission=PlanSubmission(
             user_id=plan.user_id,
             topic_id=plan.topic_id,
             goal=goal,
             steps=draft.steps,
             delegation=draft.delegation,
-        )
+        ),
     )
     if plan.status == PlanStatus.CHANGES_REQUESTED:
         plan.status = plan_transition(plan.status, PlanStatus.DRAFT)
@@ -76,6 +79,8 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
     plan.delegation = draft.delegation
     plan.version += 1
     plan.save(update_fields=["status", "goal", "title", "delegation", "version", "updated_at"])
+    # Back to draft: the decision is awaited again, by the deadline it had (not reset).
+    plan_timers_restart(plan=plan, now=timezone.now())
     comment = draft.comment.strip()
     revision = revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment=comment)
     services._record(

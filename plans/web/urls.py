@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import confirm, discussion, gates, inbox, rescue, revisions, views
+from plans.web import confirm, deadlines, discussion, gates, inbox, rescue, revisions, views
 
 app_name = "plans"
 
@@ -33,4 +33,5 @@ urlpatterns = [
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
     # The links in notification emails: a page to confirm on, never an action by itself.
     path("plans/<uuid:plan_id>/confirm/<str:action>/", confirm.plan_confirm, name="confirm"),
+    path("plans/<uuid:plan_id>/deadline", deadlines.deadline_extend_view, name="deadline_extend"),
 ]

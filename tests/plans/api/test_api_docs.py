@@ -19,6 +19,7 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/plans/{plan_id}/steps/{key}/approve",
         "/api/v1/plans/{plan_id}/steps/{key}/retry",
         "/api/v1/plans/{plan_id}/fail",
+        "/api/v1/plans/{plan_id}/deadline",
         "/api/v1/plans/{plan_id}/artifacts",
         "/api/v1/plans/{plan_id}/events",
         "/api/v1/plans/{plan_id}/checkpoint",
