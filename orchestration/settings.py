@@ -288,3 +288,12 @@ PLANGATE_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("PLANGATE_BREAKER_COOLD
 # Pages: how often an open page's socket checks the event log for changes the channel layer did
 # not carry (a worker in another process without Redis, a lost message).
 PLANGATE_LIVE_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_POLL_SECONDS", "1.0"))
+
+# Slack (plans/slack/): the bot token that posts messages, the signing secret that proves an
+# interaction (a button click) came from Slack, and the Web API's address (a stand-in in tests).
+PLANGATE_SLACK_BOT_TOKEN = os.environ.get("PLANGATE_SLACK_BOT_TOKEN", "")
+PLANGATE_SLACK_SIGNING_SECRET = os.environ.get("PLANGATE_SLACK_SIGNING_SECRET", "")
+PLANGATE_SLACK_API_URL = os.environ.get("PLANGATE_SLACK_API_URL", "https://slack.com/api")
+# Seconds one Web API call may take. Slack wants an interaction answered within 3 s, and one
+# click makes two calls (who clicked, then the answer in the thread).
+PLANGATE_SLACK_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_SLACK_TIMEOUT_SECONDS", "1.2"))
