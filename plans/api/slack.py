@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from plans.api.schemas import ErrorOut, ProblemsOut
 from plans.slack import services, signature
@@ -68,7 +68,7 @@ class SlackAnswerOut(Schema):
     summary="Slack interactivity: a click on a decision button",
     openapi_extra=FORM_BODY,
 )
-def slack_interactions(request: HttpRequest) -> tuple[int, dict[str, Any]]:
+def slack_interactions(request: HttpRequest) -> Status:
     """A 401 for a request not signed by Slack, too old or newer than 5 minutes, or already
     received. Otherwise a 200 whatever became of the click (Slack shows nothing of it): the
     answer is posted in the message's thread for a decision, to the clicking person alone for
@@ -81,12 +81,14 @@ def slack_interactions(request: HttpRequest) -> tuple[int, dict[str, Any]]:
         )
         signature.remember(timestamp=sent_at, signature=request.headers[signature.SIGNATURE_HEADER])
     except signature.BadSignature as exc:
-        return 401, {"detail": str(exc)}
+        return Status(401, {"detail": str(exc)})
     try:
         click = services.click_parse(request.body)
     except services.InteractionInvalid as exc:
-        return 422, {"detail": [{"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}]}
+        return Status(
+            422, {"detail": [{"loc": list(exc.loc), "msg": str(exc), "type": "value_error"}]}
+        )
     if click is None:
-        return 200, {"text": "", "decided": False}
+        return Status(200, {"text": "", "decided": False})
     outcome = services.click_handle(click)
-    return 200, {"text": outcome.text, "decided": outcome.decided}
+    return Status(200, {"text": outcome.text, "decided": outcome.decided})

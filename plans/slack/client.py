@@ -6,6 +6,7 @@ that, a non-200 answer or a network error all raise SlackApiError with Slack's e
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import httpx
@@ -19,6 +20,13 @@ class SlackApiError(Exception):
         super().__init__(f"Slack {method}: {error}")
         self.method = method
         self.error = error
+
+
+@cache
+def _http() -> httpx.Client:
+    # One client per process, kept: its connection pool and TLS set-up are reused, which a
+    # click's answer needs to stay within Slack's 3 seconds. httpx clients are thread-safe.
+    return httpx.Client()
 
 
 def call(
@@ -37,7 +45,7 @@ def call(
         raise SlackApiError(method, "PLANGATE_SLACK_BOT_TOKEN is not set")
     url = f"{settings.PLANGATE_SLACK_API_URL.rstrip('/')}/{method}"
     try:
-        response = httpx.post(
+        response = _http().post(
             url,
             data=body if form else None,
             json=None if form else body,
