@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
-from plans.api.schemas import ErrorOut, ProblemsOut
+from plans.api.endpoints import answers
 from plans.slack import services, signature
 
 router = Router(tags=["slack"])
@@ -64,7 +64,7 @@ class SlackAnswerOut(Schema):
 
 @router.post(
     "/interactions",
-    response={200: SlackAnswerOut, 401: ErrorOut, 422: ProblemsOut},
+    response=answers({200: SlackAnswerOut}),
     summary="Slack interactivity: a click on a decision button",
     openapi_extra=FORM_BODY,
 )

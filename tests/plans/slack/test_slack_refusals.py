@@ -45,3 +45,47 @@ def test_it_refuses_a_viewer(slack: SlackStandIn, alice: Any, team: Any) -> None
     plan.refresh_from_db()
     assert plan.status == PlanStatus.DRAFT
     assert slack.called("chat.postMessage") == []
+
+
+def test_it_decides_nothing_when_slack_shows_no_email(
+    slack: SlackStandIn, alice: Any, team: Any
+) -> None:
+    slack.emails["U_ALICE"] = ""
+    plan = submit_plan(team)
+
+    response = post_click(click_body(str(plan.pk), plan.version))
+
+    assert response.json()["text"].startswith(
+        "Your Slack account (no email visible to Plangate) is not a member of acme"
+    )
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_it_decides_nothing_when_two_members_share_the_email(
+    slack: SlackStandIn, alice: Any, team: Any
+) -> None:
+    team.members.add(UserFactory(username="alice2", email="ALICE@example.com"))
+    plan = submit_plan(team)
+
+    response = post_click(click_body(str(plan.pk), plan.version))
+
+    assert response.json()["decided"] is False
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
+
+
+def test_it_decides_nothing_when_slack_cannot_say_who_clicked(
+    slack: SlackStandIn, alice: Any, team: Any
+) -> None:
+    slack.errors["users.info"] = "missing_scope"
+    plan = submit_plan(team)
+
+    response = post_click(click_body(str(plan.pk), plan.version))
+
+    assert response.json() == {
+        "text": "Plangate could not look up your Slack account (missing_scope).",
+        "decided": False,
+    }
+    plan.refresh_from_db()
+    assert plan.status == PlanStatus.DRAFT
