@@ -181,9 +181,9 @@ def _decide(click: Click) -> Outcome:
         return Outcome("This plan has no such gate any more: nothing was decided.", False)
     except PermissionDenied as exc:
         return Outcome(f"{escape(str(exc))}: nothing was decided.", False)
-    except DomainError:
+    except DomainError as exc:
         # Another decision came first (or the plan changed): say what happened instead.
-        return Outcome(already_decided(plan, value), False)
+        return Outcome(already_decided(plan, value, refusal=str(exc)), False)
     plan.refresh_from_db(fields=["status"])
     if plan.status == PlanStatus.DRAFT:
         # A plan that needs more than one approval waits for the others.
@@ -218,8 +218,9 @@ def viewer_refusal(team: Team, user: Any) -> str:
     return ""
 
 
-def already_decided(plan: Plan, value: ButtonValue) -> str:
-    """What became of the plan (or gate) a late click was about, for the person who clicked."""
+def already_decided(plan: Plan, value: ButtonValue, *, refusal: str = "") -> str:
+    """What became of the plan (or gate) a late click was about, for the person who clicked;
+    `refusal`, the service's own reason, when nothing more telling is known."""
     plan.refresh_from_db()
     if value.step_key:
         return _gate_already(plan, value)
@@ -249,6 +250,8 @@ def already_decided(plan: Plan, value: ButtonValue) -> str:
                 f"Changes already requested by {_name(event.actor)} at "
                 f"{_when(event.created_at)}: nothing more was decided."
             )
+    if refusal:
+        return f"{escape(refusal)}: nothing was decided."
     return f"The plan is {plan.get_status_display().lower()}: nothing was decided."
 
 

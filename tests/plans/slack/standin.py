@@ -29,10 +29,12 @@ class Call:
 @dataclass
 class SlackStandIn:
     """What the stand-in answers: emails by Slack user id, and per method an error to answer
-    with (`{"ok": false, "error": ...}`) instead of success."""
+    with (`{"ok": false, "error": ...}`) instead of success, or a delay before answering."""
 
     emails: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    # Seconds to wait before answering, by method: a slow Slack.
+    delays: dict[str, float] = field(default_factory=dict)
     calls: list[Call] = field(default_factory=list)
     url: str = ""
 
@@ -62,6 +64,7 @@ def serve(standin: SlackStandIn) -> ThreadingHTTPServer:
                 body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
             method = self.path.rsplit("/", 1)[-1]
             standin.calls.append(Call(method, body, self.headers.get("Authorization", "")))
+            time.sleep(standin.delays.get(method, 0))
             data = json.dumps(standin.answer(method, body)).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
