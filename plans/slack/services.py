@@ -168,8 +168,8 @@ def _decide(click: Click) -> Outcome:
                 plan=plan,
                 actor=actor,
                 version=value.version,
-                comment=f"Changes requested from Slack by {user.get_username()}; "
-                "the plan's page has the reviewers' comments.",
+                # Slack's button carries no text: the comment says where the request came from.
+                comment=f"Changes requested from Slack by {user.get_username()}.",
             )
             return Outcome(f"Changes requested by {name} (version {value.version})", True)
         if value.step_key:
