@@ -13,6 +13,7 @@ from plans.api.gates import router as gates_router
 from plans.api.inbox import router as inbox_router
 from plans.api.rescue import router as rescue_router
 from plans.api.revisions import router as revisions_router
+from plans.api.slack import router as slack_router
 
 api = NinjaAPI(
     title="Plangate API",
@@ -29,3 +30,4 @@ api.add_router("/plans", rescue_router)
 api.add_router("/plans", deadlines_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)
+api.add_router("/slack", slack_router)

@@ -314,3 +314,11 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+# Slack (plans/slack/): the bot token that posts messages, the signing secret that proves an
+# interaction (a button click) came from Slack, and the Web API's address (a stand-in in tests).
+PLANGATE_SLACK_BOT_TOKEN = os.environ.get("PLANGATE_SLACK_BOT_TOKEN", "")
+PLANGATE_SLACK_SIGNING_SECRET = os.environ.get("PLANGATE_SLACK_SIGNING_SECRET", "")
+PLANGATE_SLACK_API_URL = os.environ.get("PLANGATE_SLACK_API_URL", "https://slack.com/api")
+# Seconds one Web API call may take. Slack wants an interaction answered within 3 s, and one
+# click makes two calls (who clicked, then the answer in the thread).
+PLANGATE_SLACK_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_SLACK_TIMEOUT_SECONDS", "1.2"))

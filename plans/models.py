@@ -824,3 +824,25 @@ class DecisionTimer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} of {self.step_key or 'plan'} at {self.fire_at:%Y-%m-%d %H:%M}"
+
+
+# --- Slack (plans/slack/) -----------------------------------------------------------------------
+
+
+class SlackSeenRequest(models.Model):
+    """A signed request from Slack already acted on, kept while its timestamp is fresh enough
+    to be accepted, so that a replay of it (same timestamp, same signature) is refused.
+
+    A table rather than the cache: every server process must see it, and the unique signature
+    makes the first of two racing copies the only one that counts.
+    """
+
+    signature = models.CharField(max_length=100, unique=True)
+    timestamp = models.BigIntegerField()
+    seen_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["seen_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.timestamp} {self.signature[:12]}"
