@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from plans.api.audit import router as audit_router
 from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
 from plans.api.endpoints import router as plans_router
@@ -27,3 +28,4 @@ api.add_router("/plans", discussion_router)
 api.add_router("/plans", rescue_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)
+api.add_router("/audit", audit_router)

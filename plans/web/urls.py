@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import discussion, gates, inbox, rescue, revisions, views
+from plans.web import decisions, discussion, gates, inbox, rescue, revisions, views
 
 app_name = "plans"
 
@@ -31,4 +31,10 @@ urlpatterns = [
     ),
     path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
+    path("teams/<int:team_id>/decisions/", decisions.team_decisions, name="team_decisions"),
+    path(
+        "teams/<int:team_id>/decisions/export.csv",
+        decisions.team_decisions_csv,
+        name="team_decisions_csv",
+    ),
 ]
