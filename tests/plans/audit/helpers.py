@@ -82,3 +82,18 @@ def decisions(team: Team) -> Decided:
         plan=approved, kind="plan.failed", actor="worker:host:1", data={"failed": ["a"]}
     )
     return Decided(approved, cancelled, skipped, sent_back, token)
+
+
+def event(plan: Plan, kind: str, when: datetime, *, step_key: str = "", **fields: Any) -> PlanEvent:
+    """An event of `plan` written at `when`."""
+    made = PlanEvent.objects.create(
+        plan=plan, kind=kind, step_key=step_key, actor=fields.pop("actor", "user:bob"), **fields
+    )
+    return at(made, when)
+
+
+def submitted_at(team: Team, when: datetime, title: str = "A plan", **fields: Any) -> Plan:
+    """A draft plan whose submission happened at `when`."""
+    plan = submit_plan(team, title=title, **fields)
+    at(last_event(plan, "plan.created"), when)
+    return plan
