@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest, StreamingHttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BeforeValidator
 
 from plans.api.endpoints import TokenAuth, answers, token_of
 from plans.audit import export
@@ -25,13 +25,31 @@ MAX_PER_PAGE = 1000
 router = Router(auth=TokenAuth(), tags=["audit"])
 
 
+def _iso_time(value: Any) -> Any:
+    # ISO 8601 text only: pydantic alone would also read "0.5" as seconds since 1970.
+    if isinstance(value, datetime):
+        return value
+    try:
+        parsed = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise ValueError("must be an ISO 8601 time with a time zone, e.g. 2026-01-05T00:00:00Z")
+    if parsed.tzinfo is None:
+        raise ValueError("must name its time zone, e.g. 2026-01-05T00:00:00Z or +01:00")
+    return parsed
+
+
+IsoTime = Annotated[AwareDatetime, BeforeValidator(_iso_time)]
+
+
 class AuditQuery(Schema):
-    since: AwareDatetime | None = Field(
+    since: IsoTime | None = Field(
         None,
         description="Decisions at or after this time (ISO 8601 with a time zone, e.g. "
         "2026-01-05T00:00:00Z).",
     )
-    until: AwareDatetime | None = Field(
+    until: IsoTime | None = Field(
         None, description="Decisions before this time (ISO 8601 with a time zone)."
     )
     format: Literal["json", "jsonl", "csv"] = Field(

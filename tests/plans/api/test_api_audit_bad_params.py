@@ -14,6 +14,7 @@ def test_it_refuses_times_without_a_time_zone_or_not_times(api: Any) -> None:
     locs = problems(api.get("/audit", since="2026-03-01T00:00:00", until="next week"))
 
     assert ["query", "since"] in locs and ["query", "until"] in locs
+    assert problems(api.get("/audit", until="1700000000")) == [["query", "until"]]
 
 
 def test_it_refuses_a_period_that_ends_before_it_starts(api: Any) -> None:
