@@ -9,7 +9,16 @@ from typing import Any
 
 from plans import services
 from plans.discussion.services import comment_add, plan_request_changes
-from plans.models import ApiToken, DecisionSource, Membership, Plan, PlanEvent, Role, Team
+from plans.models import (
+    ApiToken,
+    DecisionSource,
+    Membership,
+    Plan,
+    PlanEvent,
+    Role,
+    Scope,
+    Team,
+)
 from tests.factories import UserFactory, step, submit_plan
 
 
@@ -46,6 +55,9 @@ def decisions(team: Team) -> Decided:
     admin = member(team, "bob", Role.ADMIN)
     reviewer = member(team, "carol", Role.REVIEWER)
     token, _ = services.token_create(team=team, name="ci")
+    # New tokens submit and read; this one decides too.
+    token.scopes = [*token.scopes, Scope.DECIDE.value]
+    token.save(update_fields=["scopes"])
 
     approved = submit_plan(team, title="Deploy v2")
     services.plan_approve(plan=approved, actor=services.Actor.for_token(token), version=1)
