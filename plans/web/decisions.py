@@ -130,6 +130,7 @@ def team_decisions(request: HttpRequest, team_id: int) -> HttpResponse:
     return render(request, TEMPLATE, context)
 
 
+@never_cache
 @login_required
 @require_GET
 def team_decisions_csv(request: HttpRequest, team_id: int) -> StreamingHttpResponse:
