@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from plans.api.audit import router as audit_router
 from plans.api.deadlines import router as deadlines_router
 from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
@@ -31,3 +32,4 @@ api.add_router("/plans", deadlines_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/slack", slack_router)
+api.add_router("/audit", audit_router)

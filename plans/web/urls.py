@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import confirm, deadlines, discussion, gates, inbox, rescue, revisions, views
+from plans.web import (
+    confirm,
+    deadlines,
+    decisions,
+    discussion,
+    gates,
+    inbox,
+    rescue,
+    revisions,
+    views,
+)
 
 app_name = "plans"
 
@@ -34,4 +44,10 @@ urlpatterns = [
     # The links in notification emails: a page to confirm on, never an action by itself.
     path("plans/<uuid:plan_id>/confirm/<str:action>/", confirm.plan_confirm, name="confirm"),
     path("plans/<uuid:plan_id>/deadline", deadlines.deadline_extend_view, name="deadline_extend"),
+    path("teams/<int:team_id>/decisions/", decisions.team_decisions, name="team_decisions"),
+    path(
+        "teams/<int:team_id>/decisions/export.csv",
+        decisions.team_decisions_csv,
+        name="team_decisions_csv",
+    ),
 ]

@@ -32,6 +32,7 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/inbox",
         "/api/v1/inbox/approve",
         "/api/v1/slack/interactions",
+        "/api/v1/audit",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {
