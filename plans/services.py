@@ -85,10 +85,21 @@ class Actor:
     user: Any = None  # the acting django.contrib.auth user, if a person
     token: ApiToken | None = None
     source: str = ""
+    # Acting through the Django admin, where superusers are not held to a team role.
+    django_admin: bool = False
 
     @classmethod
     def for_user(cls, user: Any, source: str = DecisionSource.BROWSER) -> Actor:
         return cls(label=f"user:{user.get_username()}", user=user, source=source)
+
+    @classmethod
+    def for_admin_site(cls, user: Any) -> Actor:
+        return cls(
+            label=f"user:{user.get_username()}",
+            user=user,
+            source=DecisionSource.BROWSER,
+            django_admin=True,
+        )
 
     @classmethod
     def for_token(cls, token: ApiToken) -> Actor:

@@ -34,8 +34,15 @@ class AccessDenied(DomainError):
 
 
 class ActorLike(Protocol):
-    user: Any
-    token: ApiToken | None
+    # Read-only: services.Actor is a frozen dataclass.
+    @property
+    def user(self) -> Any: ...
+
+    @property
+    def token(self) -> ApiToken | None: ...
+
+    @property
+    def django_admin(self) -> bool: ...
 
 
 def role_in(team_id: int, user: Any) -> str | None:
@@ -52,12 +59,16 @@ def check(*, plan: Plan, actor: ActorLike, action: Action) -> None:
 
     A person needs a role at least ACTION_ROLE[action] in the plan's team (superusers too: the
     pages use the membership role); a token needs ACTION_SCOPE[action] and to act for the plan's
-    team. With the team's separate_duties, the token (or person) that submitted the plan makes no
-    decision on it, and a person who made a revision of it (after the submission) does not
-    approve it. Call it with the plan locked, so the plan's revisions cannot change meanwhile.
+    team; a superuser acting in the Django admin passes. With the team's separate_duties, the
+    token (or person) that submitted the plan makes no decision on it, and a person who made a
+    revision of it (after the submission) does not approve it. Call it with the plan locked, so
+    the plan's revisions cannot change meanwhile.
     """
     if actor.token is not None:
         _check_token(plan, actor.token, action)
+    elif actor.django_admin and getattr(actor.user, "is_superuser", False):
+        # Superusers keep full access in the Django admin (and only there).
+        return
     elif actor.user is not None:
         _check_person(plan, actor.user, action)
 

@@ -78,7 +78,7 @@ def membership_add(*, team: Team, by: Any, username: str, role: str = Role.REVIE
         problems.append(Problem(("role",), f"unknown role {role!r}"))
     if user is not None and Membership.objects.filter(team=team, user=user).exists():
         problems.append(Problem(("username",), f"{username.strip()} is already in {team.name}"))
-    if problems:
+    if problems or user is None:
         raise PlanInvalid(problems)
     return Membership.objects.create(team=team, user=user, role=role)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from plans.web import discussion, gates, inbox, rescue, revisions, views
+from plans.web import discussion, gates, inbox, rescue, revisions, team, views
 
 app_name = "plans"
 
@@ -31,4 +31,23 @@ urlpatterns = [
     ),
     path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
+    path("teams/<int:team_id>/settings/", team.team_settings, name="team_settings"),
+    path("teams/<int:team_id>/settings/members", team.member_add, name="team_member_add"),
+    path(
+        "teams/<int:team_id>/settings/members/<int:membership_id>/role",
+        team.member_role,
+        name="team_member_role",
+    ),
+    path(
+        "teams/<int:team_id>/settings/members/<int:membership_id>/remove",
+        team.member_remove,
+        name="team_member_remove",
+    ),
+    path("teams/<int:team_id>/settings/tokens", team.token_create, name="team_token_create"),
+    path(
+        "teams/<int:team_id>/settings/tokens/<int:token_id>/revoke",
+        team.token_revoke,
+        name="team_token_revoke",
+    ),
+    path("teams/<int:team_id>/settings/rules", team.rules_update, name="team_rules"),
 ]
