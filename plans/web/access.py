@@ -36,7 +36,8 @@ def plan_or_404(request: HttpRequest, plan_id: UUID) -> Plan:
 def forbidden(request: HttpRequest, reason: str, *, back: str) -> HttpResponse:
     """A 403 that says why. An htmx request is sent back to `back`, which shows the reason as
     a notice (htmx swaps no 403 body, and a page half-replaced by an error page helps no one)."""
-    sentence = f"{reason[:1].upper()}{reason[1:]}."
+    # Not capitalised: the reason may begin with a username, which is case-sensitive.
+    sentence = f"{reason}."
     if request.headers.get("HX-Request"):
         messages.error(request, sentence)
         response = HttpResponse(status=403)
