@@ -20,6 +20,15 @@ def team_ids_with_role(user: Any, least: str) -> set[int]:
     )
 
 
+def teams_deciding(user: Any) -> QuerySet[Team]:
+    """The teams in which the user decides (reviewer or admin): what waits there waits for them."""
+    if user is None or not user.is_authenticated:
+        return Team.objects.none()
+    return Team.objects.filter(
+        memberships__user=user, memberships__role__in=[Role.REVIEWER, Role.ADMIN]
+    )
+
+
 def teams_administered(user: Any) -> QuerySet[Team]:
     if user is None or not user.is_authenticated:
         return Team.objects.none()

@@ -45,6 +45,9 @@ def test_it_offers_a_viewer_no_action_anywhere(team: Any) -> None:
         assert response.status_code == 200, page
         assert posting_forms(response.content.decode()) == [], page
 
+    # Nothing waits for a viewer's decision.
+    assert "Nothing waits for you" in viewer.get("/inbox").content.decode()
+
     # The same pages offer a reviewer their actions.
     assert posting_forms(reviewer.get(f"/plans/{plans[0].pk}/").content.decode())
     assert posting_forms(reviewer.get(f"/plans/{plans[1].pk}/").content.decode())
