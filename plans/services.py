@@ -5,6 +5,10 @@ SQLite, where the IMMEDIATE write lock serialises writers instead), so of two ra
 (approve vs cancel, two approvals, skip vs start) exactly one wins and the other sees the new
 status and gets a DomainError. Taking the plan lock before any step lock, everywhere, keeps lock
 order fixed so services cannot deadlock each other, and keeps a plan's events in id order.
+
+Right after the lock, each service that changes a plan for a person or a token asks
+plans/access/checks.py whether they may (role, scope, separation of duties) and raises
+AccessDenied (a DomainError, answered 403) when not.
 """
 
 from __future__ import annotations
