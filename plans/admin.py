@@ -30,8 +30,10 @@ from plans.models import (
     PlanEvent,
     PlanningArtifact,
     PlanStep,
+    Scope,
     Subscription,
     Team,
+    default_scopes,
 )
 from plans.notifications import services as notification_services
 from plans.states import DomainError
@@ -76,17 +78,55 @@ class TeamAdmin(admin.ModelAdmin):
     inlines = [MembershipInline, ApproverGroupInline, ApiTokenInline]
 
 
+class ApiTokenForm(forms.ModelForm):
+    """The token form, with its scopes as checkboxes: narrowing a token's scopes takes effect
+    on its next request."""
+
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=default_scopes,
+        help_text="What the token may do. New tokens: submit and read.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("team", "name", "scopes")
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "team", "name", "created_at", "last_used_at", "revoked_at")
+    form = ApiTokenForm
+    list_display = (
+        "prefix",
+        "team",
+        "name",
+        "scope_list",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("team",)
     search_fields = ("prefix", "name", "team__name")
     actions = ["revoke"]
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ("team", "name")
-        return ("team", "name", "prefix", "created_by", "created_at", "last_used_at", "revoked_at")
+            return ("team", "name", "scopes")
+        return (
+            "team",
+            "name",
+            "scopes",
+            "prefix",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        )
+
+    @admin.display(description="scopes")
+    def scope_list(self, obj: ApiToken) -> str:
+        return ", ".join(obj.scopes) or "none"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
@@ -103,7 +143,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        token, secret = services.token_create(team=obj.team, name=obj.name, created_by=request.user)
+        token, secret = services.token_create(
+            team=obj.team, name=obj.name, created_by=request.user, scopes=list(obj.scopes)
+        )
         obj.pk = token.pk
         obj.prefix = token.prefix
         self._new_secrets[request] = secret
@@ -203,7 +245,7 @@ class PlanAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve selected plans (as they are now)")
     def approve(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
-        actor = services.Actor.for_user(request.user)
+        actor = services.Actor.for_admin_site(request.user)
         _run_action(
             self,
             request,
@@ -213,7 +255,7 @@ class PlanAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected plans")
     def cancel(self, request: HttpRequest, queryset: QuerySet[Plan]) -> None:
-        actor = services.Actor.for_user(request.user)
+        actor = services.Actor.for_admin_site(request.user)
         _run_action(
             self,
             request,
@@ -245,7 +287,7 @@ class PlanStepAdmin(admin.ModelAdmin):
 
     @admin.action(description="Skip selected steps")
     def skip(self, request: HttpRequest, queryset: QuerySet[PlanStep]) -> None:
-        actor = services.Actor.for_user(request.user)
+        actor = services.Actor.for_admin_site(request.user)
         _run_action(
             self,
             request,

@@ -5,6 +5,10 @@ SQLite, where the IMMEDIATE write lock serialises writers instead), so of two ra
 (approve vs cancel, two approvals, skip vs start) exactly one wins and the other sees the new
 status and gets a DomainError. Taking the plan lock before any step lock, everywhere, keeps lock
 order fixed so services cannot deadlock each other, and keeps a plan's events in id order.
+
+Right after the lock, each service that changes a plan for a person or a token asks
+plans/access/checks.py whether they may (role, scope, separation of duties) and raises
+AccessDenied (a DomainError, answered 403) when not.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from django.utils import timezone
 from executors import registry
 from executors.protocol import FailureClass
 from plans import realtime, tokens
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
@@ -40,6 +46,7 @@ from plans.models import (
     PlanningArtifact,
     PlanStep,
     Team,
+    default_scopes,
 )
 from plans.notifications.services import notifications_enqueue
 from plans.rescue.rules import AWAITING_RESCUE, FAILS_PLAN, OnFailure
@@ -84,10 +91,21 @@ class Actor:
     user: Any = None  # the acting django.contrib.auth user, if a person
     token: ApiToken | None = None
     source: str = ""
+    # Acting through the Django admin, where superusers are not held to a team role.
+    django_admin: bool = False
 
     @classmethod
     def for_user(cls, user: Any, source: str = DecisionSource.BROWSER) -> Actor:
         return cls(label=f"user:{user.get_username()}", user=user, source=source)
+
+    @classmethod
+    def for_admin_site(cls, user: Any) -> Actor:
+        return cls(
+            label=f"user:{user.get_username()}",
+            user=user,
+            source=DecisionSource.BROWSER,
+            django_admin=True,
+        )
 
     @classmethod
     def for_token(cls, token: ApiToken) -> Actor:
@@ -300,6 +318,7 @@ def artifact_add(*, plan: Plan, actor: Actor, draft: ArtifactDraft) -> PlanningA
     goes up, so an approval of the earlier version is refused. Raises DomainError once the plan
     has ended."""
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.ADD_ARTIFACT)
     if plan.is_terminal:
         raise DomainError(f"cannot add an artifact to a plan that is {plan.status}")
     artifact = _artifact(plan, draft)
@@ -325,6 +344,7 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     InvalidTransition unless the plan is a draft.
     """
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.APPROVE)
     plan_transition(plan.status, PlanStatus.APPROVED)
     if version != plan.version:
         raise StaleVersion(
@@ -375,6 +395,7 @@ def plan_cancel(*, plan: Plan, actor: Actor, reason: str) -> Plan:
     steps end failed ("cancelled") at once, and the worker running them is told to stop and has
     its late result refused. Raises InvalidTransition for an ended plan."""
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.CANCEL)
     plan_transition(plan.status, PlanStatus.CANCELLED)
     now = timezone.now()
     skipped = _skip_pending(plan, reason=PLAN_CANCELLED_SKIP_REASON, now=now)
@@ -413,6 +434,7 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
     no longer allows it (for example the worker started the step first).
     """
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.SKIP)
     if "\x00" in key:
         # No key holds one (submission refuses them), and PostgreSQL cannot even compare it.
         raise PlanStep.DoesNotExist(f"no step {key!r}")
@@ -645,9 +667,11 @@ def _stop_after_failure(plan: Plan, actor: Actor, now: Any) -> int:
 
 
 @transaction.atomic
-def token_create(*, team: Team, name: str = "", created_by: Any = None) -> tuple[ApiToken, str]:
-    """Create an API token for `team`. Returns the token row and the secret, which is shown once
-    and never stored."""
+def token_create(
+    *, team: Team, name: str = "", created_by: Any = None, scopes: list[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token for `team` with `scopes` (Scope values; by default submit and read,
+    never decide). Returns the token row and the secret, which is shown once and never stored."""
     prefix, raw = tokens.generate()
     token = ApiToken.objects.create(
         team=team,
@@ -655,6 +679,7 @@ def token_create(*, team: Team, name: str = "", created_by: Any = None) -> tuple
         prefix=prefix,
         hashed_secret=tokens.hash_token(raw),
         created_by=created_by,
+        scopes=list(scopes) if scopes is not None else default_scopes(),
     )
     return token, raw
 

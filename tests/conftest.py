@@ -14,8 +14,12 @@ from django.db import connection
 
 from executors import registry
 from orchestration.engine.worker import Worker
+from plans.models import Scope
 from tests.factories import TeamFactory, UserFactory
 from tests.processes import ROOT, Server, serving
+
+# The `api` fixtures' tokens may do everything; tests of scopes make their own tokens.
+ALL_SCOPES = list(Scope.values)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -82,7 +86,7 @@ class ApiClient:
 def api(team: Any) -> ApiClient:
     from plans import services
 
-    _, raw = services.token_create(team=team, name="tests")
+    _, raw = services.token_create(team=team, name="tests", scopes=ALL_SCOPES)
     return ApiClient(raw)
 
 
@@ -90,7 +94,7 @@ def api(team: Any) -> ApiClient:
 def other_api(other_team: Any) -> ApiClient:
     from plans import services
 
-    _, raw = services.token_create(team=other_team, name="tests")
+    _, raw = services.token_create(team=other_team, name="tests", scopes=ALL_SCOPES)
     return ApiClient(raw)
 
 

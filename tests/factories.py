@@ -31,6 +31,9 @@ class TeamFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"team{n}")
+    # Off here, on in production: most tests submit and decide with one token. Tests of
+    # separation of duties make their teams with separate_duties=True.
+    separate_duties = False
 
     @factory.post_generation
     def members(self, create: bool, extracted: Any, **kwargs: Any) -> None:

@@ -16,9 +16,11 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 from pydantic import AwareDatetime, BeforeValidator
 
-from plans.api.endpoints import TokenAuth, answers, token_of
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers, token_of
 from plans.audit import export
 from plans.audit.selectors import decision_rows, decisions_for_team
+from plans.models import Scope
 
 MAX_PER_PAGE = 1000
 
@@ -132,6 +134,7 @@ def _position(cursor: str) -> tuple[datetime, int]:
     response=answers({200: AuditPageOut}),
     summary="Every decision on the team's plans, oldest first",
     openapi_extra=STREAMED,
+    auth=needs(Scope.READ),
 )
 def export_audit(
     request: HttpRequest, query: Query[AuditQuery]

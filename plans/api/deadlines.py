@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from ninja import Field, Router
 
 from plans import services
-from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers, fresh, plan_of, token_of
 from plans.api.schemas import PlanOut, RequestBody, Text
 from plans.deadlines.services import deadline_extend
-from plans.models import Plan
+from plans.models import Plan, Scope
 
 router = Router(auth=TokenAuth(), tags=["deadlines"])
 
@@ -43,6 +44,7 @@ class ExtendIn(RequestBody):
     "/{uuid:plan_id}/deadline",
     response=answers({200: PlanOut}),
     summary="Extend the deadline of a pending decision",
+    auth=needs(Scope.DECIDE),
 )
 def extend_deadline(request: HttpRequest, plan_id: UUID, payload: ExtendIn) -> Plan:
     """Give `seconds` or `until` (exactly one: a 422 otherwise, as for an `until` not later

@@ -10,12 +10,13 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import StringConstraints
 
-from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers, fresh, plan_of, token_of
 from plans.api.schemas import NonEmpty, PlanOut, RequestBody, StrictSchema, Text
 from plans.discussion import selectors as discussion
 from plans.discussion import services as discussion_services
 from plans.discussion.services import COMMENT_MAX_LENGTH
-from plans.models import Plan, PlanComment
+from plans.models import Plan, PlanComment, Scope
 from plans.services import Actor
 
 router = Router(auth=TokenAuth(), tags=["discussion"])
@@ -68,6 +69,7 @@ class CommentsQuery(StrictSchema):
     "/{uuid:plan_id}/request-changes",
     response=answers({200: PlanOut}),
     summary="Send a draft back with what should change",
+    auth=needs(Scope.DECIDE),
 )
 def request_changes(request: HttpRequest, plan_id: UUID, payload: RequestChangesIn) -> Plan:
     """Moves the draft to `changes_requested`; a new revision makes it a draft again. Bound to
@@ -87,6 +89,7 @@ def request_changes(request: HttpRequest, plan_id: UUID, payload: RequestChanges
     "/{uuid:plan_id}/comments",
     response=answers({201: CommentOut}),
     summary="Comment on the plan or one of its steps",
+    auth=needs(Scope.SUBMIT),
 )
 def add_comment(request: HttpRequest, plan_id: UUID, payload: CommentIn) -> Status[Any]:
     """Allowed in any status; the plan's version stays as it is."""
@@ -103,6 +106,7 @@ def add_comment(request: HttpRequest, plan_id: UUID, payload: CommentIn) -> Stat
     "/{uuid:plan_id}/comments",
     response=answers({200: list[CommentOut]}),
     summary="The plan's comments, oldest first",
+    auth=needs(Scope.READ),
 )
 def list_comments(
     request: HttpRequest, plan_id: UUID, page: Query[CommentsQuery]

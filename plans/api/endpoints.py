@@ -11,10 +11,10 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
-from ninja.security import HttpBearer
 
 from executors import registry
-from plans import checkpoints, selectors, services, tokens
+from plans import checkpoints, selectors, services
+from plans.api.auth import TokenAuth, needs
 from plans.api.schemas import (
     ApproveIn,
     ArtifactBody,
@@ -34,7 +34,7 @@ from plans.api.schemas import (
     StepIn,
     TooLargeOut,
 )
-from plans.models import ApiToken, Plan, PlanEvent
+from plans.models import ApiToken, Plan, PlanEvent, Scope
 from plans.validation import StepDraft
 
 MAX_EVENTS_PER_PAGE = 1000
@@ -67,11 +67,6 @@ MAY_BE_REPLAYED: dict[str, Any] = {
 def answers(ok: dict[int, Any]) -> dict[int, Any]:
     """An operation's declared answers: its own, and every error answer."""
     return {**ok, **ERRORS}
-
-
-class TokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
-        return tokens.authenticate(token)
 
 
 router = Router(auth=TokenAuth(), tags=["plans"])
@@ -143,6 +138,7 @@ def step_draft(index: int, step: StepIn) -> StepDraft:
     response=answers({201: PlanOut}),
     summary="Submit a plan for review",
     openapi_extra=MAY_BE_REPLAYED,
+    auth=needs(Scope.SUBMIT),
 )
 def create_plan(
     request: HttpRequest,
@@ -187,7 +183,12 @@ def created(response: dict[str, Any], *, replayed: bool) -> JsonResponse:
     return answer
 
 
-@router.get("", response=answers({200: PlanPageOut}), summary="List plans, newest first")
+@router.get(
+    "",
+    response=answers({200: PlanPageOut}),
+    summary="List plans, newest first",
+    auth=needs(Scope.READ),
+)
 def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, Any]:
     plans = selectors.plan_list_for_team(
         token_of(request).team,
@@ -208,6 +209,7 @@ def list_plans(request: HttpRequest, filters: Query[PlanFilters]) -> dict[str, A
     "/{uuid:plan_id}",
     response=answers({200: PlanOut}),
     summary="A plan with its steps and artifacts",
+    auth=needs(Scope.READ),
 )
 def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     return plan_of(request, plan_id)
@@ -217,6 +219,7 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     "/{uuid:plan_id}/approve",
     response=answers({200: PlanOut}),
     summary="Approve the version you reviewed",
+    auth=needs(Scope.DECIDE),
 )
 def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
     token = token_of(request)
@@ -232,6 +235,7 @@ def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Pla
     "/{uuid:plan_id}/cancel",
     response=answers({200: PlanOut}),
     summary="Cancel a plan that has not ended",
+    auth=needs(Scope.DECIDE),
 )
 def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     token = token_of(request)
@@ -245,6 +249,7 @@ def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     "/{uuid:plan_id}/steps/{key}/skip",
     response=answers({200: PlanOut}),
     summary="Skip a pending step",
+    auth=needs(Scope.DECIDE),
 )
 def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) -> Plan:
     token = token_of(request)
@@ -259,6 +264,7 @@ def skip_step(request: HttpRequest, plan_id: UUID, key: str, payload: SkipIn) ->
     "/{uuid:plan_id}/artifacts",
     response=answers({201: ArtifactOut}),
     summary="Attach a planning artifact",
+    auth=needs(Scope.SUBMIT),
 )
 def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> Status[Any]:
     token = token_of(request)
@@ -274,6 +280,7 @@ def add_artifact(request: HttpRequest, plan_id: UUID, payload: ArtifactBody) -> 
     "/{uuid:plan_id}/events",
     response=answers({200: list[EventOut]}),
     summary="The plan's event log",
+    auth=needs(Scope.READ),
 )
 def list_events(
     request: HttpRequest,
@@ -289,6 +296,7 @@ def list_events(
     "/{uuid:plan_id}/checkpoint",
     response=answers({200: checkpoints.Checkpoint}),
     summary="A checkpoint of the plan, to restore with import_checkpoint",
+    auth=needs(Scope.READ),
 )
 def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """The plan, its steps (with results and dependencies) and artifacts as one versioned JSON
@@ -303,6 +311,7 @@ def get_checkpoint(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     "",
     response=answers({200: list[CircuitOut]}),
     summary="Registered executors and their circuit breakers",
+    auth=needs(Scope.READ),
 )
 def list_executors(request: HttpRequest) -> list[selectors.Circuit]:
     """Every executor plans may name, by name, with this team's circuit for it: `open` means

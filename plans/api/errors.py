@@ -15,6 +15,8 @@ from ninja.errors import HttpError, ValidationError
 from ninja.parser import Parser
 
 from plans import selectors, services
+from plans.access.checks import AccessDenied
+from plans.api.auth import MissingScope
 from plans.api.schemas import PlanIn
 from plans.models import ApiToken, Plan, PlanRevision, PlanStep
 from plans.states import DomainError, StaleVersion
@@ -154,7 +156,8 @@ def _in_body_order(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Map errors to JSON answers: bad input 422 (every problem with its path), body too large
-    413, state 409 (with the plan's status and version), not found 404."""
+    413, state 409 (with the plan's status and version), a missing scope, role or separation of
+    duties 403, not found 404."""
     api.parser = JsonParser()
 
     def problems(request: HttpRequest, items: list[dict[str, Any]]) -> HttpResponse:
@@ -213,6 +216,13 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}],
             )
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(MissingScope)
+    @api.exception_handler(AccessDenied)
+    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # Before DomainError's 409 (AccessDenied is one): a refusal of who asks, not of the
+        # plan's state, and trying again will not help.
+        return api.create_response(request, {"detail": str(exc)}, status=403)
 
     @api.exception_handler(DomainError)
     def conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -9,10 +9,11 @@ from django.http import HttpRequest
 from ninja import Router
 
 from plans import services
-from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers, fresh, plan_of, token_of
 from plans.api.schemas import GateApproveIn, PlanOut
 from plans.gates.services import step_approve
-from plans.models import Plan
+from plans.models import Plan, Scope
 
 router = Router(auth=TokenAuth(), tags=["gates"])
 
@@ -21,6 +22,7 @@ router = Router(auth=TokenAuth(), tags=["gates"])
     "/{uuid:plan_id}/steps/{key}/approve",
     response=answers({200: PlanOut}),
     summary="Approve a step awaiting approval",
+    auth=needs(Scope.DECIDE),
 )
 def approve_step(request: HttpRequest, plan_id: UUID, key: str, payload: GateApproveIn) -> Plan:
     """The step runs next, with `params` if given (a 422 with its path if its executor refuses

@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema
 
-from plans.api.endpoints import TokenAuth, answers
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers
 from plans.api.schemas import RequestBody, StrictSchema
 from plans.inbox import selectors
 from plans.inbox import services as inbox_services
-from plans.models import ApiToken
+from plans.models import ApiToken, Scope
 from plans.services import Actor
 from plans.states import PlanStatus
 
@@ -114,6 +115,7 @@ def _item(item: selectors.InboxItem, now: datetime) -> dict[str, Any]:
     "",
     response=answers({200: InboxOut}),
     summary="What waits for a decision, oldest first",
+    auth=needs(Scope.READ),
 )
 def list_inbox(request: HttpRequest) -> dict[str, Any]:
     """Draft plans (new and revised), gated steps of executing plans and plans that need
@@ -128,6 +130,7 @@ def list_inbox(request: HttpRequest) -> dict[str, Any]:
     "/approve",
     response=answers({200: InboxApproveOut}),
     summary="Approve several plans, each as of its own version",
+    auth=needs(Scope.DECIDE),
 )
 def approve_inbox(request: HttpRequest, payload: InboxApproveIn) -> dict[str, Any]:
     """Approve each plan as of the version given for it. Each approval stands alone: an item

@@ -9,9 +9,10 @@ from django.http import HttpRequest
 from ninja import Router
 
 from plans import services
-from plans.api.endpoints import TokenAuth, answers, fresh, plan_of, token_of
+from plans.api.auth import TokenAuth, needs
+from plans.api.endpoints import answers, fresh, plan_of, token_of
 from plans.api.schemas import FailIn, PlanOut, RetryIn
-from plans.models import Plan
+from plans.models import Plan, Scope
 from plans.rescue import services as rescue
 
 router = Router(auth=TokenAuth(), tags=["rescue"])
@@ -21,6 +22,7 @@ router = Router(auth=TokenAuth(), tags=["rescue"])
     "/{uuid:plan_id}/steps/{key}/retry",
     response=answers({200: PlanOut}),
     summary="Retry a failed step of a plan that needs attention",
+    auth=needs(Scope.DECIDE),
 )
 def retry_step(request: HttpRequest, plan_id: UUID, key: str, payload: RetryIn) -> Plan:
     """Run the failed step once more, as a new attempt, with `params` if given (checked as at
@@ -41,6 +43,7 @@ def retry_step(request: HttpRequest, plan_id: UUID, key: str, payload: RetryIn) 
     "/{uuid:plan_id}/fail",
     response=answers({200: PlanOut}),
     summary="Fail a plan that needs attention",
+    auth=needs(Scope.DECIDE),
 )
 def fail_plan(request: HttpRequest, plan_id: UUID, payload: FailIn) -> Plan:
     """End the plan as failed: steps depending on a failed step fail, other pending steps are

@@ -11,9 +11,9 @@ from ninja import Field, Header, Query, Router, Schema
 from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict
 
+from plans.api.auth import TokenAuth, needs
 from plans.api.endpoints import (
     MAY_BE_REPLAYED,
-    TokenAuth,
     answers,
     body_hash,
     created,
@@ -22,7 +22,7 @@ from plans.api.endpoints import (
     token_of,
 )
 from plans.api.schemas import RequestBody, StepIn, Text
-from plans.models import PlanRevision
+from plans.models import PlanRevision, Scope
 from plans.revisions import selectors, services
 from plans.revisions.diff import PlanDiff
 from plans.services import Actor
@@ -133,6 +133,7 @@ def _render(revision: PlanRevision) -> dict[str, Any]:
     response=answers({201: RevisionOut}),
     summary="Replace the plan's content with a new revision",
     openapi_extra=MAY_BE_REPLAYED,
+    auth=needs(Scope.SUBMIT),
 )
 def create_revision(
     request: HttpRequest,
@@ -175,6 +176,7 @@ def create_revision(
     "/{uuid:plan_id}/revisions",
     response=answers({200: list[RevisionSummaryOut]}),
     summary="The plan's revisions, newest first",
+    auth=needs(Scope.READ),
 )
 def list_revisions(request: HttpRequest, plan_id: UUID) -> Any:
     """Every version the plan has had, newest first: who made it, when and why."""
@@ -185,6 +187,7 @@ def list_revisions(request: HttpRequest, plan_id: UUID) -> Any:
     "/{uuid:plan_id}/revisions/{int:version}",
     response=answers({200: RevisionOut}),
     summary="One version of the plan's content",
+    auth=needs(Scope.READ),
 )
 def get_revision(request: HttpRequest, plan_id: UUID, version: int) -> Any:
     return selectors.revision_get(plan_of(request, plan_id), version)
@@ -194,6 +197,7 @@ def get_revision(request: HttpRequest, plan_id: UUID, version: int) -> Any:
     "/{uuid:plan_id}/diff",
     response=answers({200: DiffOut}),
     summary="What changed between two versions",
+    auth=needs(Scope.READ),
 )
 def get_diff(request: HttpRequest, plan_id: UUID, query: Query[DiffQuery]) -> dict[str, Any]:
     """Steps added, removed and changed (each changed field; inside params, context and

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from plans import services
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.deadlines.rules import TIMEOUT_REASON, OnTimeout
 from plans.deadlines.schedule import timers_drop, timers_write
 from plans.deadlines.selectors import next_group, pending_deadline
@@ -58,6 +60,7 @@ def deadline_extend(
     # Under the plan lock: a timer firing for this deadline waits for it, then finds the
     # deadline moved and does nothing.
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.EXTEND_DEADLINE)
     if version is not None and version != plan.version:
         raise StaleVersion(
             f"the plan changed since version {version}; look at version {plan.version}",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.models import CommentKind, EventKind, Plan, PlanComment
 from plans.services import Actor, _lock, _record
 from plans.states import PlanStatus, StaleVersion, plan_transition
@@ -46,6 +48,7 @@ def comment_add(*, plan: Plan, actor: Actor, body: str, step_key: str = "") -> P
     # Under the plan's lock like every write of its events: they then commit in id order, which
     # open pages rely on to catch up from the last event they showed.
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.COMMENT)
     problems: list[Problem] = []
     text = _check_body(body, ("body",), problems)
     if step_key and _unknown_keys(plan, [step_key]):
@@ -90,6 +93,7 @@ def plan_request_changes(
     # Locked first: a racing approval, cancel or second request waits here, and whichever
     # commits second sees the new status and is refused.
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.REQUEST_CHANGES)
     plan_transition(plan.status, PlanStatus.CHANGES_REQUESTED)
     if version != plan.version:
         raise StaleVersion(

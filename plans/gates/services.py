@@ -12,6 +12,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.models import EventKind, Plan, PlanStep
 from plans.services import Actor, _lock, _record, check_executor, notify_workers
 from plans.states import (
@@ -51,6 +53,7 @@ def step_approve(
     # The plan's row lock: skips, cancels, finishes and other approvals of this plan wait for
     # it, so the status read below is the one this decision replaces.
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.GATE_APPROVE)
     if "\x00" in key:
         # No key holds one (submission refuses them), and PostgreSQL cannot even compare it.
         raise PlanStep.DoesNotExist(f"no step {key!r}")

@@ -26,6 +26,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from plans.access.selectors import teams_deciding
 from plans.models import Plan, PlanEvent, PlanStep, Team
 from plans.selectors import teams_for_user
 from plans.states import PlanStatus, StepStatus
@@ -159,8 +160,9 @@ def inbox_for_plans(plans: QuerySet[Plan]) -> list[InboxItem]:
 
 
 def inbox_for_user(user: Any) -> list[InboxItem]:
-    """The reviewer's inbox: items of every team they are a member of."""
-    return inbox_for_plans(Plan.objects.filter(team__in=teams_for_user(user)))
+    """The reviewer's inbox: items of every team where they decide (reviewer or admin)."""
+    # A viewer decides nothing, so nothing waits for them in a team where they only read.
+    return inbox_for_plans(Plan.objects.filter(team__in=teams_deciding(user)))
 
 
 def inbox_for_team(team: Team) -> list[InboxItem]:
@@ -172,7 +174,7 @@ def inbox_count_for_user(user: Any) -> int:
     """How many items wait for the reviewer: one COUNT over the two lists, for every page."""
     if not user.is_authenticated:
         return 0
-    plans = Plan.objects.filter(team__in=teams_for_user(user))
+    plans = Plan.objects.filter(team__in=teams_deciding(user))
     waiting_plans = plans.filter(status__in=[PlanStatus.DRAFT, PlanStatus.NEEDS_ATTENTION])
     gates = PlanStep.objects.filter(
         plan__in=plans.filter(status=PlanStatus.EXECUTING),

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from executors.protocol import FailureClass
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.models import EventKind, Plan, PlanStep
 from plans.rescue.rules import AWAITING_RESCUE
 from plans.services import (
@@ -67,6 +69,7 @@ def step_retry(
     # The plan lock first, as everywhere: a second reviewer's decision, a cancel, or a worker
     # recording a step's end waits here and then sees what this one did.
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.RETRY)
     if "\x00" in key:
         raise PlanStep.DoesNotExist(f"no step {key!r}")
     step = plan.steps.get(key=key)
@@ -115,6 +118,7 @@ def plan_fail(*, plan: Plan, actor: Actor, version: int, reason: str) -> Plan:
     plan needs attention, and DomainError without a reason.
     """
     plan = _lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.FAIL)
     _check_needs_attention(plan, version, "fail the plan")
     if not reason.strip():
         raise DomainError("give a reason for failing the plan")

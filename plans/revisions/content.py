@@ -46,10 +46,11 @@ def step_content(step: PlanStep) -> dict[str, Any]:
             content[name] = getattr(step, name)
     # A gate's deadline as submitted (kept out of gates without one, so their content, and the
     # hash approvals bind to, is as it always was).
-    if step.deadline_seconds is not None or step.deadline_until is not None:
-        content["decision_deadline"] = Deadline(
-            seconds=step.deadline_seconds, until=step.deadline_until
-        ).as_json()
+    # (getattr: a migration that records revisions reads step rows from before deadlines.)
+    seconds = getattr(step, "deadline_seconds", None)
+    until = getattr(step, "deadline_until", None)
+    if seconds is not None or until is not None:
+        content["decision_deadline"] = Deadline(seconds=seconds, until=until).as_json()
         content["on_timeout"] = step.on_timeout
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
@@ -60,7 +61,8 @@ def plan_content(plan: Plan) -> dict[str, Any]:
     """The plan's content as it is in the database now (its own steps, not fan-out items)."""
     steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
     deadline: dict[str, Any] = {}
-    if plan.decision_deadline is not None:
+    # (getattr: a migration that records revisions reads plan rows from before deadlines.)
+    if getattr(plan, "decision_deadline", None) is not None:
         # The deadline as submitted: extensions and escalations move the one in force, not this.
         deadline = {
             "decision_deadline": plan.decision_deadline.isoformat(),

@@ -10,6 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from plans import services
+from plans.access.checks import check as access_check
+from plans.access.rules import Action
 from plans.deadlines.schedule import plan_timers_restart
 from plans.models import EventKind, Plan, PlanRevision
 from plans.revisions.content import revision_record
@@ -46,6 +48,7 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
     # Under the plan lock: of two revisions on the same base, or a revision and an approval,
     # exactly one goes first, and the other then sees the new version or status.
     plan = services._lock(plan)
+    access_check(plan=plan, actor=actor, action=Action.REVISE)
     if plan.status not in REVISABLE:
         raise InvalidTransition(f"cannot revise a plan that is {plan.status}")
     if draft.base_version != plan.version:

@@ -20,9 +20,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from plans.access.checks import AccessDenied
 from plans.discussion.services import plan_request_changes
 from plans.gates.services import step_approve
-from plans.models import DecisionSource, EventKind, Membership, Plan, PlanStep, Role, Team
+from plans.models import DecisionSource, EventKind, Plan, PlanStep, Team
 from plans.services import Actor, plan_approve
 from plans.slack import client
 from plans.slack.messages import APPROVE_ACTION, REQUEST_CHANGES_ACTION, ButtonValue, escape
@@ -157,9 +158,6 @@ def _decide(click: Click) -> Outcome:
             "Plangate: nothing was decided.",
             False,
         )
-    refusal = viewer_refusal(plan.team, user)
-    if refusal:
-        return Outcome(refusal, False)
     actor = Actor.for_user(user, source=DecisionSource.SLACK)
     name = escape(user.get_username())
     try:
@@ -179,7 +177,9 @@ def _decide(click: Click) -> Outcome:
         plan_approve(plan=plan, actor=actor, version=value.version)
     except PlanStep.DoesNotExist:
         return Outcome("This plan has no such gate any more: nothing was decided.", False)
-    except PermissionDenied as exc:
+    except (PermissionDenied, AccessDenied) as exc:
+        # Roles, scopes and the separation of duties, checked by the service as for any
+        # decision.
         return Outcome(f"{escape(str(exc))}: nothing was decided.", False)
     except DomainError as exc:
         # Another decision came first (or the plan changed): say what happened instead.
@@ -200,22 +200,6 @@ def member_by_email(team: Team, email: str) -> Any:
         return None
     users = list(get_user_model().objects.filter(email__iexact=email, memberships__team=team)[:2])
     return users[0] if len(users) == 1 else None
-
-
-def viewer_refusal(team: Team, user: Any) -> str:
-    """Why `user` may not decide from Slack in `team`, or "" if they may.
-
-    Viewers read; they do not decide. The decision services check roles, scopes and the
-    separation of duties as well; this check keeps a viewer's click from deciding whatever
-    those services allow.
-    """
-    role = Membership.objects.filter(team=team, user=user).values_list("role", flat=True).first()
-    if role == Role.VIEWER:
-        return (
-            f"{escape(user.get_username())} is a viewer in {escape(team.name)}: viewers may "
-            "not decide. Nothing was decided."
-        )
-    return ""
 
 
 def already_decided(plan: Plan, value: ButtonValue, *, refusal: str = "") -> str:

@@ -15,13 +15,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from plans import services
+from plans.access.checks import AccessDenied
 from plans.models import DecisionSource, Plan
 from plans.states import DomainError, PlanStatus, StaleVersion
-from plans.web.access import plan_or_404
+from plans.web.access import forbidden, plan_or_404
 from plans.web.forms import REASON_MAX_LENGTH
 from plans.web.views import as_sentence
 
@@ -100,6 +102,10 @@ def plan_confirm(request: HttpRequest, plan_id: UUID, action: str) -> HttpRespon
         plan.refresh_from_db()
         error = STALE_MESSAGE.format(seen=version, current=exc.current_version)
         return _page(request, plan, action, version, status=409, error=error)
+    except AccessDenied as exc:
+        return forbidden(
+            request, str(exc), back=reverse("plans:detail", kwargs={"plan_id": plan.pk})
+        )
     except DomainError as exc:
         plan.refresh_from_db()
         return _page(request, plan, action, version, status=409, error=as_sentence(exc))

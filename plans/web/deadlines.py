@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from plans import services
+from plans.access.rules import Action
 from plans.deadlines.selectors import in_words
 from plans.deadlines.services import deadline_extend
 from plans.models import PlanStep
 from plans.states import DomainError
 from plans.validation import PlanInvalid
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 from plans.web.forms import REASON_MAX_LENGTH
 from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
@@ -30,6 +31,7 @@ class ExtendForm(forms.Form):
 
 @login_required
 @require_POST
+@may(Action.EXTEND_DEADLINE)
 def deadline_extend_view(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = ExtendForm(request.POST)

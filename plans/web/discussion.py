@@ -15,11 +15,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from plans.access.rules import Action
 from plans.discussion import services as discussion_services
 from plans.services import Actor
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, Problem
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 from plans.web.discussion_forms import CommentForm, RequestChangesForm
 from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
@@ -31,6 +32,7 @@ STALE_MESSAGE = (
 
 @login_required
 @require_POST
+@may(Action.COMMENT)
 def comment_add(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = CommentForm(request.POST)
@@ -62,6 +64,7 @@ def comment_add(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.REQUEST_CHANGES)
 def plan_request_changes(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     keys = [s.key for s in plan.steps.all()]

@@ -11,11 +11,12 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_POST
 
 from plans import services
+from plans.access.rules import Action
 from plans.gates.services import step_approve
 from plans.models import PlanStep
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 from plans.web.forms import GateForm
 from plans.web.gate_boxes import GateRefusal
 from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
@@ -28,6 +29,7 @@ STALE_MESSAGE = (
 
 @login_required
 @require_POST
+@may(Action.GATE_APPROVE)
 def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     """Approve a gate. The key travels in the body (keys may hold "/"); a form with a `params`
     field approves those params (JSON) instead of the step's."""

@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
@@ -22,11 +23,13 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
+from plans.access import selectors as access_selectors
+from plans.access.rules import Action
 from plans.inbox import selectors as inbox_selectors
 from plans.inbox import services as inbox_services
-from plans.models import PlanStep
+from plans.models import PlanStep, Role
 from plans.states import DomainError
-from plans.web.access import plan_or_404
+from plans.web.access import forbidden, may, plan_or_404
 from plans.web.forms import CancelForm, SkipForm
 
 TEMPLATE = "plans/inbox.html"
@@ -73,6 +76,14 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
 def inbox_approve(request: HttpRequest) -> HttpResponse:
     """Approve the posted items, each `<plan id>:<version>` (a plan) or
     `<plan id>:<version>:<step key>` (a gate) as the page showed it."""
+    if not access_selectors.team_ids_with_role(request.user, Role.REVIEWER):
+        # Each plan's service refuses a viewer anyway; one who may decide nowhere is told once.
+        name = request.user.get_username()
+        return forbidden(
+            request,
+            f"{name} is a viewer in each of their teams; approving needs reviewer",
+            back=reverse("plans:inbox"),
+        )
     items = []
     for value in request.POST.getlist("item")[:MAX_BATCH]:
         plan_id, _, rest = value.partition(":")
@@ -106,6 +117,7 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.CANCEL, back="plans:inbox")
 def inbox_cancel(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = CancelForm(request.POST)
@@ -121,6 +133,7 @@ def inbox_cancel(request: HttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.SKIP, back="plans:inbox")
 def inbox_skip(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """Skip a gated step, with a reason."""
     plan = plan_or_404(request, plan_id)

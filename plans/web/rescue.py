@@ -14,11 +14,12 @@ from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_POST
 
 from plans import services
+from plans.access.rules import Action
 from plans.models import PlanStep
 from plans.rescue import services as rescue
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 from plans.web.forms import REASON_MAX_LENGTH
 from plans.web.views import HtmxHttpRequest, action_done, as_sentence, plan_page
 
@@ -57,6 +58,7 @@ class FailForm(forms.Form):
 
 @login_required
 @require_POST
+@may(Action.RETRY)
 def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = RetryForm(request.POST)
@@ -91,6 +93,7 @@ def step_retry(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.FAIL)
 def plan_fail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = FailForm(request.POST)

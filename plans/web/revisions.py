@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from executors import registry
+from plans.access.rules import Action
 from plans.models import Plan, PlanRevision
 from plans.revisions import selectors as revision_selectors
 from plans.revisions.diff import PlanDiff
@@ -27,7 +28,7 @@ from plans.revisions.services import REVISABLE, RevisionDraft, plan_revise, step
 from plans.services import Actor
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, StepDraft
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 
 EDIT_TEMPLATE = "plans/plan_edit.html"
 DIFF_TEMPLATE = "plans/plan_diff.html"
@@ -188,6 +189,7 @@ def _edit_page(
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@may(Action.REVISE)
 def plan_edit(request: HttpRequest, plan_id: UUID) -> HttpResponse:
     """The plan's content as a form; saving it makes the next revision."""
     plan = plan_or_404(request, plan_id)

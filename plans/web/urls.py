@@ -11,6 +11,7 @@ from plans.web import (
     inbox,
     rescue,
     revisions,
+    team,
     views,
 )
 
@@ -50,4 +51,23 @@ urlpatterns = [
         decisions.team_decisions_csv,
         name="team_decisions_csv",
     ),
+    path("teams/<int:team_id>/settings/", team.team_settings, name="team_settings"),
+    path("teams/<int:team_id>/settings/members", team.member_add, name="team_member_add"),
+    path(
+        "teams/<int:team_id>/settings/members/<int:membership_id>/role",
+        team.member_role,
+        name="team_member_role",
+    ),
+    path(
+        "teams/<int:team_id>/settings/members/<int:membership_id>/remove",
+        team.member_remove,
+        name="team_member_remove",
+    ),
+    path("teams/<int:team_id>/settings/tokens", team.token_create, name="team_token_create"),
+    path(
+        "teams/<int:team_id>/settings/tokens/<int:token_id>/revoke",
+        team.token_revoke,
+        name="team_token_revoke",
+    ),
+    path("teams/<int:team_id>/settings/rules", team.rules_update, name="team_rules"),
 ]

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
+from plans.access.rules import Action
 from plans.discussion import selectors as discussion
 from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
 from plans.rescue import selectors as rescue_selectors
@@ -35,7 +36,7 @@ from plans.states import (
     StaleVersion,
     StepStatus,
 )
-from plans.web.access import plan_or_404
+from plans.web.access import may, plan_or_404
 from plans.web.discussion_forms import CommentForm, RequestChangesForm
 from plans.web.forms import ApproveForm, CancelForm, PlanFilterForm, SkipForm
 from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
@@ -203,6 +204,7 @@ def plan_live(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.APPROVE)
 def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = ApproveForm(request.POST)
@@ -227,6 +229,7 @@ def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.CANCEL)
 def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
     plan = plan_or_404(request, plan_id)
     form = CancelForm(request.POST)
@@ -245,6 +248,7 @@ def plan_cancel(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
 
 @login_required
 @require_POST
+@may(Action.SKIP)
 def step_skip(request: HtmxHttpRequest, plan_id: UUID, key: str = "") -> HttpResponse:
     """Skip a step. The pages post the key in the form (keys may hold "/" or be ".."), the
     plans:skip route has it in the path."""

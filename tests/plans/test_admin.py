@@ -24,7 +24,9 @@ def admin_client_(db: Any) -> Client:
 
 def test_creating_a_token_shows_the_secret_once(admin_client_: Client, team: Any) -> None:
     response = admin_client_.post(
-        "/admin/plans/apitoken/add/", {"team": team.pk, "name": "agent"}, follow=True
+        "/admin/plans/apitoken/add/",
+        {"team": team.pk, "name": "agent", "scopes": ["plans:submit", "plans:read"]},
+        follow=True,
     )
     assert response.status_code == 200
     match = re.search(r"(pgt_[0-9a-f]+_[\w-]+)", response.content.decode())

@@ -33,3 +33,39 @@ def test_it_can_create_the_team(db: Any) -> None:
         "createtoken", "--team", "new", "--create-team", stdout=io.StringIO(), stderr=io.StringIO()
     )
     assert Team.objects.get(name="new").tokens.count() == 1
+
+
+def test_it_gives_the_token_the_scopes_asked_for(team: Any) -> None:
+    out = io.StringIO()
+    call_command(
+        "createtoken",
+        "--team",
+        "acme",
+        "--scope",
+        "plans:read",
+        "--scope",
+        "plans:decide",
+        stdout=out,
+        stderr=io.StringIO(),
+    )
+    client = ApiClient(out.getvalue().strip())
+
+    assert team.tokens.get().scopes == ["plans:read", "plans:decide"]
+    assert client.get("/plans").status_code == 200
+    refused = client.post("/plans", {})
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "this token lacks the scope plans:submit"
+
+
+def test_it_gives_submit_and_read_by_default(team: Any) -> None:
+    call_command("createtoken", "--team", "acme", stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert team.tokens.get().scopes == ["plans:submit", "plans:read"]
+
+
+def test_it_refuses_an_unknown_scope(team: Any) -> None:
+    with pytest.raises(CommandError, match="unknown scope 'plans:everything'; scopes are: "):
+        call_command(
+            "createtoken", "--team", "acme", "--scope", "plans:everything", stdout=io.StringIO()
+        )
+    assert not team.tokens.exists()

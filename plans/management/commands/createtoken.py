@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from plans import services
-from plans.models import Team
+from plans.access.rules import parse_scopes
+from plans.models import Scope, Team
 
 
 class Command(BaseCommand):
@@ -21,11 +22,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--create-team", action="store_true", help="Create the team if it does not exist."
         )
+        parser.add_argument(
+            "--scope",
+            action="append",
+            dest="scopes",
+            metavar="SCOPE",
+            help=f"What the token may do; repeat for more ({', '.join(Scope.values)}). "
+            "Default: plans:submit and plans:read.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         name = options["team"].strip()
         if not name:
             raise CommandError("--team must not be empty")
+        try:
+            scopes = parse_scopes(options["scopes"]) if options["scopes"] else None
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         if options["create_team"]:
             Team.objects.get_or_create(name=name)
         team = Team.objects.filter(name=name).first()
@@ -33,8 +46,9 @@ class Command(BaseCommand):
             raise CommandError(
                 f"no team named {name!r}; create it in the admin or pass --create-team"
             )
-        token, secret = services.token_create(team=team, name=options["name"])
+        token, secret = services.token_create(team=team, name=options["name"], scopes=scopes)
         self.stderr.write(
-            f"Token {token.prefix} created for team {team.name}. It is shown only once:"
+            f"Token {token.prefix} created for team {team.name} with scopes "
+            f"{', '.join(token.scopes)}. It is shown only once:"
         )
         self.stdout.write(secret)

@@ -19,7 +19,7 @@ def actors(body: str) -> list[str]:
 def test_it_names_reviewers_tokens_workers_and_the_system_one_way(
     client: Client, reviewer: Any, team: Any
 ) -> None:
-    token, _ = services.token_create(team=team, name="my-agent")
+    token, _ = services.token_create(team=team, name="my-agent", scopes=["plans:decide"])
     plan = submit_plan(team)
     services.plan_approve(plan=plan, actor=services.Actor.for_token(token), version=1)
     services.plan_start(plan=plan, actor=WORKER)
