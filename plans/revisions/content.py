@@ -62,10 +62,11 @@ def plan_content(plan: Plan) -> dict[str, Any]:
     steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
     deadline: dict[str, Any] = {}
     # (getattr: a migration that records revisions reads plan rows from before deadlines.)
-    if getattr(plan, "decision_deadline", None) is not None:
+    submitted_deadline = getattr(plan, "decision_deadline", None)
+    if submitted_deadline is not None:
         # The deadline as submitted: extensions and escalations move the one in force, not this.
         deadline = {
-            "decision_deadline": plan.decision_deadline.isoformat(),
+            "decision_deadline": submitted_deadline.isoformat(),
             "on_timeout": plan.on_timeout,
         }
     return {

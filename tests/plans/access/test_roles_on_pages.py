@@ -14,6 +14,7 @@ from django.urls import URLPattern, reverse
 from plans.models import Membership, Plan, PlanEvent, Role
 from plans.web.urls import urlpatterns
 from tests.factories import TeamFactory, UserFactory, submit_plan
+from tests.plans.deadlines.support import draft as deadline_draft
 from tests.plans.gates.support import started
 from tests.plans.rescue.support import needing_attention
 
@@ -26,6 +27,10 @@ READS = {"list", "detail", "live", "inbox", "diff", "team_settings"}
 
 def draft(team: Any) -> Plan:
     return submit_plan(team)
+
+
+def with_deadline(team: Any) -> Plan:
+    return deadline_draft(team, decision_deadline=3600)
 
 
 # url name -> (the plan it acts on, the form it posts)
@@ -43,6 +48,8 @@ ACTIONS: dict[str, tuple[Callable[[Any], Plan], dict[str, Any]]] = {
     "inbox_approve": (draft, {}),
     "inbox_cancel": (draft, {"reason": "no"}),
     "inbox_skip": (started, {"key": "deploy", "reason": "no"}),
+    "deadline_extend": (with_deadline, {"version": 1, "seconds": 3600}),
+    "confirm": (draft, {"version": 1}),
 }
 
 
@@ -51,6 +58,8 @@ def url(name: str, plan: Plan) -> str:
         return reverse("plans:skip", kwargs={"plan_id": plan.pk, "key": "a"})
     if name == "inbox_approve":
         return reverse("plans:inbox_approve")
+    if name == "confirm":
+        return reverse("plans:confirm", kwargs={"plan_id": plan.pk, "action": "approve"})
     return reverse(f"plans:{name}", kwargs={"plan_id": plan.pk})
 
 

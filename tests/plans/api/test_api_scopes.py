@@ -39,7 +39,11 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("get", "/api/v1/executors"): READ,
     ("get", "/api/v1/inbox"): READ,
     ("post", "/api/v1/inbox/approve"): DECIDE,
+    ("post", "/api/v1/plans/{plan_id}/deadline"): DECIDE,
+    ("get", "/api/v1/audit"): READ,
 }
+# Operations that take no token: Slack's button clicks, proven by Slack's request signature.
+SIGNED_ELSEWHERE = {("post", "/api/v1/slack/interactions")}
 
 
 def operations() -> list[tuple[str, str]]:
@@ -70,7 +74,7 @@ def token(team: Any, scopes: list[str]) -> ApiClient:
 
 
 def test_it_knows_the_scope_of_every_operation(db: Any) -> None:
-    assert operations() == sorted(SCOPE_OF)
+    assert [op for op in operations() if op not in SIGNED_ELSEWHERE] == sorted(SCOPE_OF)
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(SCOPE_OF))

@@ -39,7 +39,7 @@ def test_it_refuses_a_viewer(slack: SlackStandIn, alice: Any, team: Any) -> None
     response = post_click(click_body(str(plan.pk), plan.version))
 
     assert response.json() == {
-        "text": "alice is a viewer in acme: viewers may not decide. Nothing was decided.",
+        "text": "alice is a viewer in acme; approving needs reviewer: nothing was decided.",
         "decided": False,
     }
     plan.refresh_from_db()
