@@ -24,6 +24,7 @@ from django.utils import timezone
 from executors import registry
 from executors.protocol import FailureClass
 from plans import realtime, tokens
+from plans.approvals import services as approvals
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
 from plans.models import (
@@ -127,6 +128,9 @@ class PlanSubmission:
     max_concurrency: int | None = None
     # The default of steps that do not say what happens when they fail ("fail" or "ask").
     on_failure: str | None = None
+    # Quorum (plans/approvals/): None takes the team's count, and its reviewers as approvers.
+    required_approvals: int | None = None
+    approver_group: str | None = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -190,7 +194,18 @@ def prepare_steps(submission: PlanSubmission) -> tuple[str, list[StepDraft]]:
 @transaction.atomic
 def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan:
     """Create a draft plan with its steps and artifacts. Raises PlanInvalid; writes nothing then."""
-    goal, drafts = prepare_steps(submission)
+    quorum = approvals.quorum_problems(
+        team=team,
+        required_approvals=submission.required_approvals,
+        approver_group=submission.approver_group,
+        steps=submission.steps or [],
+    )
+    try:
+        goal, drafts = prepare_steps(submission)
+    except PlanInvalid as exc:
+        raise PlanInvalid([*exc.problems, *quorum]) from None
+    if quorum:
+        raise PlanInvalid(quorum)
     plan = Plan.objects.create(
         team=team,
         user_id=submission.user_id,
@@ -202,7 +217,8 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
         submitted_by=actor.user,
         submitted_by_token=actor.token,
-        required_approvals=team.required_approvals,
+        required_approvals=submission.required_approvals or team.required_approvals,
+        approver_group=approvals.group_named(team, submission.approver_group),
     )
     steps = create_steps(plan, drafts, on_failure=submission.on_failure)
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
@@ -217,7 +233,9 @@ def create_steps(
     plan: Plan, drafts: list[StepDraft], *, on_failure: str | None = None
 ) -> list[PlanStep]:
     """Save the steps (in dependency order) and their dependencies for a new or revised plan.
-    `on_failure` is the plan's default for steps that set none."""
+    `on_failure` is the plan's default for steps that set none. Raises PlanInvalid for a gate's
+    approver group the team does not have."""
+    gate_fields = approvals.step_gate_fields(plan.team, drafts)
     steps = PlanStep.objects.bulk_create(
         PlanStep(
             plan=plan,
@@ -233,8 +251,8 @@ def create_steps(
             max_attempts=d.max_attempts,
             timeout_seconds=d.timeout_seconds,
             for_each=d.for_each,
-            approval=d.approval,
             on_failure=d.on_failure or on_failure or OnFailure.FAIL,
+            **gate_fields[d.key],
         )
         for i, d in enumerate(drafts)
     )
@@ -286,10 +304,25 @@ def artifact_add(*, plan: Plan, actor: Actor, draft: ArtifactDraft) -> PlanningA
 def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     """Approve the plan as of `version`, the one the reviewer saw.
 
-    Raises StaleVersion if the plan changed since (the reviewer must look again) and
-    InvalidTransition unless the plan is a draft.
+    A person's or token's approval is counted (plans/approvals/): the plan is approved by the
+    one that reaches `plan.required_approvals`, in the same transaction. The same approver counts
+    once; an approval of the version that was just approved by someone else is recorded too.
+    A deadline or rule (an actor that is neither) approves outright.
+
+    Raises StaleVersion if the plan changed since (the reviewer must look again),
+    InvalidTransition unless the plan is a draft, and NotAnApprover for someone whose approval
+    does not count for this plan.
     """
+    # The row lock serialises approvals: of two racing for the last place, the second sees the
+    # plan approved and is only recorded, so there is one plan.approved and one start.
     plan = _lock(plan)
+    if (
+        approvals.is_person_or_token(actor)
+        and plan.approved_at is not None
+        and plan.approved_version == version
+    ):
+        _approval_count(plan, actor, version)
+        return plan
     plan_transition(plan.status, PlanStatus.APPROVED)
     if version != plan.version:
         raise StaleVersion(
@@ -304,6 +337,8 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
         raise DomainError(
             f"the plan's content does not match its revision {version}; it cannot be approved"
         )
+    if not _approval_count(plan, actor, version).reached:
+        return plan
     plan.status = PlanStatus.APPROVED
     plan.approved_content_hash = approved_hash
     plan.approved_via = actor.approval_source
@@ -332,6 +367,27 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     # A worker starts the plan as soon as this commits, rather than at its next poll.
     notify_workers()
     return plan
+
+
+def _approval_count(plan: Plan, actor: Actor, version: int) -> approvals.Tally:
+    """Count the actor's approval of the plan (called with it locked), recording an
+    `approval.recorded` event for a new one."""
+    tally = approvals.approval_add(
+        plan=plan,
+        step_key="",
+        version=version,
+        actor=actor,
+        required=plan.required_approvals,
+        group=plan.approver_group,
+    )
+    if tally.added:
+        _record(
+            plan,
+            EventKind.APPROVAL_RECORDED,
+            actor,
+            data={"version": version, "count": tally.count, "required": tally.required},
+        )
+    return tally
 
 
 @transaction.atomic

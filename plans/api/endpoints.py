@@ -113,6 +113,8 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         delegation=payload.delegation,
         max_concurrency=payload.max_concurrency,
         on_failure=payload.on_failure,
+        required_approvals=payload.required_approvals,
+        approver_group=payload.approver_group,
     )
 
 

@@ -16,6 +16,7 @@ from ninja.parser import Parser
 
 from plans import selectors, services
 from plans.api.schemas import PlanIn
+from plans.approvals.services import NotAnApprover
 from plans.models import ApiToken, Plan, PlanRevision, PlanStep
 from plans.states import DomainError, StaleVersion
 from plans.validation import PlanInvalid, Problem, StepDraft
@@ -104,6 +105,7 @@ def _lenient_step(index: int, raw: Any) -> StepDraft:
             for d in (depends_on if isinstance(depends_on, list) else [])
         ],
         for_each=for_each if isinstance(for_each, dict) else None,
+        approval=step.get("approval", "none"),
         loc=("steps", index),
     )
 
@@ -208,6 +210,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 [{"loc": ["body"], "msg": "body is not valid JSON", "type": "json_invalid"}],
             )
         return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+    @api.exception_handler(NotAnApprover)
+    def not_an_approver(request: HttpRequest, exc: NotAnApprover) -> HttpResponse:
+        return api.create_response(request, {"detail": str(exc)}, status=403)
 
     @api.exception_handler(DomainError)
     def conflict(request: HttpRequest, exc: DomainError) -> HttpResponse:

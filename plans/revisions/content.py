@@ -43,6 +43,13 @@ def step_content(step: PlanStep) -> dict[str, Any]:
     for name in OPTIONAL_STEP_FIELDS:
         if hasattr(step, name):
             content[name] = getattr(step, name)
+    # A gate's quorum, only when it asks for more than one approval from the plan's approvers:
+    # the content (and hash) of every other step stays as it was before gates had quorums.
+    if step.approval_group_id is not None or step.approval_count != 1:
+        group = step.approval_group
+        content["approval"] = {"count": step.approval_count} | (
+            {"group": group.name} if group is not None else {}
+        )
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
     return content
@@ -50,7 +57,12 @@ def step_content(step: PlanStep) -> dict[str, Any]:
 
 def plan_content(plan: Plan) -> dict[str, Any]:
     """The plan's content as it is in the database now (its own steps, not fan-out items)."""
-    steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
+    steps = (
+        plan.steps.filter(parent=None)
+        .order_by("position")
+        .select_related("approval_group")
+        .prefetch_related("depends_on")
+    )
     return {
         "title": plan.title,
         "goal": plan.goal,

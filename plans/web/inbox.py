@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
+from plans.approvals.selectors import quorums_for_items
 from plans.inbox import selectors as inbox_selectors
 from plans.inbox import services as inbox_services
 from plans.models import PlanStep
@@ -58,8 +59,20 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         response = render(request, f"{TEMPLATE}#live", context)
     else:
         now = timezone.now()
+        quorums = quorums_for_items(
+            (i.plan_id, i.step_key, i.version) for i in items if i.kind != "needs_attention"
+        )
+        me = f"user:{request.user.get_username()}"
         context.update(
-            rows=[(i, inbox_selectors.waited_label(i.waited(now))) for i in items],
+            rows=[
+                (
+                    i,
+                    inbox_selectors.waited_label(i.waited(now)),
+                    quorum := quorums.get((str(i.plan_id), i.step_key)),
+                    quorum is not None and quorum.has(me),
+                )
+                for i in items
+            ],
             waiting_for_agent=inbox_selectors.waiting_for_agent_for_user(request.user),
             max_batch=MAX_BATCH,
         )
