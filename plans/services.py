@@ -72,6 +72,11 @@ NOTIFY_CHANNEL = "plangate"
 # At most this many plans' pages are nudged when a circuit changes; the others catch up on their
 # next event.
 NUDGE_PLANS = 500
+# An approval of the version approved that lost the race for the last place is still recorded
+# while the plan goes on (not once it was cancelled or failed).
+APPROVED_AND_GOING = frozenset(
+    {PlanStatus.APPROVED, PlanStatus.EXECUTING, PlanStatus.NEEDS_ATTENTION, PlanStatus.COMPLETED}
+)
 
 
 @dataclass(frozen=True)
@@ -318,9 +323,13 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     plan = _lock(plan)
     if (
         approvals.is_person_or_token(actor)
-        and plan.approved_at is not None
+        and plan.status in APPROVED_AND_GOING
         and plan.approved_version == version
+        and approvals.decided_by_quorum(plan=plan, step_key="", version=version)
+        and not approvals.has_approved(plan=plan, step_key="", version=version, actor=actor)
     ):
+        # Lost the race for the last place: still an approval of what was shown. (Someone
+        # approving again after the decision is refused below, naming the plan's status.)
         _approval_count(plan, actor, version)
         return plan
     plan_transition(plan.status, PlanStatus.APPROVED)
@@ -380,7 +389,8 @@ def _approval_count(plan: Plan, actor: Actor, version: int) -> approvals.Tally:
         required=plan.required_approvals,
         group=plan.approver_group,
     )
-    if tally.added:
+    # The approval that reaches the quorum is told by plan.approved; the others each by theirs.
+    if tally.added and (not tally.reached or plan.approved_at is not None):
         _record(
             plan,
             EventKind.APPROVAL_RECORDED,

@@ -139,10 +139,10 @@ def quorums_for_items(items: Iterable[tuple[Any, str, int]]) -> dict[tuple[str, 
     gate_keys = {(pid, key) for pid, key, _ in wanted if key}
     steps: dict[tuple[Any, str], tuple[int, int | None]] = {}
     if gate_keys:
-        for pid, key, count, group_id in PlanStep.objects.filter(
+        for pid, key, count, gate_group in PlanStep.objects.filter(
             plan_id__in={pid for pid, _ in gate_keys}, key__in={key for _, key in gate_keys}
         ).values_list("plan_id", "key", "approval_count", "approval_group_id"):
-            steps[(pid, key)] = (count, group_id)
+            steps[(pid, key)] = (count, gate_group)
     by: dict[tuple[Any, str, int], list[str]] = defaultdict(list)
     for pid, key, version, actor in (
         Approval.objects.filter(plan_id__in=plan_ids)

@@ -72,6 +72,8 @@ def step_approve(
         and version == plan.version
         and approvals.is_person_or_token(actor)
         and params is None
+        and approvals.decided_by_quorum(plan=plan, step_key=key, version=version)
+        and not approvals.has_approved(plan=plan, step_key=key, version=version, actor=actor)
     ):
         # Two approvals raced for the gate's last place and the other won (the lock above made
         # this one wait): this one is still an approval of what was shown, recorded as such.
@@ -128,7 +130,8 @@ def _count(
         required=step.approval_count,
         group=step.approval_group or plan.approver_group,
     )
-    if tally.added:
+    # The approval that reaches the quorum is told by step.approved; the others each by theirs.
+    if tally.added and (not tally.reached or step.gate_approved_at is not None):
         _record(
             plan,
             EventKind.APPROVAL_RECORDED,

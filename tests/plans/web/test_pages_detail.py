@@ -126,7 +126,8 @@ def test_it_reads_a_big_plan_in_a_few_queries(
     chain = [step("s0")] + [step(f"s{i}", f"s{i - 1}") for i in range(1, 80)]
     plan = submit_plan(team, chain)
     client.force_login(reviewer)
-    # 12 for the plan, 1 for its revisions, 2 for its discussion, 1 for the inbox count.
-    with django_assert_max_num_queries(16):
+    # 12 for the plan, 1 for its revisions, 2 for its discussion, 1 for the inbox count, 1 for
+    # its approvals.
+    with django_assert_max_num_queries(17):
         response = client.get(f"/plans/{plan.pk}/")
     assert response.content.count(b'<tr id="step-s') == 80
