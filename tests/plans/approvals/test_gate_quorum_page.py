@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import step
+from tests.factories import step, submit_plan
 from tests.orchestration.support import steps_of
 from tests.plans.approvals.support import group, person
 from tests.plans.gates.support import started
@@ -33,3 +33,13 @@ def test_it_shows_the_gates_count_and_keeps_it_waiting_after_one_approval(client
     assert "1 of 2 approvals (alice); needs 1 more from ops" in box
     assert "You approved this step" in box
     assert steps_of(plan)["deploy"].status == "awaiting_approval"
+
+
+def test_it_shows_a_drafts_gate_quorum_before_the_plan_runs(client, reviewer, team):
+    group(team, "ops", reviewer)
+    plan = submit_plan(team, [step("deploy", approval={"group": "ops", "count": 2})])
+    client.force_login(reviewer)
+
+    body = client.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert "A gate: waits for 2 approvals from ops before it runs." in row(body, "step-deploy")
