@@ -102,7 +102,12 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
         actor=services.Actor.for_user(request.user),
         items=items,
     )
-    approved = [r for r in results if r.approved]
+    # A plan still a draft after an approval needs more approvals: say so rather than "approved".
+    counted = [r for r in results if r.approved and not r.step_key and r.status == "draft"]
+    if counted:
+        titles = ", ".join(r.title for r in counted)
+        messages.success(request, f"Your approval is recorded; more are needed: {titles}.")
+    approved = [r for r in results if r.approved and r not in counted]
     if approved:
         titles = ", ".join(r.title for r in approved)
         plural = "s" if len(approved) != 1 else ""

@@ -48,3 +48,15 @@ def test_it_says_why_an_approval_outside_the_group_does_not_count(client, review
     assert answer.status_code == 403
     assert "Alice is not in the approver group &#x27;finance&#x27;" in answer.content.decode()
     assert Plan.objects.get(pk=plan.pk).status == "draft"
+
+
+def test_it_says_the_inbox_approval_is_recorded_when_more_are_needed(client, reviewer, team):
+    plan = submit_plan(team, title="Payout", required_approvals=2)
+    client.force_login(reviewer)
+
+    answer = client.post("/inbox/approve", {"item": f"{plan.pk}:1"}, follow=True)
+
+    body = answer.content.decode()
+    assert "Your approval is recorded; more are needed: Payout." in body
+    assert "Approved 1 plan" not in body
+    assert Plan.objects.get(pk=plan.pk).status == "draft"
