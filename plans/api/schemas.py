@@ -90,7 +90,8 @@ class StepIn(StrictSchema):
         description="Fan out over a list from a dependency's result: "
         '{"over": "<step key>[.<field>...]", "max_concurrency": n, "stages": [...]}.',
     )
-    approval: str | dict[str, Any] = Field(
+    # Checked with the plan (plans/validation.py), so every problem is listed with its path.
+    approval: Any = Field(
         "none",
         description='"required": a gate; once its dependencies are done the step waits '
         "(awaiting_approval) for a reviewer to approve or skip it. An object "

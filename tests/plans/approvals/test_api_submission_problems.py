@@ -56,3 +56,39 @@ def test_it_lists_every_problem_of_a_gates_approval_object(api, team):
     fixed = [steps[0], steps[1], {"key": "c", "task": "do c", "approval": {"count": 1}}]
     found = problems(api.post("/plans", {**PLAN, "steps": fixed, "required_approvals": 9}))
     assert {loc for loc, _ in found} == {"body.steps.1.approval.group", "body.required_approvals"}
+
+
+def test_it_names_an_approval_of_the_wrong_type_once(api, team):
+    steps = [{"key": "a", "task": "do a", "approval": 3}]
+
+    found = problems(api.post("/plans", {**PLAN, "steps": steps}))
+
+    assert found == {
+        ("body.steps.0.approval", "approval must be 'none', 'required' or an object {group, count}")
+    }
+
+
+def test_it_takes_a_gates_quorum_in_a_delegation_tree(api, team):
+    group(team, "ops")
+    tree = {
+        "goal": "Ship",
+        "plan": {"type": "task", "task": "deploy", "approval": {"group": "ops", "count": 2}},
+    }
+
+    created = api.post("/plans", {"user_id": "u", "topic_id": "t", "delegation": tree})
+    refused = api.post(
+        "/plans",
+        {
+            "user_id": "u",
+            "topic_id": "t",
+            "delegation": {**tree, "plan": {**tree["plan"], "approval": {"size": 2}}},
+        },
+    )
+
+    assert created.status_code == 201, created.content
+    step = created.json()["steps"][0]
+    assert step["approval"] == "required"
+    assert (step["approvals"]["required"], step["approvals"]["group"]) == (2, "ops")
+    assert ("body.delegation.plan.approval.size", "unknown field; allowed: group, count") in (
+        problems(refused)
+    )
