@@ -173,8 +173,10 @@ claimed AS (
               s.item_index, s.item, s.lost_leases, s.spared_attempts
 ),
 events AS (
-    INSERT INTO plans_planevent (plan_id, kind, step_key, actor, actor_user_id, data, created_at)
-    SELECT c.plan_id, 'step.started', c.key, %(actor)s, NULL,
+    INSERT INTO plans_planevent (plan_id, kind, step_key, actor, actor_user_id, source, role, data,
+                                 created_at)
+    -- A worker's event: no source, no role (the columns have no database default).
+    SELECT c.plan_id, 'step.started', c.key, %(actor)s, NULL, '', '',
            jsonb_build_object('attempt', c.attempts, 'worker', %(worker)s::text), now()
     FROM claimed c
     ORDER BY c.plan_id, c.id
