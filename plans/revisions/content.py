@@ -45,7 +45,9 @@ def step_content(step: PlanStep) -> dict[str, Any]:
             content[name] = getattr(step, name)
     # A gate's quorum, only when it asks for more than one approval from the plan's approvers:
     # the content (and hash) of every other step stays as it was before gates had quorums.
-    if step.approval_group_id is not None or step.approval_count != 1:
+    # (Also called by migrations, with historical steps that may have no such fields.)
+    group_id = getattr(step, "approval_group_id", None)
+    if group_id is not None or getattr(step, "approval_count", 1) != 1:
         group = step.approval_group
         content["approval"] = {"count": step.approval_count} | (
             {"group": group.name} if group is not None else {}
@@ -57,12 +59,7 @@ def step_content(step: PlanStep) -> dict[str, Any]:
 
 def plan_content(plan: Plan) -> dict[str, Any]:
     """The plan's content as it is in the database now (its own steps, not fan-out items)."""
-    steps = (
-        plan.steps.filter(parent=None)
-        .order_by("position")
-        .select_related("approval_group")
-        .prefetch_related("depends_on")
-    )
+    steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
     return {
         "title": plan.title,
         "goal": plan.goal,
