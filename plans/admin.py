@@ -19,6 +19,7 @@ from django.utils.cache import add_never_cache_headers
 from plans import selectors, services
 from plans.models import (
     ApiToken,
+    Approval,
     ApproverGroup,
     Channel,
     DeliveryAttempt,
@@ -206,6 +207,16 @@ class PlanEventInline(ReadOnlyInline, admin.TabularInline):
         return False
 
 
+class ApprovalInline(ReadOnlyInline, admin.TabularInline):
+    """Who approved which version of the plan or of a gate: a record, never edited here."""
+
+    model = Approval
+    fields = ("version", "step_key", "actor", "role", "source", "created_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 def _run_action(
     modeladmin: admin.ModelAdmin, request: HttpRequest, items: Any, change: Any
 ) -> None:
@@ -236,7 +247,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_filter = ("status", "team")
     search_fields = ("title", "goal", "user_id", "topic_id")
     readonly_fields = [f.name for f in Plan._meta.fields]
-    inlines = [PlanningArtifactInline, PlanStepInline, PlanEventInline]
+    inlines = [PlanningArtifactInline, PlanStepInline, ApprovalInline, PlanEventInline]
     actions = ["approve", "cancel"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

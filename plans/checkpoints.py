@@ -30,7 +30,15 @@ from pydantic_core import PydanticCustomError
 from executors import registry
 from executors.protocol import FailureClass
 from plans import services
-from plans.models import DecisionSource, EventKind, Plan, PlanningArtifact, PlanStep, Team
+from plans.models import (
+    ApproverGroup,
+    DecisionSource,
+    EventKind,
+    Plan,
+    PlanningArtifact,
+    PlanStep,
+    Team,
+)
 from plans.revisions.content import revision_record
 from plans.stages import window
 from plans.states import (
@@ -103,6 +111,9 @@ class PlanRecord(_Record):
     finished_at: Timestamp | None
     created_at: Timestamp
     cancel_reason: str
+    # Quorum; absent from checkpoints written before it (one approval, from the reviewers).
+    required_approvals: int = Field(1, ge=1, le=MAX_COUNT)
+    approver_group: str | None = Field(None, description="The approver group's name.")
 
 
 class StepRecord(_Record):
@@ -131,6 +142,9 @@ class StepRecord(_Record):
     gate_approved_by: str = ""
     gate_approved_at: Timestamp | None = None
     gate_params_edited: bool = False
+    # A gate's quorum (absent before it was kept: one approval from the plan's approvers).
+    approval_group: str | None = Field(None, description="The approver group's name.")
+    approval_count: int = Field(1, ge=1, le=MAX_COUNT)
     on_failure: Annotated[str, _one_of("fail", "ask")] = "fail"
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
@@ -167,8 +181,8 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
     """The plan, its steps and its artifacts as a JSON-ready dict (see `Checkpoint`), read in one
     snapshot. Raises Plan.DoesNotExist if the plan was deleted meanwhile."""
     with _snapshot():
-        plan = Plan.objects.select_related("team").get(pk=plan.pk)
-        steps = list(plan.steps.order_by("position", "pk"))
+        plan = Plan.objects.select_related("team", "approver_group").get(pk=plan.pk)
+        steps = list(plan.steps.select_related("approval_group").order_by("position", "pk"))
         Through = PlanStep.depends_on.through
         depends_on: dict[int, list[int]] = defaultdict(list)
         # In the order the dependencies were recorded, so a round trip keeps it.
@@ -202,6 +216,8 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
             "finished_at": _iso(plan.finished_at),
             "created_at": _iso(plan.created_at),
             "cancel_reason": plan.cancel_reason,
+            "required_approvals": plan.required_approvals,
+            "approver_group": plan.approver_group.name if plan.approver_group else None,
         },
         "steps": [
             {
@@ -228,6 +244,8 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "gate_approved_by": s.gate_approved_by,
                 "gate_approved_at": _iso(s.gate_approved_at),
                 "gate_params_edited": s.gate_params_edited,
+                "approval_group": s.approval_group.name if s.approval_group else None,
+                "approval_count": s.approval_count,
                 "on_failure": s.on_failure,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
@@ -432,11 +450,12 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
                 "into another team (--team)"
             )
     _check_executors(checkpoint.steps)
+    groups = _approver_groups(checkpoint, team)
     plan_id = uuid.uuid4() if new_id else checkpoint.plan.id
     if Plan.objects.filter(pk=plan_id).exists():
         raise _exists(plan_id)
-    plan = _create_plan(checkpoint.plan, plan_id=plan_id, team=team)
-    steps = _create_steps(plan, checkpoint.steps)
+    plan = _create_plan(checkpoint.plan, plan_id=plan_id, team=team, groups=groups)
+    steps = _create_steps(plan, checkpoint.steps, groups=groups)
     # Items of a fan-out wait for the item max_concurrency before them without a dependency row.
     _restore_waits(plan)
     _create_artifacts(plan, checkpoint.artifacts)
@@ -509,7 +528,24 @@ def _exists(plan_id: UUID) -> CheckpointError:
     )
 
 
-def _create_plan(record: PlanRecord, *, plan_id: UUID, team: Team) -> Plan:
+def _approver_groups(checkpoint: Checkpoint, team: Team) -> dict[str, ApproverGroup]:
+    """The team's approver groups the checkpoint names, by name. Raises CheckpointError for one
+    the team does not have: restoring without it would let fewer people decide."""
+    names = {checkpoint.plan.approver_group} | {s.approval_group for s in checkpoint.steps}
+    names.discard(None)
+    found = {g.name: g for g in team.approver_groups.filter(name__in=names)}
+    missing = sorted(n for n in names if n is not None and n not in found)
+    if missing:
+        raise CheckpointError(
+            f"team {team.name!r} has no approver group {', '.join(map(repr, missing))}; "
+            "create it before restoring"
+        )
+    return found
+
+
+def _create_plan(
+    record: PlanRecord, *, plan_id: UUID, team: Team, groups: dict[str, ApproverGroup]
+) -> Plan:
     try:
         # The primary key settles a race with another restore of the same checkpoint: the
         # second insert fails here, and its transaction rolls back with nothing written.
@@ -537,6 +573,8 @@ def _create_plan(record: PlanRecord, *, plan_id: UUID, team: Team) -> Plan:
                 started_at=record.started_at,
                 finished_at=record.finished_at,
                 cancel_reason=record.cancel_reason,
+                required_approvals=record.required_approvals,
+                approver_group=groups.get(record.approver_group or ""),
             )
     except IntegrityError:
         raise _exists(plan_id) from None
@@ -546,7 +584,9 @@ def _create_plan(record: PlanRecord, *, plan_id: UUID, team: Team) -> Plan:
     return plan
 
 
-def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
+def _create_steps(
+    plan: Plan, records: list[StepRecord], *, groups: dict[str, ApproverGroup]
+) -> list[PlanStep]:
     has_children = {r.parent for r in records if r.parent is not None}
     status = {r.key: _restored_status(r, expanded=r.key in has_children) for r in records}
     done = _done_for_dependents(status, {r.key: set(r.depends_on) for r in records})
@@ -579,6 +619,8 @@ def _create_steps(plan: Plan, records: list[StepRecord]) -> list[PlanStep]:
             gate_approved_by=r.gate_approved_by,
             gate_approved_at=r.gate_approved_at,
             gate_params_edited=r.gate_params_edited,
+            approval_group=groups.get(r.approval_group or ""),
+            approval_count=r.approval_count,
             on_failure=r.on_failure,
             for_each=r.for_each,
             item_index=r.item_index,

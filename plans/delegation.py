@@ -2,8 +2,9 @@
 
 A tree is `{"goal": "...", "plan": <node>}`. A node is either
 - a task node `{"type": "task", "task": "...", "hint"?, "context"?, "input"?: <node>,
-  "executor"?, "params"?, "approval"?: "none" | "required", "on_failure"?: "fail" | "ask"}`; its
-  `input` child runs first and its result is the task's input, or
+  "executor"?, "params"?, "approval"?: "none" | "required" | {"group"?, "count"?},
+  "on_failure"?: "fail" | "ask"}`; its `input` child runs first and its result is the task's
+  input, or
 - a combine node `{"type": "combine", "operator": "UNION"|"INTERSECT"|"MINUS"|"RMINUS"|"COLOCATE",
   "left": <node>, "right": <node>, "context"?}` that runs after both children and combines their
   results.
@@ -18,13 +19,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from plans.validation import (
-    APPROVAL_MESSAGE,
-    APPROVAL_VALUES,
     ON_FAILURE_VALUES,
     Loc,
     PlanInvalid,
     Problem,
     StepDraft,
+    check_approval,
 )
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
@@ -134,8 +134,8 @@ class _Compiler:
             self.problem((*path, "params"), f"params is an object, not {_type_name(params)}")
             valid = False
         approval = node.get("approval", "none")
-        if approval not in APPROVAL_VALUES:
-            self.problem((*path, "approval"), APPROVAL_MESSAGE)
+        for problem in check_approval(approval, (*self.base, *path, "approval")):
+            self.problems.append(problem)
             valid = False
         on_failure = node.get("on_failure")
         if on_failure is not None and on_failure not in ON_FAILURE_VALUES:
@@ -162,7 +162,7 @@ class _Compiler:
                 params=dict(params),
                 context=context,
                 depends_on=depends_on,
-                approval=str(approval),
+                approval=dict(approval) if isinstance(approval, dict) else str(approval),
                 loc=(*self.base, *path),
                 on_failure=on_failure,
             )

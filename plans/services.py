@@ -30,6 +30,7 @@ from executors.protocol import FailureClass
 from plans import realtime, tokens
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
+from plans.approvals import services as approvals
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
@@ -80,6 +81,11 @@ NOTIFY_CHANNEL = "plangate"
 # At most this many plans' pages are nudged when a circuit changes; the others catch up on their
 # next event.
 NUDGE_PLANS = 500
+# An approval of the version approved that lost the race for the last place is still recorded
+# while the plan goes on (not once it was cancelled or failed).
+APPROVED_AND_GOING = frozenset(
+    {PlanStatus.APPROVED, PlanStatus.EXECUTING, PlanStatus.NEEDS_ATTENTION, PlanStatus.COMPLETED}
+)
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,9 @@ class PlanSubmission:
     # Seconds or an ISO time, and what happens then (plans/deadlines/); None: the team's.
     decision_deadline: Any = None
     on_timeout: str | None = None
+    # Quorum (plans/approvals/): None takes the team's count, and its reviewers as approvers.
+    required_approvals: int | None = None
+    approver_group: str | None = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -225,7 +234,18 @@ def prepare_steps(
 @transaction.atomic
 def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan:
     """Create a draft plan with its steps and artifacts. Raises PlanInvalid; writes nothing then."""
-    goal, drafts = prepare_steps(submission, team=team)
+    quorum = approvals.quorum_problems(
+        team=team,
+        required_approvals=submission.required_approvals,
+        approver_group=submission.approver_group,
+        steps=submission.steps or [],
+    )
+    try:
+        goal, drafts = prepare_steps(submission, team=team)
+    except PlanInvalid as exc:
+        raise PlanInvalid([*exc.problems, *quorum]) from None
+    if quorum:
+        raise PlanInvalid(quorum)
     now = timezone.now()
     deadline_at, on_timeout = deadlines.plan_deadline(
         team=team,
@@ -244,7 +264,8 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         max_concurrency=submission.max_concurrency or settings.PLANGATE_PLAN_MAX_CONCURRENCY,
         submitted_by=actor.user,
         submitted_by_token=actor.token,
-        required_approvals=team.required_approvals,
+        required_approvals=submission.required_approvals or team.required_approvals,
+        approver_group=approvals.group_named(team, submission.approver_group),
         decision_deadline=deadline_at,
         deadline_at=deadline_at,
         on_timeout=on_timeout,
@@ -265,7 +286,9 @@ def create_steps(
     plan: Plan, drafts: list[StepDraft], *, on_failure: str | None = None
 ) -> list[PlanStep]:
     """Save the steps (in dependency order) and their dependencies for a new or revised plan.
-    `on_failure` is the plan's default for steps that set none."""
+    `on_failure` is the plan's default for steps that set none. Raises PlanInvalid for a gate's
+    approver group the team does not have."""
+    gate_fields = approvals.step_gate_fields(plan.team, drafts)
     now = timezone.now()
     gate_deadlines = [deadlines.step_deadline(team=plan.team, draft=d, now=now) for d in drafts]
     steps = PlanStep.objects.bulk_create(
@@ -283,11 +306,11 @@ def create_steps(
             max_attempts=d.max_attempts,
             timeout_seconds=d.timeout_seconds,
             for_each=d.for_each,
-            approval=d.approval,
             on_failure=d.on_failure or on_failure or OnFailure.FAIL,
             deadline_seconds=gate_deadlines[i][0],
             deadline_until=gate_deadlines[i][1],
             on_timeout=gate_deadlines[i][2],
+            **gate_fields[d.key],
         )
         for i, d in enumerate(drafts)
     )
@@ -340,11 +363,30 @@ def artifact_add(*, plan: Plan, actor: Actor, draft: ArtifactDraft) -> PlanningA
 def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     """Approve the plan as of `version`, the one the reviewer saw.
 
-    Raises StaleVersion if the plan changed since (the reviewer must look again) and
-    InvalidTransition unless the plan is a draft.
+    A person's or token's approval is counted (plans/approvals/): the plan is approved by the
+    one that reaches `plan.required_approvals`, in the same transaction. The same approver counts
+    once; an approval of the version that was just approved by someone else is recorded too.
+    A deadline or rule (an actor that is neither) approves outright.
+
+    Raises StaleVersion if the plan changed since (the reviewer must look again),
+    InvalidTransition unless the plan is a draft, and NotAnApprover for someone whose approval
+    does not count for this plan.
     """
+    # The row lock serialises approvals: of two racing for the last place, the second sees the
+    # plan approved and is only recorded, so there is one plan.approved and one start.
     plan = _lock(plan)
     access_check(plan=plan, actor=actor, action=Action.APPROVE)
+    if (
+        approvals.is_person_or_token(actor)
+        and plan.status in APPROVED_AND_GOING
+        and plan.approved_version == version
+        and approvals.decided_by_quorum(plan=plan, step_key="", version=version)
+        and not approvals.has_approved(plan=plan, step_key="", version=version, actor=actor)
+    ):
+        # Lost the race for the last place: still an approval of what was shown. (Someone
+        # approving again after the decision is refused below, naming the plan's status.)
+        _approval_count(plan, actor, version)
+        return plan
     plan_transition(plan.status, PlanStatus.APPROVED)
     if version != plan.version:
         raise StaleVersion(
@@ -359,6 +401,8 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
         raise DomainError(
             f"the plan's content does not match its revision {version}; it cannot be approved"
         )
+    if not _approval_count(plan, actor, version).reached:
+        return plan
     plan.status = PlanStatus.APPROVED
     plan.approved_content_hash = approved_hash
     plan.approved_via = actor.approval_source
@@ -387,6 +431,28 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
     # A worker starts the plan as soon as this commits, rather than at its next poll.
     notify_workers()
     return plan
+
+
+def _approval_count(plan: Plan, actor: Actor, version: int) -> approvals.Tally:
+    """Count the actor's approval of the plan (called with it locked), recording an
+    `approval.recorded` event for a new one."""
+    tally = approvals.approval_add(
+        plan=plan,
+        step_key="",
+        version=version,
+        actor=actor,
+        required=plan.required_approvals,
+        group=plan.approver_group,
+    )
+    # The approval that reaches the quorum is told by plan.approved; the others each by theirs.
+    if tally.added and (not tally.reached or plan.approved_at is not None):
+        _record(
+            plan,
+            EventKind.APPROVAL_RECORDED,
+            actor,
+            data={"version": version, "count": tally.count, "required": tally.required},
+        )
+    return tally
 
 
 @transaction.atomic

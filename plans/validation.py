@@ -53,7 +53,8 @@ class StepDraft:
     # Fan-out or pipeline over a list from the step's input (see plans/stages.py).
     for_each: dict[str, Any] | None = None
     # "required": a gate; the step waits for a reviewer's decision once its dependencies are done.
-    approval: str = "none"
+    # Or an object {"group": <approver group>, "count": <approvals needed>}: a gate with a quorum.
+    approval: str | dict[str, Any] = "none"
     # Where the step came from in the request body, for error paths.
     loc: Loc = ()
     # "fail" or "ask" when it fails for good (plans/rescue/); None: the plan's default.
@@ -69,6 +70,46 @@ ON_FAILURE_VALUES = ("fail", "ask")
 
 APPROVAL_VALUES = ("none", "required")
 APPROVAL_MESSAGE = "approval must be 'none' or 'required'"
+GATE_FIELDS = ("group", "count")
+GATE_MAX_COUNT = 100
+
+
+@dataclass(frozen=True)
+class GateSpec:
+    """A gate's quorum: `count` approvals from `group` ("": the plan's approvers)."""
+
+    group: str = ""
+    count: int = 1
+
+
+def gate_spec(approval: Any) -> GateSpec | None:
+    """The gate a step's `approval` asks for, None for no gate. Assumes it passed
+    check_approval."""
+    if isinstance(approval, dict):
+        return GateSpec(group=approval.get("group") or "", count=approval.get("count") or 1)
+    return GateSpec() if approval == "required" else None
+
+
+def check_approval(approval: Any, at: Loc) -> list[Problem]:
+    """Problems with a step's `approval`: "none", "required" or {"group"?, "count"?}."""
+    if isinstance(approval, str):
+        return [] if approval in APPROVAL_VALUES else [Problem(at, APPROVAL_MESSAGE)]
+    if not isinstance(approval, dict):
+        return [Problem(at, "approval must be 'none', 'required' or an object {group, count}")]
+    problems = [
+        Problem((*at, name), f"unknown field; allowed: {', '.join(GATE_FIELDS)}")
+        for name in approval
+        if name not in GATE_FIELDS
+    ]
+    group = approval.get("group")
+    if "group" in approval and (not isinstance(group, str) or not group.strip()):
+        problems.append(Problem((*at, "group"), "must be the name of an approver group"))
+    if "count" in approval and not _int_between(approval["count"], 1, GATE_MAX_COUNT):
+        problems.append(
+            Problem((*at, "count"), f"must be a whole number from 1 to {GATE_MAX_COUNT}")
+        )
+    return problems
+
 
 # Returns (field, message) for each problem with an executor name ("executor") or its params
 # ("params").
@@ -116,8 +157,7 @@ def check_steps(
                 problems.append(
                     Problem((*step.loc, "depends_on", i), f"step {dep!r} cannot depend on itself")
                 )
-        if step.approval not in APPROVAL_VALUES:
-            problems.append(Problem((*step.loc, "approval"), APPROVAL_MESSAGE))
+        problems.extend(check_approval(step.approval, (*step.loc, "approval")))
         if step.for_each is not None:
             problems.extend(
                 check_for_each(step, check_executor=check_executor, max_fan_out=max_fan_out)

@@ -110,6 +110,8 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         on_failure=payload.on_failure,
         decision_deadline=payload.decision_deadline,
         on_timeout=payload.on_timeout,
+        required_approvals=payload.required_approvals,
+        approver_group=payload.approver_group,
     )
 
 

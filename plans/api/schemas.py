@@ -10,6 +10,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from plans import selectors, stages
+from plans.approvals import selectors as approval_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.models import CircuitState, Plan, PlanStep
@@ -97,10 +98,26 @@ class StepIn(StrictSchema):
         description="Fan out over a list from a dependency's result: "
         '{"over": "<step key>[.<field>...]", "max_concurrency": n, "stages": [...]}.',
     )
-    approval: Literal["none", "required"] = Field(
+    # Checked with the plan (plans/validation.py), so every problem is listed with its path.
+    approval: Any = Field(
         "none",
         description='"required": a gate; once its dependencies are done the step waits '
-        "(awaiting_approval) for a reviewer to approve or skip it.",
+        "(awaiting_approval) for a reviewer to approve or skip it. An object "
+        '{"group": "<approver group>", "count": n} is a gate that needs n approvals from '
+        "that group (both optional: the plan's approvers, one approval).",
+        json_schema_extra={
+            "anyOf": [
+                {"type": "string", "enum": ["none", "required"]},
+                {
+                    "type": "object",
+                    "properties": {
+                        "group": {"type": "string"},
+                        "count": {"type": "integer", "minimum": 1},
+                    },
+                    "additionalProperties": False,
+                },
+            ]
+        },
     )
     on_failure: OnFailureIn | None = Field(None, description=ON_FAILURE_HELP)
     decision_deadline: DeadlineIn | None = Field(None, description="Gates only. " + DEADLINE_HELP)
@@ -161,6 +178,16 @@ class PlanIn(RequestBody):
         None,
         description="When the deadline passes: 'cancel' (the team's default unless it says "
         "otherwise), 'escalate' to the next approver group, or 'approve' (if the team allows it).",
+    )
+    required_approvals: int | None = Field(
+        None,
+        description="Approvals of the same version that start the plan: 1 to the team's "
+        "max_required_approvals; the team's required_approvals if omitted.",
+    )
+    approver_group: Text | None = Field(
+        None,
+        description="The name of the team's approver group whose members' approvals count; "
+        "the team's reviewers and admins (and tokens with the decide scope) if omitted.",
     )
 
 
@@ -223,6 +250,16 @@ class StepItemOut(Schema):
         return stages.stage_name(obj.parent, obj.stage_index) if obj.parent else ""
 
 
+class QuorumOut(Schema):
+    """Approvals of the version under review (or approved) against what it needs."""
+
+    required: int = Field(description="Approvals needed.")
+    count: int = Field(description="Approvals so far, each person or token once.")
+    by: list[str] = Field(description='Who approved, oldest first: "user:alice", "token:<prefix>".')
+    group: str | None = Field(description="The approver group; null: the team's reviewers.")
+    needed: int = Field(description="Approvals still needed.")
+
+
 class GateOut(Schema):
     """Who approved a gated step and when; with edited params, the step.approved event holds the
     params before and after."""
@@ -279,6 +316,15 @@ class StepOut(Schema):
     @staticmethod
     def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
         return deadline_selectors.step_deadline(obj)
+
+    approvals: QuorumOut | None = Field(
+        None, description="A gated step's approvals at the plan's version against its quorum."
+    )
+
+    @staticmethod
+    def resolve_approvals(obj: PlanStep) -> dict[str, Any] | None:
+        # Set by PlanOut.resolve_steps for the whole plan at once.
+        return getattr(obj, "approvals", None)
 
     @staticmethod
     def resolve_gate(obj: PlanStep) -> dict[str, Any] | None:
@@ -363,6 +409,10 @@ class ChangeRequestOut(Schema):
 
 class PlanOut(PlanSummaryOut):
     approval: ApprovalOut | None
+    approvals: QuorumOut = Field(
+        description="Approvals of the version under review (once approved: of the version "
+        "approved) against the plan's quorum."
+    )
     cancel_reason: str
     delegation: dict[str, Any] | None
     steps: list[StepOut]
@@ -407,8 +457,19 @@ class PlanOut(PlanSummaryOut):
         }
 
     @staticmethod
+    def resolve_approvals(obj: Plan) -> dict[str, Any]:
+        return approval_selectors.plan_quorum(obj).as_dict()
+
+    @staticmethod
     def resolve_steps(obj: Plan) -> list[PlanStep]:
-        return list(obj.steps.all())
+        steps = list(obj.steps.all())
+        # Each step's `approvals`, read once for the plan rather than once per step.
+        quorums = approval_selectors.gate_quorums(obj, steps)
+        for step in steps:
+            quorum = quorums.get(step.key)
+            approvals = quorum.as_dict() if quorum is not None else None
+            step.approvals = approvals  # type: ignore[attr-defined]
+        return steps
 
     @staticmethod
     def resolve_artifacts(obj: Plan) -> list[Any]:

@@ -52,6 +52,15 @@ def step_content(step: PlanStep) -> dict[str, Any]:
     if seconds is not None or until is not None:
         content["decision_deadline"] = Deadline(seconds=seconds, until=until).as_json()
         content["on_timeout"] = step.on_timeout
+    # A gate's quorum, only when it asks for more than one approval from the plan's approvers:
+    # the content (and hash) of every other step stays as it was before gates had quorums.
+    # (Also called by migrations, with historical steps that may have no such fields.)
+    group_id = getattr(step, "approval_group_id", None)
+    if group_id is not None or getattr(step, "approval_count", 1) != 1:
+        group = step.approval_group
+        content["approval"] = {"count": step.approval_count} | (
+            {"group": group.name} if group is not None else {}
+        )
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
     return content

@@ -12,6 +12,8 @@ from django.views.decorators.http import require_POST
 
 from plans import services
 from plans.access.rules import Action
+from plans.approvals.selectors import gate_quorums
+from plans.approvals.services import NotAnApprover
 from plans.gates.services import step_approve
 from plans.models import PlanStep
 from plans.states import DomainError, StaleVersion
@@ -56,7 +58,7 @@ def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
             return plan_page(request, plan_id, status=422, gate=refusal)
     seen = form.cleaned_data["version"]
     try:
-        step_approve(
+        step = step_approve(
             plan=plan,
             key=key,
             actor=services.Actor.for_user(request.user),
@@ -72,12 +74,21 @@ def gate_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
             params_errors=[f"{p.msg[:1].upper()}{p.msg[1:]}." for p in exc.problems],
         )
         return plan_page(request, plan_id, status=422, gate=refusal)
+    except NotAnApprover as exc:
+        return plan_page(
+            request, plan_id, status=403, gate=GateRefusal(key, error=as_sentence(exc))
+        )
     except StaleVersion as exc:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
         return plan_page(request, plan_id, status=409, gate=GateRefusal(key, error=error))
     except DomainError as exc:
         return plan_page(
             request, plan_id, status=409, gate=GateRefusal(key, error=as_sentence(exc))
+        )
+    if step.gate_approved_at is None:
+        quorum = gate_quorums(step.plan, [step])[key]
+        return action_done(
+            request, plan_id, f"Your approval of step {key} is recorded: {quorum.summary}."
         )
     what = "with the params you edited" if params is not None else "as it is"
     return action_done(request, plan_id, f"Approved step {key} {what}; a worker will run it.")

@@ -25,6 +25,7 @@ from django_htmx.middleware import HtmxDetails
 from plans import selectors, services
 from plans.access import selectors as access_selectors
 from plans.access.rules import Action
+from plans.approvals.selectors import quorums_for_items
 from plans.inbox import selectors as inbox_selectors
 from plans.inbox import services as inbox_services
 from plans.models import PlanStep, Role
@@ -61,8 +62,20 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         response = render(request, f"{TEMPLATE}#live", context)
     else:
         now = timezone.now()
+        quorums = quorums_for_items(
+            (i.plan_id, i.step_key, i.version) for i in items if i.kind != "needs_attention"
+        )
+        me = f"user:{request.user.get_username()}"
         context.update(
-            rows=[(i, inbox_selectors.waited_label(i.waited(now))) for i in items],
+            rows=[
+                (
+                    i,
+                    inbox_selectors.waited_label(i.waited(now)),
+                    quorum := quorums.get((str(i.plan_id), i.step_key)),
+                    quorum is not None and quorum.has(me),
+                )
+                for i in items
+            ],
             waiting_for_agent=inbox_selectors.waiting_for_agent_for_user(request.user),
             max_batch=MAX_BATCH,
         )
@@ -100,7 +113,12 @@ def inbox_approve(request: HttpRequest) -> HttpResponse:
         actor=services.Actor.for_user(request.user),
         items=items,
     )
-    approved = [r for r in results if r.approved]
+    # A plan still a draft after an approval needs more approvals: say so rather than "approved".
+    counted = [r for r in results if r.approved and not r.step_key and r.status == "draft"]
+    if counted:
+        titles = ", ".join(r.title for r in counted)
+        messages.success(request, f"Your approval is recorded; more are needed: {titles}.")
+    approved = [r for r in results if r.approved and r not in counted]
     if approved:
         titles = ", ".join(r.title for r in approved)
         plural = "s" if len(approved) != 1 else ""

@@ -26,6 +26,8 @@ from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
 from plans.access.rules import Action
+from plans.approvals import selectors as approval_selectors
+from plans.approvals.services import NotAnApprover
 from plans.discussion import selectors as discussion
 from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
 from plans.rescue import selectors as rescue_selectors
@@ -139,6 +141,9 @@ class StepRow:
     spec: StepSpec | None = None
     # The discussion's comments on this step, oldest first.
     comments: list[PlanComment] = field(default_factory=list)
+    # A gated step's approvals against its quorum, and whether the viewer is among them.
+    quorum: approval_selectors.Quorum | None = None
+    approved_by_me: bool = False
 
 
 # --- Pages --------------------------------------------------------------------------------------
@@ -214,7 +219,11 @@ def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         )
     seen = form.cleaned_data["version"]
     try:
-        services.plan_approve(plan=plan, actor=services.Actor.for_user(request.user), version=seen)
+        approved = services.plan_approve(
+            plan=plan, actor=services.Actor.for_user(request.user), version=seen
+        )
+    except NotAnApprover as exc:
+        return plan_page(request, plan_id, status=403, action_error=as_sentence(exc))
     except StaleVersion as exc:
         error = STALE_MESSAGE.format(seen=seen, current=exc.current_version)
         # A whole page shows the new version in full; fragments swapped into the open page keep
@@ -224,6 +233,11 @@ def plan_approve(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
         )
     except DomainError as exc:
         return plan_page(request, plan_id, status=409, action_error=as_sentence(exc))
+    if approved.approved_at is None:
+        quorum = approval_selectors.plan_quorum(approved)
+        return action_done(
+            request, plan_id, f"Your approval of version {seen} is recorded: {quorum.summary}."
+        )
     return action_done(request, plan_id, f"Approved version {seen}; a worker will run it.")
 
 
@@ -325,6 +339,8 @@ def plan_page(
     paused: set[str] = set()
     if plan.status in {PlanStatus.APPROVED, PlanStatus.EXECUTING}:
         paused = {c.executor for c in plan_circuits if c.state == CircuitState.OPEN}
+    me = f"user:{request.user.get_username()}"
+    gate_quorums = approval_selectors.gate_quorums(plan, steps)
     comments = discussion.comments_for_plan(plan)
     comments_by_step: dict[str, list[PlanComment]] = {}
     for comment in comments:
@@ -343,6 +359,8 @@ def plan_page(
             gate=gates.get(s.key),
             spec=step_spec(s),
             comments=comments_by_step.get(s.key, []),
+            quorum=gate_quorums.get(s.key),
+            approved_by_me=s.key in gate_quorums and gate_quorums[s.key].has(me),
         )
         for s in steps
     ]
@@ -383,6 +401,9 @@ def plan_page(
         "changes_form": RequestChangesForm(step_keys=[s.key for s in steps]),
         **(extra or {}),
     }
+    # The approvals of the version on screen: its approve button is bound to that version.
+    quorum = approval_selectors.plan_quorum(plan, version=context["seen_version"])
+    context |= {"quorum": quorum, "approved_by_me": quorum.has(me)}
     template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
     return render(request, template, context, status=status)
 

@@ -127,7 +127,7 @@ def test_it_reads_a_big_plan_in_a_few_queries(
     plan = submit_plan(team, chain)
     client.force_login(reviewer)
     # 12 for the plan, 1 for its revisions, 2 for its discussion, 1 for the inbox count, 1 for
-    # the reader's roles.
-    with django_assert_max_num_queries(17):
+    # the reader's roles, 1 for its approvals.
+    with django_assert_max_num_queries(18):
         response = client.get(f"/plans/{plan.pk}/")
     assert response.content.count(b'<tr id="step-s') == 80
