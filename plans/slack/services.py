@@ -160,6 +160,11 @@ def _decide(click: Click) -> Outcome:
         )
     actor = Actor.for_user(user, source=DecisionSource.SLACK)
     name = escape(user.get_username())
+    if not value.step_key and plan.status != PlanStatus.DRAFT:
+        # The first decision wins. A click on a plan no longer waiting is answered with what
+        # became of it; the services would count a late approval as an extra one (they cannot
+        # tell it from one that lost the race for the last place, and record both).
+        return Outcome(already_decided(plan, value), False)
     try:
         if click.action_id == REQUEST_CHANGES_ACTION:
             plan_request_changes(

@@ -6,10 +6,13 @@ from __future__ import annotations
 import pytest
 
 from plans import services
+from plans.access.checks import AccessDenied
 from plans.approvals.services import NotAnApprover
-from plans.models import Approval, Role
+from plans.models import Approval, Role, Scope
 from tests.factories import submit_plan
 from tests.plans.approvals.support import by, group, person
+
+ALL_SCOPES = [Scope.SUBMIT, Scope.READ, Scope.DECIDE]
 
 
 def test_it_counts_a_member_of_the_group(team, reviewer):
@@ -32,7 +35,7 @@ def test_it_refuses_a_reviewer_outside_the_group(team, reviewer):
 def test_it_refuses_a_token_when_a_group_is_named(team):
     group(team, "finance")
     plan = submit_plan(team, approver_group="finance")
-    token, _ = services.token_create(team=team, name="agent")
+    token, _ = services.token_create(team=team, name="agent", scopes=ALL_SCOPES)
 
     with pytest.raises(NotAnApprover, match="a token cannot give one"):
         services.plan_approve(plan=plan, actor=services.Actor.for_token(token), version=1)
@@ -40,7 +43,7 @@ def test_it_refuses_a_token_when_a_group_is_named(team):
 
 def test_it_counts_a_token_once_when_no_group_is_named(team, reviewer):
     plan = submit_plan(team, required_approvals=2)
-    token, _ = services.token_create(team=team, name="agent")
+    token, _ = services.token_create(team=team, name="agent", scopes=ALL_SCOPES)
     actor = services.Actor.for_token(token)
 
     services.plan_approve(plan=plan, actor=actor, version=1)
@@ -54,5 +57,6 @@ def test_it_refuses_a_viewer_when_no_group_is_named(team):
     viewer = person(team, "victor", role=Role.VIEWER)
     plan = submit_plan(team)
 
-    with pytest.raises(NotAnApprover, match="victor is not a reviewer or admin"):
+    # Refused by the role check every decision passes, before the quorum's own.
+    with pytest.raises(AccessDenied, match="victor is a viewer in acme; approving needs reviewer"):
         services.plan_approve(plan=plan, actor=by(viewer), version=1)
