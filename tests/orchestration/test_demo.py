@@ -36,6 +36,9 @@ def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> 
     assert ApiClient(token.group(1)).get(f"/plans/{plan.pk}").json()["status"] == "draft"
 
     assert f"/plans/{plan.pk}/" in text  # the link goes straight to it
+    # The demo's reviewer runs the team, so its settings and response-times pages open too.
+    assert client.get(f"/teams/{plan.team_id}/settings/").status_code == 200
+    assert client.get(f"/teams/{plan.team_id}/decisions/").status_code == 200
 
 
 def test_it_leaves_a_fresh_plan_to_approve_on_every_run(db: Any) -> None:
