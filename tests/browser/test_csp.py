@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect
 
+from plans.models import ApproverGroup
 from tests.browser.test_review_flow import chromium, server
 from tests.factories import UserFactory, step, submit_plan
 
@@ -28,6 +29,7 @@ def test_it_runs_the_pages_and_the_admin_without_a_csp_violation(
     server: str, team: Any, reviewer: Any
 ) -> None:
     plan = submit_plan(team, [step("gather"), step("publish", "gather")], title="Weekly digest")
+    ApproverGroup.objects.create(team=team, name="finance")
     UserFactory(username="root", is_staff=True, is_superuser=True)
     console: list[str] = []
 
@@ -62,7 +64,8 @@ def test_it_runs_the_pages_and_the_admin_without_a_csp_violation(
         log_in(admin, f"{server}/admin/login/?next=/admin/", "root")
         expect(admin.locator("#site-name")).to_be_visible()
         admin.goto(f"{server}/admin/plans/team/{team.pk}/change/")
-        expect(admin.locator("#id_members_from")).to_be_visible()  # filter_horizontal's script ran
+        # The approver group's filter_horizontal: its script ran.
+        expect(admin.locator("#id_approver_groups-0-members_from")).to_be_visible()
         admin.goto(f"{server}/admin/plans/apitoken/add/")
         admin.get_by_label("Team").select_option(label="acme")
         admin.get_by_label("Name").fill("agent")
