@@ -145,3 +145,15 @@ def test_it_saves_the_teams_rules_and_refuses_impossible_ones(team: Team, admin:
         2,
         3,
     )
+
+
+def test_it_links_the_settings_and_the_decisions_pages_both_ways(client: Any, team: Any) -> None:
+    admin = UserFactory(username="ada")
+    Membership.objects.create(team=team, user=admin, role=Role.ADMIN)
+    client.force_login(admin)
+
+    settings_page = client.get(f"/teams/{team.pk}/settings/").content.decode()
+    decisions_page = client.get(f"/teams/{team.pk}/decisions/").content.decode()
+
+    assert f'href="/teams/{team.pk}/decisions/"' in settings_page
+    assert f'href="/teams/{team.pk}/settings/"' in decisions_page
