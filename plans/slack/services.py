@@ -189,12 +189,16 @@ def _decide(click: Click) -> Outcome:
     except DomainError as exc:
         # Another decision came first (or the plan changed): say what happened instead.
         return Outcome(already_decided(plan, value, refusal=str(exc)), False)
-    plan.refresh_from_db(fields=["status"])
+    plan.refresh_from_db(fields=["status", "approved_by"])
     if plan.status == PlanStatus.DRAFT:
         # A plan that needs more than one approval waits for the others.
         return Outcome(
             f"Approval by {name} recorded (version {value.version}); more approvals needed", True
         )
+    if plan.approved_by_id != user.pk:
+        # Lost the race for the last place: the approval is on record, but another person's
+        # started the plan. The first decision is the one the thread hears of.
+        return Outcome(already_decided(plan, value), False)
     return Outcome(f"Approved by {name} (version {value.version})", True)
 
 

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from orchestration.engine import queue
 from plans import services
 from plans.models import Plan, PlanEvent
 from plans.states import DomainError
 from tests.factories import step, submit_plan
+from tests.races import at_once
 
 
 def race(calls: list[Callable[[], Any]]) -> list[str]:
-    """Run the calls at the same moment from separate threads; return 'ok' or the error of each."""
-    barrier = threading.Barrier(len(calls))
-    results: list[str] = [""] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            calls[i]()
-            results[i] = "ok"
-        except DomainError as exc:
-            results[i] = f"conflict: {exc}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    """Run the calls at the same moment; 'ok' or the conflict of each."""
+    outcomes = at_once(calls)
+    for outcome in outcomes:
+        if isinstance(outcome, Exception) and not isinstance(outcome, DomainError):
+            raise outcome
+    return [f"conflict: {o}" if isinstance(o, DomainError) else "ok" for o in outcomes]
 
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -3,41 +3,26 @@ the other's approval is recorded; never two plan.approved events."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from plans import services
 from plans.models import Approval, Plan, PlanEvent
 from tests.factories import submit_plan
 from tests.plans.approvals.support import by, person
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(calls: list[Callable[[], Any]]) -> list[str]:
-    """Run the calls at the same moment from separate threads (each its own connection)."""
-    barrier = threading.Barrier(len(calls))
-    results = [""] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = calls[i]().status
-        except Exception as exc:
-            results[i] = f"error: {exc}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    """The approvals made at the same moment; the plan's status after each, or its error."""
+    return [
+        f"error: {outcome}" if isinstance(outcome, Exception) else outcome.status
+        for outcome in at_once(calls)
+    ]
 
 
 def test_two_reviewers_racing_for_the_last_place_approve_it_once(team, reviewer):

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from plans.models import PlanEvent
 from tests.orchestration.support import steps_of
 from tests.plans.gates.support import started
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(calls: list[Callable[[], Any]]) -> list[int]:
-    """Send the requests at the same moment from separate threads (each its own database
-    connection); their status codes."""
-    barrier = threading.Barrier(len(calls))
-    codes = [0] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            codes[i] = calls[i]().status_code
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return codes
+    """The requests sent at the same moment; their status codes."""
+    return [answer.status_code for answer in at_once(calls)]
 
 
 def test_two_approvals_of_one_gate_have_one_winner(team, api):

@@ -3,12 +3,10 @@ of one signed request are acted on once."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from plans.models import EventKind, PlanEvent
 from tests.factories import UserFactory, submit_plan
@@ -18,29 +16,14 @@ from tests.plans.slack.standin import (
     post_click,
     signed_headers,
 )
+from tests.races import at_once
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def race(calls: list[Callable[[], Any]]) -> list[Any]:
-    """The requests sent at the same moment from separate threads (each its own database
-    connection); their answers."""
-    barrier = threading.Barrier(len(calls))
-    answers: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait()
-            answers[i] = calls[i]()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return answers
+    """The requests sent at the same moment; their answers."""
+    return at_once(calls)
 
 
 def test_it_makes_one_decision_when_two_people_click_approve_at_once(
