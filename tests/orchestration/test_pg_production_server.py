@@ -25,6 +25,7 @@ from websockets.sync.client import connect as ws_connect
 
 from orchestration import serving
 from plans import selectors, services
+from plans.models import Scope
 from tests.conftest import IN_CI
 from tests.processes import ROOT, free_port, running, wait_for_port
 from tests.websockets import session_cookie
@@ -41,7 +42,9 @@ def test_it_serves_the_api_and_live_pages_from_several_processes_and_stops_on_si
         if IN_CI:
             pytest.fail("the production server test needs REDIS_URL")
         pytest.skip("needs REDIS_URL: several server processes share live updates through Redis")
-    _, token = services.token_create(team=team, name="production-server")
+    _, token = services.token_create(
+        team=team, name="production-server", scopes=[Scope.SUBMIT, Scope.READ, Scope.DECIDE]
+    )
     port = free_port()
     args = serving.uvicorn_args(host="127.0.0.1", port=port, workers=WORKERS)
     log = ROOT / "test-artifacts" / "production-server.log"
