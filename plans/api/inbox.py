@@ -16,7 +16,8 @@ from ninja import Field, Router, Schema
 
 from plans.api.auth import TokenAuth, needs
 from plans.api.endpoints import answers
-from plans.api.schemas import RequestBody, StrictSchema
+from plans.api.schemas import QuorumOut, RequestBody, StrictSchema
+from plans.approvals.selectors import Quorum, quorums_for_items
 from plans.inbox import selectors
 from plans.inbox import services as inbox_services
 from plans.models import ApiToken, Scope
@@ -53,6 +54,10 @@ class InboxItemOut(Schema):
     step_key: str | None = Field(description="The gated step, for a gate.")
     waiting_since: datetime
     waited_seconds: int
+    approvals: QuorumOut | None = Field(
+        description="For a draft or a gate: the approvals of this version so far against what it "
+        "needs; null for a plan that needs attention."
+    )
     links: InboxLinksOut
 
 
@@ -93,7 +98,7 @@ class InboxApproveOut(Schema):
     results: list[InboxResultOut]
 
 
-def _item(item: selectors.InboxItem, now: datetime) -> dict[str, Any]:
+def _item(item: selectors.InboxItem, now: datetime, quorum: Quorum | None) -> dict[str, Any]:
     return {
         "kind": item.kind,
         "plan_id": item.plan_id,
@@ -104,6 +109,15 @@ def _item(item: selectors.InboxItem, now: datetime) -> dict[str, Any]:
         "step_key": item.step_key or None,
         "waiting_since": item.waiting_since,
         "waited_seconds": int(item.waited(now).total_seconds()),
+        "approvals": None
+        if quorum is None
+        else {
+            "required": quorum.required,
+            "count": quorum.count,
+            "by": list(quorum.by),
+            "group": quorum.group,
+            "needed": quorum.needed,
+        },
         "links": {
             "plan": reverse("api:get_plan", kwargs={"plan_id": item.plan_id}),
             "page": reverse("plans:detail", kwargs={"plan_id": item.plan_id}),
@@ -123,7 +137,13 @@ def list_inbox(request: HttpRequest) -> dict[str, Any]:
     changes requested wait for their integration and are not listed."""
     items = selectors.inbox_for_team(token_of(request).team)
     now = timezone.now()
-    return {"count": len(items), "items": [_item(i, now) for i in items]}
+    quorums = quorums_for_items(
+        (i.plan_id, i.step_key, i.version) for i in items if i.kind != selectors.ItemKind.ATTENTION
+    )
+    return {
+        "count": len(items),
+        "items": [_item(i, now, quorums.get((str(i.plan_id), i.step_key))) for i in items],
+    }
 
 
 @router.post(
