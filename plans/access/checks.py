@@ -97,13 +97,20 @@ def _check_person(plan: Plan, user: Any, action: Action) -> None:
             f"{name} is a {role} in {plan.team.name}; {ACTION_WORDS[action]} needs {needed.value}",
             missing=needed.value,
         )
+    refusal = duty_refusal(plan=plan, user=user, action=action)
+    if refusal:
+        raise AccessDenied(refusal, missing="separate_duties")
+
+
+def duty_refusal(*, plan: Plan, user: Any, action: Action) -> str:
+    """Why separation of duties keeps `user` from doing `action` to the plan ("" if it does
+    not): they submitted it (any decision), or made a revision of it (approving). The plan
+    page asks too, to say why before a reviewer tries."""
     if not plan.team.separate_duties:
-        return
+        return ""
+    name = user.get_username()
     if action in DECISIONS and plan.submitted_by_id is not None and plan.submitted_by_id == user.pk:
-        raise AccessDenied(
-            f"{name} submitted the plan; with separation of duties they cannot decide on it",
-            missing="separate_duties",
-        )
+        return f"{name} submitted the plan; with separation of duties they cannot decide on it"
     if action in APPROVALS:
         revised = (
             plan.revisions.filter(actor_user=user)
@@ -113,11 +120,11 @@ def _check_person(plan: Plan, user: Any, action: Action) -> None:
             .first()
         )
         if revised is not None:
-            raise AccessDenied(
+            return (
                 f"{name} made version {revised} of the plan; with separation of duties they "
-                "cannot approve it",
-                missing="separate_duties",
+                "cannot approve it"
             )
+    return ""
 
 
 def _first_version(plan: Plan) -> int:

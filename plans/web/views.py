@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.middleware import HtmxDetails
 
 from plans import selectors, services
+from plans.access.checks import duty_refusal
 from plans.access.rules import Action
 from plans.approvals import selectors as approval_selectors
 from plans.approvals.services import NotAnApprover
@@ -403,7 +404,12 @@ def plan_page(
     }
     # The approvals of the version on screen: its approve button is bound to that version.
     quorum = approval_selectors.plan_quorum(plan, version=context["seen_version"])
-    context |= {"quorum": quorum, "approved_by_me": quorum.has(me)}
+    context |= {"quorum": quorum, "approved_by_me": quorum.has(me), "approve_refusal": ""}
+    if plan.status == PlanStatus.DRAFT and plan.team.separate_duties:
+        # Say before the click why this reviewer's approval would be refused.
+        context["approve_refusal"] = duty_refusal(
+            plan=plan, user=request.user, action=Action.APPROVE
+        )
     template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
     return render(request, template, context, status=status)
 

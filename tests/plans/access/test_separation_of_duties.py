@@ -132,3 +132,23 @@ def test_it_lets_the_reviser_approve_when_the_team_allows_it(strict_team: Team) 
     assert response.status_code == 302
     plan.refresh_from_db()
     assert plan.status == "approved"
+
+
+def test_it_tells_the_reviser_on_the_page_why_they_cannot_approve(strict_team: Team) -> None:
+    bob, carol = UserFactory(username="bob"), UserFactory(username="carol")
+    for user in (bob, carol):
+        Membership.objects.create(team=strict_team, user=user, role=Role.REVIEWER)
+    plan = revised_by(strict_team, bob)
+    reviser, other = Client(), Client()
+    reviser.force_login(bob)
+    other.force_login(carol)
+
+    page = reviser.get(f"/plans/{plan.pk}/").content.decode()
+    others_page = other.get(f"/plans/{plan.pk}/").content.decode()
+
+    assert 'disabled aria-describedby="approve-refusal">Approve version 2' in page
+    assert (
+        "bob made version 2 of the plan; with separation of duties they cannot approve it" in page
+    )
+    assert "approve-refusal" not in others_page
+    assert ">Approve version 2</button>" in others_page
