@@ -14,7 +14,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from orchestration.channel_layer import RedisChannelLayer
 from tests.websockets import require_redis
 
-pytestmark = pytest.mark.asyncio
+# Runs with the production services (PostgreSQL and Redis), where REDIS_URL is set.
+pytestmark = [pytest.mark.postgres, pytest.mark.asyncio]
 
 
 async def test_it_logs_a_backup_cleanup_that_fails(monkeypatch: Any, caplog: Any) -> None:

@@ -14,7 +14,8 @@ from redis.asyncio.connection import AbstractConnection
 from orchestration.channel_layer import RedisChannelLayer
 from tests.websockets import require_redis
 
-pytestmark = pytest.mark.asyncio
+# Runs with the production services (PostgreSQL and Redis), where REDIS_URL is set.
+pytestmark = [pytest.mark.postgres, pytest.mark.asyncio]
 
 
 async def test_it_stops_a_receive_cancelled_as_its_blocking_pop_is_sent(monkeypatch: Any) -> None:
