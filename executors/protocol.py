@@ -13,8 +13,9 @@ or the executor's `max_attempts`, and fails the step at once for the others.
 from __future__ import annotations
 
 import threading
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, runtime_checkable
 
 from django.db import models
@@ -41,6 +42,11 @@ class FailureClass(models.TextChoices):
     # Not an executor's verdict: the worker running the step died this many times (see
     # PLANGATE_POISON_AFTER), so the step is failed rather than handed to yet another worker.
     POISON = "poison", "Killed its worker"
+    # A guardrail blocked the step's input or its result (plans/guardrails/); never retried.
+    GUARDRAIL = "guardrail", "Blocked by a guardrail"
+    # The executor said its input was too large for the model it calls; a plain retry would
+    # fail the same way, an `adjust` recovery recipe (plans/recovery/) may not.
+    CONTEXT_OVERFLOW = "context_overflow", "Input too large for the model"
 
 
 # A retry may fix these; bad input, a failed dependency or a cancel stay as they are.
@@ -94,6 +100,74 @@ class StepSpec:
         }
 
 
+USAGE_FIELDS = ("model", "input_tokens", "output_tokens", "units", "cost")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What an attempt consumed, as its executor reports it: the model it called, tokens in and
+    out, other units by name (e.g. {"searches": 3}) and, when the executor knows it, the cost.
+    Without a cost, the pricing table turns the model's tokens into one (plans/budgets/)."""
+
+    model: str = ""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    units: dict[str, float] = field(default_factory=dict)
+    cost: Decimal | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> Usage:
+        """A usage object as an executor or a service sends it, e.g. the `usage` of an http
+        step's response. Raises ValueError naming the field that is wrong."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"usage must be an object, not {json_type(data)}")
+        unknown = sorted(set(data) - set(USAGE_FIELDS))
+        if unknown:
+            raise ValueError(f"usage has unknown fields {unknown}; allowed: {list(USAGE_FIELDS)}")
+        model = data.get("model") or ""
+        if not isinstance(model, str):
+            raise ValueError(f"usage.model must be a string, not {json_type(model)}")
+        tokens = {}
+        for name in ("input_tokens", "output_tokens"):
+            value = data.get(name) or 0
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"usage.{name} must be a whole number of at least 0")
+            tokens[name] = value
+        units = data.get("units") or {}
+        if not isinstance(units, Mapping) or not all(
+            isinstance(k, str) and _is_amount(v) for k, v in units.items()
+        ):
+            raise ValueError("usage.units must map names to numbers of at least 0")
+        cost = data.get("cost")
+        if cost is not None and not _is_amount(cost):
+            raise ValueError("usage.cost must be a number of at least 0")
+        return cls(
+            model=model,
+            units={k: float(v) for k, v in units.items()},
+            cost=None if cost is None else Decimal(str(cost)),
+            **tokens,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "units": dict(self.units),
+            "cost": None if self.cost is None else str(self.cost),
+        }
+
+
+def _is_amount(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return False
+    try:
+        amount = Decimal(str(value))
+    except InvalidOperation:
+        return False
+    return amount.is_finite() and amount >= 0
+
+
 @dataclass(frozen=True)
 class StepOutcome:
     """What running a step came to: ok with a JSON result, or an error with its class."""
@@ -106,10 +180,14 @@ class StepOutcome:
     retry_after: float | None = None
     # For a pipeline stage: end this item's chain here, with this result.
     final: bool = False
+    # What the attempt consumed, if the executor knows (a failed attempt may have cost too).
+    usage: Usage | None = None
 
     @classmethod
-    def success(cls, result: Any, *, final: bool = False) -> StepOutcome:
-        return cls(ok=True, result=result, final=final)
+    def success(
+        cls, result: Any, *, final: bool = False, usage: Usage | None = None
+    ) -> StepOutcome:
+        return cls(ok=True, result=result, final=final, usage=usage)
 
     @classmethod
     def failure(
@@ -118,12 +196,14 @@ class StepOutcome:
         failure_class: str = FailureClass.EXECUTOR_ERROR,
         *,
         retry_after: float | None = None,
+        usage: Usage | None = None,
     ) -> StepOutcome:
         return cls(
             ok=False,
             error=message,
             failure_class=FailureClass(failure_class),
             retry_after=retry_after,
+            usage=usage,
         )
 
     @property

@@ -17,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -30,6 +31,8 @@ from pydantic_core import PydanticCustomError
 from executors import registry
 from executors.protocol import FailureClass
 from plans import services
+from plans.budgets.rules import MAX_AMOUNT
+from plans.guardrails import spec as guardrail_spec
 from plans.models import (
     ApproverGroup,
     DecisionSource,
@@ -39,6 +42,7 @@ from plans.models import (
     PlanStep,
     Team,
 )
+from plans.recovery import recipes as recovery_recipes
 from plans.revisions.content import revision_record
 from plans.stages import window
 from plans.states import (
@@ -114,6 +118,8 @@ class PlanRecord(_Record):
     # Quorum; absent from checkpoints written before it (one approval, from the reviewers).
     required_approvals: int = Field(1, ge=1, le=MAX_COUNT)
     approver_group: str | None = Field(None, description="The approver group's name.")
+    # Absent from checkpoints written before plans had budgets.
+    budget: Annotated[Decimal, Field(strict=False, gt=0, le=MAX_AMOUNT)] | None = None
 
 
 class StepRecord(_Record):
@@ -146,6 +152,12 @@ class StepRecord(_Record):
     approval_group: str | None = Field(None, description="The approver group's name.")
     approval_count: int = Field(1, ge=1, le=MAX_COUNT)
     on_failure: Annotated[str, _one_of("fail", "ask")] = "fail"
+    # Guardrails, quality gate, recovery recipes, expected cost; absent before they existed.
+    guardrails: dict[str, Any] | None = None
+    quality: dict[str, Any] | None = None
+    recover: dict[str, Any] | None = None
+    estimated_cost: Annotated[Decimal, Field(strict=False, ge=0, le=MAX_AMOUNT)] | None = None
+    asks_reviewer: bool = False
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
     item_index: Count | None
@@ -218,6 +230,7 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
             "cancel_reason": plan.cancel_reason,
             "required_approvals": plan.required_approvals,
             "approver_group": plan.approver_group.name if plan.approver_group else None,
+            "budget": None if plan.budget is None else str(plan.budget),
         },
         "steps": [
             {
@@ -247,6 +260,11 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "approval_group": s.approval_group.name if s.approval_group else None,
                 "approval_count": s.approval_count,
                 "on_failure": s.on_failure,
+                "guardrails": s.guardrails,
+                "quality": s.quality,
+                "recover": s.recover,
+                "estimated_cost": None if s.estimated_cost is None else str(s.estimated_cost),
+                "asks_reviewer": s.asks_reviewer,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
                 "item_index": s.item_index,
@@ -386,6 +404,18 @@ def _step_problems(steps: list[StepRecord]) -> list[Problem]:
             problems.append(
                 Problem(("steps", i, "parent"), f"no step {step.parent!r} in the checkpoint")
             )
+        # The same rules as at submission: the engine trusts a stored step's checks and recipes.
+        draft = StepDraft(
+            key=step.key,
+            task=step.task,
+            executor=step.executor,
+            guardrails=step.guardrails,
+            quality=step.quality,
+            recover=step.recover,
+            loc=("steps", i),
+        )
+        problems.extend(guardrail_spec.problems(draft))
+        problems.extend(recovery_recipes.problems(draft))
         if step.for_each is not None:
             # The same rules as at submission: the worker and the queue trust a for_each once it
             # is stored (a max_concurrency of 0 would hold every item back for good).
@@ -575,6 +605,7 @@ def _create_plan(
                 cancel_reason=record.cancel_reason,
                 required_approvals=record.required_approvals,
                 approver_group=groups.get(record.approver_group or ""),
+                budget=record.budget,
             )
     except IntegrityError:
         raise _exists(plan_id) from None
@@ -622,6 +653,11 @@ def _create_steps(
             approval_group=groups.get(r.approval_group or ""),
             approval_count=r.approval_count,
             on_failure=r.on_failure,
+            guardrails=r.guardrails,
+            quality=r.quality,
+            recover=r.recover,
+            estimated_cost=r.estimated_cost,
+            asks_reviewer=r.asks_reviewer,
             for_each=r.for_each,
             item_index=r.item_index,
             stage_index=r.stage_index,

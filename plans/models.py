@@ -241,6 +241,8 @@ class Plan(models.Model):
     on_timeout = models.CharField(
         max_length=10, choices=OnTimeout.choices, default=OnTimeout.CANCEL
     )
+    # What the plan may spend in all (plans/budgets/); None: no limit of its own.
+    budget = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -342,12 +344,22 @@ class PlanStep(models.Model):
     approval_count = models.PositiveSmallIntegerField(default=1)
     # When it fails for good: fail the plan, or hold it for a reviewer (plans/rescue/).
     on_failure = models.CharField(max_length=10, choices=OnFailure.choices, default=OnFailure.FAIL)
+    # Its last failure asks a reviewer whatever on_failure says: a guardrail with
+    # `on_block: ask` blocked it, or a recovery recipe `ask` matched (plans/rescue/rules.py).
+    asks_reviewer = models.BooleanField(default=False)
     # A gate's deadline (plans/deadlines/): as submitted, seconds from when it starts waiting or
     # a time; the one in force while it waits; what happens when it passes.
     deadline_seconds = models.FloatField(null=True, blank=True)
     deadline_until = models.DateTimeField(null=True, blank=True)
     deadline_at = models.DateTimeField(null=True, blank=True)
     on_timeout = models.CharField(max_length=10, choices=OnTimeout.choices, blank=True)
+    # Checks on what the step takes in and gives out (plans/guardrails/), its quality gate,
+    # its recovery recipes by failure class (plans/recovery/) and its expected cost
+    # (plans/budgets/), as submitted; None: nothing of the kind (the executor's settings apply).
+    guardrails = models.JSONField(null=True, blank=True)
+    quality = models.JSONField(null=True, blank=True)
+    recover = models.JSONField(null=True, blank=True)
+    estimated_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -475,6 +487,31 @@ class PlanEvent(models.Model):
             "data": self.data,
             "created_at": self.created_at.isoformat(),
         }
+
+
+class TeamEvent(models.Model):
+    """Append-only log of changes to a team's own settings (its policy, its budget), for the
+    audit: who changed what, when, through what. Plan changes are PlanEvents."""
+
+    id = models.BigAutoField(primary_key=True)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="events")
+    # Dotted, like PlanEvent kinds: "policy.changed", "budget.changed".
+    kind = models.CharField(max_length=40)
+    actor = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source = models.CharField(max_length=20, choices=DecisionSource.choices, blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["team", "id"])]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.kind} ({self.team_id})"
 
 
 class IdempotencyRecord(models.Model):

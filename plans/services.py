@@ -31,9 +31,11 @@ from plans import realtime, tokens
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
 from plans.approvals import services as approvals
+from plans.budgets import rules as budget_rules
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
+from plans.guardrails import spec as guardrail_spec
 from plans.models import (
     ApiToken,
     CircuitState,
@@ -50,6 +52,7 @@ from plans.models import (
     default_scopes,
 )
 from plans.notifications.services import notifications_enqueue
+from plans.recovery import recipes as recovery_recipes
 from plans.rescue.rules import AWAITING_RESCUE, FAILS_PLAN, OnFailure
 from plans.revisions.content import plan_content_hash, revision_record
 from plans.selectors import circuit_state
@@ -159,6 +162,8 @@ class PlanSubmission:
     # Quorum (plans/approvals/): None takes the team's count, and its reviewers as approvers.
     required_approvals: int | None = None
     approver_group: str | None = None
+    # What the plan may spend in all (plans/budgets/); None: no limit of its own.
+    budget: Any = None
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -215,6 +220,10 @@ def prepare_steps(
                 max_fan_out=settings.PLANGATE_MAX_FAN_OUT,
             )
         )
+    for draft in drafts:
+        problems.extend(guardrail_spec.problems(draft))
+        problems.extend(recovery_recipes.problems(draft))
+    problems.extend(budget_rules.problems(budget=submission.budget, steps=drafts))
     if submission.on_failure is not None and submission.on_failure not in ON_FAILURE_VALUES:
         problems.append(Problem(("on_failure",), "must be 'fail' or 'ask'"))
     problems.extend(
@@ -269,6 +278,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         decision_deadline=deadline_at,
         deadline_at=deadline_at,
         on_timeout=on_timeout,
+        budget=None if submission.budget is None else budget_rules.amount(submission.budget),
     )
     steps = create_steps(plan, drafts, on_failure=submission.on_failure)
     if deadline_at is not None:
@@ -310,6 +320,10 @@ def create_steps(
             deadline_seconds=gate_deadlines[i][0],
             deadline_until=gate_deadlines[i][1],
             on_timeout=gate_deadlines[i][2],
+            guardrails=d.guardrails,
+            quality=d.quality,
+            recover=d.recover,
+            estimated_cost=budget_rules.amount(d.estimated_cost),
             **gate_fields[d.key],
         )
         for i, d in enumerate(drafts)

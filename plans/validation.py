@@ -63,6 +63,15 @@ class StepDraft:
     # (plans/deadlines/); None: the team's defaults.
     decision_deadline: Any = None
     on_timeout: str | None = None
+    # Checks on the step's input before it runs and on its result after (plans/guardrails/):
+    # {"input": [check, ...], "output": [check, ...], "on_block": "fail" | "ask"}.
+    guardrails: dict[str, Any] | None = None
+    # A quality gate over the result: {"path": "<field>[.<field>...]", "min": number}.
+    quality: dict[str, Any] | None = None
+    # What to do by failure class (plans/recovery/): {"<failure class>": {"recipe": ...}}.
+    recover: dict[str, Any] | None = None
+    # What the step is expected to cost, in the team's currency (plans/budgets/).
+    estimated_cost: Any = None
 
 
 ON_FAILURE_VALUES = ("fail", "ask")

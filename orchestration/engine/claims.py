@@ -4,7 +4,7 @@ claims (orchestration/engine/queue.py), the worker runs them, fan-out expands th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +37,10 @@ class Claim:
     lost_leases: int = 0
     # Attempts handed back at shutdown or failed while the executor's circuit was open.
     spared_attempts: int = 0
+    # The step's own guardrails, quality gate and recovery recipes, as submitted (None: none).
+    guardrails: dict[str, Any] | None = None
+    quality: dict[str, Any] | None = None
+    recover: dict[str, Any] | None = None
 
     @property
     def failed_attempts(self) -> int:
@@ -50,3 +54,9 @@ class Report:
 
     claim: Claim
     outcome: StepOutcome
+    # A failure that asks a reviewer whatever the step's on_failure says (a guardrail with
+    # on_block "ask", a recovery recipe "ask").
+    ask: bool = False
+    # Written into the step's event with the outcome: what guardrails found, which recovery
+    # recipe applied, what the attempt consumed.
+    note: dict[str, Any] = field(default_factory=dict)

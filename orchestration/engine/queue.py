@@ -170,7 +170,8 @@ claimed AS (
     WHERE s.id = ANY(ARRAY(SELECT id FROM picked)) AND s.status || '' = 'pending'
     RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
-              s.item_index, s.item, s.lost_leases, s.spared_attempts
+              s.item_index, s.item, s.lost_leases, s.spared_attempts, s.guardrails,
+              s.quality, s.recover
 ),
 events AS (
     INSERT INTO plans_planevent
@@ -183,13 +184,13 @@ events AS (
 )
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
-       c.item, c.lost_leases, c.spared_attempts,
+       c.item, c.lost_leases, c.spared_attempts, c.guardrails, c.quality, c.recover,
        (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
 """
 
-_JSON_COLUMNS = ("params", "context", "for_each", "item")
+_JSON_COLUMNS = ("params", "context", "for_each", "item", "guardrails", "quality", "recover")
 CLAIM_PLANS = 16
 
 
@@ -236,6 +237,9 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
             item=row["item"],
             lost_leases=row["lost_leases"],
             spared_attempts=row["spared_attempts"],
+            guardrails=row["guardrails"],
+            quality=row["quality"],
+            recover=row["recover"],
             inputs=(
                 {"item": row["item"], "index": row["item_index"]}
                 if row["parent_id"] is not None
@@ -359,6 +363,9 @@ def _claim_portable(
                 "item": s.item,
                 "lost_leases": s.lost_leases,
                 "spared_attempts": s.spared_attempts,
+                "guardrails": s.guardrails,
+                "quality": s.quality,
+                "recover": s.recover,
                 "event_id": last[s.plan_id],
             }
             for s in steps
@@ -619,7 +626,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     for v in kept:
         claim, outcome = v.report.claim, v.report.outcome
         plan = plans[claim.plan_id]
-        data: dict[str, Any] = {"attempt": claim.attempt}
+        data: dict[str, Any] = {"attempt": claim.attempt, **v.report.note}
         if v.status == StepStatus.COMPLETED:
             kind = EventKind.STEP_COMPLETED
         else:
@@ -723,6 +730,7 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                 "failure_class": v.report.outcome.failure_class,
                 "delay": v.delay,
                 "spared": int(v.spared),
+                "ask": v.report.ask and v.status == StepStatus.FAILED,
             }
             for v in verdicts
         ]
@@ -739,11 +747,12 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
                     run_after = now() + make_interval(secs => v.delay),
                     finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE %s END,
                     spared_attempts = s.spared_attempts + v.spared,
+                    asks_reviewer = v.ask,
                     lease_owner = '',
                     lease_expires_at = NULL
                 FROM jsonb_to_recordset(%s::jsonb) AS v(
                     id bigint, attempt integer, status text, result jsonb, error text,
-                    failure_class text, delay double precision, spared integer
+                    failure_class text, delay double precision, spared integer, ask boolean
                 )
                 WHERE s.id = v.id AND s.attempts = v.attempt AND s.status = 'in_progress'
                 RETURNING s.id
@@ -763,6 +772,7 @@ def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
             "lease_owner": "",
             "lease_expires_at": None,
             "spared_attempts": F("spared_attempts") + int(v.spared),
+            "asks_reviewer": v.report.ask and v.status == StepStatus.FAILED,
         }
         if v.status == StepStatus.COMPLETED:
             changes["result"] = outcome.result

@@ -112,6 +112,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         on_timeout=payload.on_timeout,
         required_approvals=payload.required_approvals,
         approver_group=payload.approver_group,
+        budget=payload.budget,
     )
 
 
@@ -132,6 +133,10 @@ def step_draft(index: int, step: StepIn) -> StepDraft:
         on_failure=step.on_failure,
         decision_deadline=step.decision_deadline,
         on_timeout=step.on_timeout,
+        guardrails=step.guardrails,
+        quality=step.quality,
+        recover=step.recover,
+        estimated_cost=step.estimated_cost,
     )
 
 

@@ -126,6 +126,28 @@ class StepIn(StrictSchema):
         description="Gates only: when the deadline passes, 'cancel' the plan, 'skip' the gate, "
         "'escalate' to the next approver group, or 'approve' (if the team allows it).",
     )
+    # Checked with the plan (plans/guardrails/, plans/recovery/), so every problem is listed.
+    guardrails: dict[str, Any] | None = Field(
+        None,
+        description='Checks on the step\'s input and result: {"input": [check...], "output": '
+        '[check...], "on_block": "fail" | "ask"}. A check is {"schema": {...}}, '
+        '{"max_bytes": n}, {"deny": "<regular expression>"} or {"check": "<allowlisted name>"}, '
+        'each with "mode": "block" (the default) or "warn".',
+    )
+    quality: dict[str, Any] | None = Field(
+        None,
+        description='A quality gate over the result: {"path": "<field>[.<field>...]", '
+        '"min": number}; below the minimum the result is blocked as by a guardrail.',
+    )
+    recover: dict[str, Any] | None = Field(
+        None,
+        description='Recovery recipes by failure class, e.g. {"rate_limited": {"recipe": '
+        '"fallback", "executor": "...", "params": {...}}, "context_overflow": {"recipe": '
+        '"adjust", "patch": {...}}}; recipes: retry, fallback, adjust, ask.',
+    )
+    estimated_cost: float | None = Field(
+        None, ge=0, le=1e9, description="What the step is expected to cost (the team's currency)."
+    )
 
 
 class ArtifactIn(StrictSchema):
@@ -188,6 +210,13 @@ class PlanIn(RequestBody):
         None,
         description="The name of the team's approver group whose members' approvals count; "
         "the team's reviewers and admins (and tokens with the decide scope) if omitted.",
+    )
+    budget: float | None = Field(
+        None,
+        gt=0,
+        le=1e9,
+        description="What the plan may spend in all; when its spending reaches it, nothing new "
+        "starts until a reviewer raises it. No limit of its own if omitted.",
     )
 
 
@@ -312,6 +341,10 @@ class StepOut(Schema):
     decision_deadline: DeadlineOut | None = Field(
         None, description="A gate's deadline, if it has one and is not yet decided."
     )
+    guardrails: dict[str, Any] | None = Field(None, description="As submitted.")
+    quality: dict[str, Any] | None = Field(None, description="As submitted.")
+    recover: dict[str, Any] | None = Field(None, description="As submitted.")
+    estimated_cost: float | None = Field(None, description="As submitted.")
 
     @staticmethod
     def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
@@ -415,6 +448,7 @@ class PlanOut(PlanSummaryOut):
     )
     cancel_reason: str
     delegation: dict[str, Any] | None
+    budget: float | None = Field(None, description="What the plan may spend in all, if limited.")
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
     executors: list[CircuitOut] = Field(

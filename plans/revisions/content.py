@@ -31,6 +31,8 @@ STEP_FIELDS = (
 # Fields that say what runs, when the plan model has them (a gate before a step, what happens
 # when it fails): kept in the content as soon as the step rows carry them.
 OPTIONAL_STEP_FIELDS = ("approval", "on_failure")
+# What a step checks, how it recovers and what it should cost: kept in the content when set.
+CHECK_FIELDS = ("guardrails", "quality", "recover", "estimated_cost")
 ARTIFACT_FIELDS = ("title", "summary", "assumptions", "parameters", "proposed_plan")
 
 
@@ -61,6 +63,12 @@ def step_content(step: PlanStep) -> dict[str, Any]:
         content["approval"] = {"count": step.approval_count} | (
             {"group": group.name} if group is not None else {}
         )
+    # Guardrails, quality gate, recovery recipes and expected cost: only when the step has them,
+    # so the content (and hash) of steps without them stays as it was before they existed.
+    for name in CHECK_FIELDS:
+        value = getattr(step, name, None)
+        if value is not None:
+            content[name] = float(value) if name == "estimated_cost" else value
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
     return content
@@ -88,6 +96,8 @@ def plan_content(plan: Plan) -> dict[str, Any]:
             for a in plan.artifacts.order_by("id")
         ],
         **deadline,
+        # (getattr: a migration that records revisions reads plan rows from before budgets.)
+        **({"budget": float(budget)} if (budget := getattr(plan, "budget", None)) else {}),
     }
 
 

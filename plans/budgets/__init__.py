@@ -1,0 +1,1 @@
+"""Usage, cost and budgets: what steps consumed, what it cost, and when spending must stop."""
