@@ -17,6 +17,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from plans.guardrails import config as guardrail_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -259,6 +261,12 @@ PLANGATE_SHELL_COMMANDS: dict[str, list[str] | dict[str, Any]] = json.loads(
 )
 if not isinstance(PLANGATE_SHELL_COMMANDS, dict):
     raise ImproperlyConfigured("PLANGATE_SHELL_COMMANDS must be a JSON object: name -> command")
+
+# Guardrails (plans/guardrails/): named checks a guardrail may call as {"check": "<name>"}, a JSON
+# object of name -> "module.path:function"; and guardrails per executor, run before each step's
+# own, a JSON object of executor -> {"input": [...], "output": [...], "on_block": "fail" | "ask"}.
+PLANGATE_GUARDRAIL_CHECKS: dict[str, str] = guardrail_config.checks_from_environment()
+PLANGATE_GUARDRAILS: dict[str, Any] = guardrail_config.from_environment(PLANGATE_GUARDRAIL_CHECKS)
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))

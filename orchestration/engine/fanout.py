@@ -210,6 +210,9 @@ def _create_children(parent: PlanStep, items: list[Any], stages: list[Stage]) ->
             item_index=i,
             stage_index=j,
             item=item if j == 0 else None,
+            # The fan-out step's guardrails and quality gate check each item's run, every stage.
+            guardrails=parent.guardrails,
+            quality=parent.quality,
             # Stage j waits for stage j-1; stage 0 of items past the first k for a free slot.
             waiting_on=1 if j > 0 or i >= k else 0,
         )

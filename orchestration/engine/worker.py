@@ -44,7 +44,7 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from orchestration.engine import fanout, outbox, queue, timers
+from orchestration.engine import fanout, guarding, outbox, queue, timers
 from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
@@ -140,6 +140,8 @@ class Job:
     future: Future[StepOutcome] = field(repr=False)
     # Set when the outcome is decided without the executor (it timed out).
     outcome: StepOutcome | None = None
+    # What the input guardrails found (orchestration/engine/guarding.py).
+    screened: guarding.Screened | None = None
 
     @property
     def label(self) -> str:
@@ -508,7 +510,8 @@ class Worker:
         done = [job for job in self.running.values() if job.decided]
         if not done:
             return False
-        reports = [queue.Report(claim=job.claim, outcome=job.result()) for job in done]
+        # The output guardrails and quality gate decide what a success records.
+        reports = [guarding.report(job.claim, job.result(), job.screened) for job in done]
         try:
             accepted = queue.steps_finish(reports=reports, actor=self.actor)
         except DataError:
@@ -620,6 +623,8 @@ class Worker:
             attempt=claim.attempt,
             timeout=claim.timeout,
         )
+        screened = guarding.screen_input(claim, spec)
+        blocked = guarding.blocked_input(screened)
         future: Future[StepOutcome]
         try:
             executor = registry.get(claim.executor)
@@ -627,7 +632,11 @@ class Worker:
             future = Future()
             future.set_result(StepOutcome.failure(str(error), FailureClass.BAD_INPUT))
         else:
-            if inspect.iscoroutinefunction(executor.run):
+            if blocked is not None:
+                # A blocked input never reaches the executor.
+                future = Future()
+                future.set_result(blocked)
+            elif inspect.iscoroutinefunction(executor.run):
                 future = asyncio.run_coroutine_threadsafe(
                     run_async(executor, claim.executor, spec), self._event_loop()
                 )
@@ -641,6 +650,7 @@ class Worker:
                 ).start()
         now = time.monotonic()
         job = Job(claim=claim, spec=spec, deadline=now + claim.timeout, started=now, future=future)
+        job.screened = screened
         self.running[claim.id] = job
         future.add_done_callback(self._on_done)
         logger.debug("%s started (attempt %d, %s)", job.label, claim.attempt, claim.executor)
