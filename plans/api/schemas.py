@@ -13,6 +13,7 @@ from plans import selectors, stages
 from plans.approvals import selectors as approval_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
+from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, Plan, PlanStep
 from plans.selectors import Circuit
 from plans.states import PlanStatus, StepStatus
@@ -313,6 +314,17 @@ class DeadlineOut(Schema):
     )
 
 
+class GuardrailFindingOut(Schema):
+    """What a guardrail or the quality gate found in one attempt: a warning, or the block."""
+
+    attempt: int | None
+    stage: str = Field(description='"input" or "output".')
+    check: str = Field(description='The check\'s name, else its type; "quality" for the gate.')
+    verdict: str = Field(description='"warn" (recorded only) or "block" (failed the attempt).')
+    message: str
+    source: str = Field(description='"executor" (PLANGATE_GUARDRAILS) or "step".')
+
+
 class StepOut(Schema):
     key: str
     title: str
@@ -345,6 +357,13 @@ class StepOut(Schema):
     quality: dict[str, Any] | None = Field(None, description="As submitted.")
     recover: dict[str, Any] | None = Field(None, description="As submitted.")
     estimated_cost: float | None = Field(None, description="As submitted.")
+    guardrail_findings: list[GuardrailFindingOut] = Field(
+        [], description="What the step's guardrails found, attempt by attempt."
+    )
+
+    @staticmethod
+    def resolve_guardrail_findings(obj: PlanStep) -> list[dict[str, Any]]:
+        return guardrail_selectors.findings_for_step(obj)
 
     @staticmethod
     def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
@@ -503,6 +522,7 @@ class PlanOut(PlanSummaryOut):
             quorum = quorums.get(step.key)
             approvals = quorum.as_dict() if quorum is not None else None
             step.approvals = approvals  # type: ignore[attr-defined]
+        guardrail_selectors.attach(obj, steps)
         return steps
 
     @staticmethod

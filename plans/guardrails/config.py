@@ -66,7 +66,7 @@ def import_check(path: str) -> Callable[[Any], Any]:
     function = getattr(importlib.import_module(module), attribute)
     if not callable(function):
         raise TypeError(f"{path} is not a function")
-    return function  # type: ignore[no-any-return]
+    return function
 
 
 @dataclass(frozen=True)

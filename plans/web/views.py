@@ -30,6 +30,7 @@ from plans.access.rules import Action
 from plans.approvals import selectors as approval_selectors
 from plans.approvals.services import NotAnApprover
 from plans.discussion import selectors as discussion
+from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
 from plans.rescue import selectors as rescue_selectors
 from plans.states import (
@@ -323,6 +324,8 @@ def plan_page(
     last_event_id = selectors.latest_event_id(plan_id)
     plan = plan_or_404(request, plan_id)
     steps = list(plan.steps.all())
+    # What each step's guardrails found, shown in its row (one query for the plan).
+    guardrail_selectors.attach(plan, steps)
     skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
     dependents = selectors.dependents_by_key(steps) if skippable else {}
     still_waited_for = selectors.still_waited_for_by_key(steps) if skippable else {}

@@ -50,7 +50,13 @@ def run_plan(team: Any, worker: Any, returns: Any, checks: list[Any]) -> Plan:
     ("check", "says"),
     [
         (
-            {"schema": {"type": "object", "additionalProperties": False, "properties": {"summary": {}}}},
+            {
+                "schema": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {"summary": {}},
+                }
+            },
             "not valid under the schema",
         ),
         ({"max_bytes": 20}, "over the limit of 20"),

@@ -66,7 +66,9 @@ def test_a_result_below_the_gate_is_blocked(team, worker, returns, path, error) 
 
 
 def test_a_result_at_the_minimum_passes(team, worker) -> None:
-    plan = run_plan(team, worker, {"grades": [{"score": 0.8}]}, {"path": "grades.0.score", "min": 0.8})
+    plan = run_plan(
+        team, worker, {"grades": [{"score": 0.8}]}, {"path": "grades.0.score", "min": 0.8}
+    )
 
     assert plan.status == "completed"
     assert guarded.CALLS == ["grade", "next"]
