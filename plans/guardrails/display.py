@@ -50,9 +50,9 @@ class Shown:
 
 _WHAT = {
     "schema": "must be valid under the JSON Schema",
-    "max_bytes": "its JSON text at most this many bytes",
+    "max_bytes": "its JSON text must be at most",
     "deny": "must not match the pattern",
-    "check": "passes the named check",
+    "check": "must pass the named check",
 }
 
 
@@ -64,13 +64,13 @@ def shown(executor: str, guardrails: Any, quality: Any) -> Shown:
         for source, on_block, check in listed:
             kind = kind_of(check)
             argument = check.get(kind) if kind else check
-            text = (
-                argument
-                if isinstance(argument, str)
-                else json.dumps(
-                    argument, indent=2 if kind == "schema" else None, ensure_ascii=False
-                )
-            )
+            if kind == "max_bytes":
+                text = f"{argument} bytes"
+            elif isinstance(argument, str):
+                text = argument
+            else:
+                indent = 2 if kind == "schema" else None
+                text = json.dumps(argument, indent=indent, ensure_ascii=False)
             checks.append(
                 ShownCheck(
                     stage=stage,

@@ -28,8 +28,9 @@ def findings_for_plan(
 
 
 def attach(plan: Plan, steps: list[PlanStep]) -> None:
-    """Set each step's `guardrail_findings` for the whole plan at once."""
-    found = findings_for_plan(plan)
+    """Set each step's `guardrail_findings` for the whole plan at once: one query, none for a
+    plan none of whose steps has run yet (nothing can have been found)."""
+    found = findings_for_plan(plan) if any(s.attempts for s in steps) else {}
     for step in steps:
         step.guardrail_findings = found.get(step.key, [])  # type: ignore[attr-defined]
 
