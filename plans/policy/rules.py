@@ -156,7 +156,7 @@ def _rule_problems(
         names.add(name)
     action = rule.get("action")
     allowed = set(RULE_FIELDS)
-    if action not in ACTION_FIELDS:
+    if not isinstance(action, str) or action not in ACTION_FIELDS:
         found.append(Problem((*loc, "action"), f"must be one of: {', '.join(ACTION_FIELDS)}"))
     else:
         fields = ACTION_FIELDS[action]
