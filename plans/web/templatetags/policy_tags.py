@@ -12,9 +12,14 @@ from plans.policy.selectors import plan_policy
 register = template.Library()
 
 
-@register.inclusion_tag("plans/includes/policy_panel.html")
-def policy_panel(plan: Plan) -> dict[str, Any]:
-    decision = plan_policy(plan)
+@register.inclusion_tag("plans/includes/policy_panel.html", takes_context=True)
+def policy_panel(context: template.Context, plan: Plan) -> dict[str, Any]:
+    # The page has read its newest revisions already: the decision is on one of them, without
+    # another query (older ones are read only when none of those was evaluated).
+    shown = context.get("revisions") or []
+    decision = next((r.policy for r in shown if r.policy is not None), None)
+    if decision is None:
+        decision = plan_policy(plan)
     matched = (decision or {}).get("matched", [])
     return {
         "decision": decision,
