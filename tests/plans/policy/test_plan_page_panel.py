@@ -61,3 +61,14 @@ def test_a_plan_of_a_team_without_policy_says_so(team: Any, reviewer: Any) -> No
     plan = submit_plan(team)
 
     assert "The team had no policy when this version was submitted." in page(reviewer, plan)
+
+
+def test_a_plan_a_rule_approved_names_the_rule_in_its_log(team: Any, reviewer: Any) -> None:
+    put_policy(team, [rule("echo-only", "auto_approve", {"executors_within": ["echo"]})])
+    plan = submit_plan(team)
+
+    html = page(reviewer, plan)
+
+    events = html[html.index('id="plan-events"') :]
+    assert "policy rule echo-only" in events
+    assert "Approved the plan" in html
