@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from plans.states import PlanStatus
 from tests.factories import step, submit_plan
@@ -21,7 +22,7 @@ SHADOWED = [
 
 @pytest.mark.parametrize(("action", "options", "effect"), SHADOWED, ids=[s[0] for s in SHADOWED])
 def test_a_shadow_rule_records_what_it_would_have_done_and_does_nothing(
-    team: Any, action: str, options: dict[str, Any], effect: str
+    team: Any, reviewer: Any, action: str, options: dict[str, Any], effect: str
 ) -> None:
     team.max_required_approvals = 5
     team.save()
@@ -39,6 +40,12 @@ def test_a_shadow_rule_records_what_it_would_have_done_and_does_nothing(
     assert trial["applied"] is False
     assert trial["effect"] == effect
     assert trial["steps"] == ["a"]
+    client = Client()
+    client.force_login(reviewer)
+    html = client.get(f"/plans/{plan.pk}/").content.decode()
+    panel = html[html.index('id="plan-policy"') :]
+    assert "0 rules acted, 1 in shadow mode" in panel
+    assert effect.capitalize() in panel
 
 
 def test_a_shadow_gate_does_not_override_auto_approve(team: Any) -> None:
