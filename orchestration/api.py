@@ -12,6 +12,7 @@ from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
 from plans.api.gates import router as gates_router
 from plans.api.inbox import router as inbox_router
+from plans.api.policy import router as policy_router
 from plans.api.rescue import router as rescue_router
 from plans.api.revisions import router as revisions_router
 from plans.api.slack import router as slack_router
@@ -33,3 +34,4 @@ api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/slack", slack_router)
 api.add_router("/audit", audit_router)
+api.add_router("/policy", policy_router)

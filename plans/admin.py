@@ -92,7 +92,7 @@ class ApiTokenForm(forms.ModelForm):
 
     class Meta:
         model = ApiToken
-        fields = ("team", "name", "scopes")
+        fields = ("team", "name", "scopes", "agent_role")
 
 
 @admin.register(ApiToken)
@@ -103,6 +103,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "team",
         "name",
         "scope_list",
+        "agent_role",
         "created_at",
         "last_used_at",
         "revoked_at",
@@ -113,11 +114,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ("team", "name", "scopes")
+            return ("team", "name", "scopes", "agent_role")
         return (
             "team",
             "name",
             "scopes",
+            "agent_role",
             "prefix",
             "created_by",
             "created_at",
@@ -147,6 +149,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         token, secret = services.token_create(
             team=obj.team, name=obj.name, created_by=request.user, scopes=list(obj.scopes)
         )
+        # The role the team's policy permissions match it by (plans/policy/).
+        ApiToken.objects.filter(pk=token.pk).update(agent_role=obj.agent_role)
         obj.pk = token.pk
         obj.prefix = token.prefix
         self._new_secrets[request] = secret
@@ -473,3 +477,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Each concern's own admin pages register themselves on import.
+from plans.policy import admin as policy_admin  # noqa: E402, F401

@@ -148,6 +148,7 @@ class Scope(models.TextChoices):
     SUBMIT = "plans:submit", "Submit and revise plans"
     READ = "plans:read", "Read plans"
     DECIDE = "plans:decide", "Decide: approve, cancel, skip, request changes, gates, retries"
+    POLICY_WRITE = "policy:write", "Change the team's policy rules and permissions"
 
 
 def default_scopes() -> list[str]:
@@ -169,6 +170,9 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
     # The Scope values the token holds.
     scopes = models.JSONField(default=default_scopes)
+    # Policy (plans/policy/): the role its plans are submitted as, matched by the team's
+    # permissions per executor ("researcher", "deployer"); blank: only "*" entries apply.
+    agent_role = models.CharField(max_length=50, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -597,6 +601,10 @@ class PlanRevision(models.Model):
     )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Policy (plans/policy/): what the team's rules decided about this version when it was
+    # submitted or revised (null for versions no policy was evaluated for). Not content: kept out
+    # of the content hash.
+    policy = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "-version"]
@@ -883,3 +891,37 @@ class SlackSeenRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.timestamp} {self.signature[:12]}"
+
+
+# --- Policy (plans/policy/) ---------------------------------------------------------------------
+
+
+class PolicyVersion(models.Model):
+    """One version of a team's policy: its ordered rules and its permissions per executor and
+    role, as a JSON document (plans/policy/rules.py). The newest is in force; versions are a
+    record and never changed."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="policy_versions")
+    version = models.PositiveIntegerField()
+    # {"rules": [...], "permissions": [...]}
+    document = models.JSONField()
+    actor = models.CharField(max_length=200)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["team", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "version"], name="plans_policy_one_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} policy v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise RevisionImmutable(f"version {self.version} of {self.team}'s policy is final")
+        super().save(*args, **kwargs)

@@ -52,6 +52,7 @@ from plans.models import (
     default_scopes,
 )
 from plans.notifications.services import notifications_enqueue
+from plans.policy import evaluation as policy
 from plans.recovery import recipes as recovery_recipes
 from plans.rescue.rules import AWAITING_RESCUE, FAILS_PLAN, OnFailure
 from plans.revisions.content import plan_content_hash, revision_record
@@ -119,6 +120,11 @@ class Actor:
     @classmethod
     def for_token(cls, token: ApiToken) -> Actor:
         return cls(label=f"token:{token.prefix}", token=token, source=DecisionSource.TOKEN)
+
+    @classmethod
+    def for_policy(cls, rule: str) -> Actor:
+        """A policy rule that decides by itself (plans/policy/), named in the event's actor."""
+        return cls(label=f"policy:{rule}", source=DecisionSource.POLICY)
 
     @classmethod
     def worker(cls, name: str) -> Actor:
@@ -255,6 +261,18 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         raise PlanInvalid([*exc.problems, *quorum]) from None
     if quorum:
         raise PlanInvalid(quorum)
+    # The team's policy (plans/policy/): refuses (PlanInvalid), gates steps, sets the quorum and
+    # the deadline; what it decided is kept with the revision.
+    verdict = policy.plan_evaluate(
+        team=team,
+        actor=actor,
+        user_id=submission.user_id,
+        topic_id=submission.topic_id,
+        tags=submission.tags,
+        steps=drafts,
+    )
+    drafts = policy.gated(verdict, drafts)
+    submission = policy.with_decision(verdict, submission, team_approvals=team.required_approvals)
     now = timezone.now()
     deadline_at, on_timeout = deadlines.plan_deadline(
         team=team,
@@ -285,10 +303,18 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         # The wait for a decision starts now: its timers commit with the plan, or not at all.
         deadlines.timers_write(plan=plan, step_key="", deadline_at=deadline_at, now=now)
     PlanningArtifact.objects.bulk_create(_artifact(plan, a) for a in submission.artifacts)
-    revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment="submitted")
+    revision_record(
+        plan=plan,
+        actor=actor.label,
+        actor_user=actor.user,
+        comment="submitted",
+        policy=verdict.as_json(),
+    )
     _record(
         plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
     )
+    if (rule := verdict.auto_approve) is not None:
+        plan_approve(plan=plan, actor=Actor.for_policy(rule.name), version=plan.version)
     return plan
 
 
@@ -440,7 +466,13 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
         plan,
         EventKind.PLAN_APPROVED,
         actor,
-        data={"version": version, "via": plan.approved_via, "content_hash": approved_hash},
+        data={"version": version, "via": plan.approved_via, "content_hash": approved_hash}
+        # A policy's approval names its rule.
+        | (
+            {"rule": actor.label.removeprefix("policy:")}
+            if actor.label.startswith("policy:")
+            else {}
+        ),
     )
     # A worker starts the plan as soon as this commits, rather than at its next poll.
     notify_workers()

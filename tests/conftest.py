@@ -81,6 +81,16 @@ class ApiClient:
             headers={**self.headers, **(headers or {})},
         )
 
+    def put(self, path: str, body: Any = None) -> Any:
+        import json
+
+        return self.client.put(
+            f"/api/v1{path}",
+            json.dumps(body or {}),
+            content_type="application/json",
+            headers=self.headers,
+        )
+
 
 @pytest.fixture
 def api(team: Any) -> ApiClient:

@@ -21,6 +21,8 @@ class Action(StrEnum):
     COMMENT = "comment"
     ADD_ARTIFACT = "add_artifact"
     EXTEND_DEADLINE = "extend_deadline"
+    # The team's policy (plans/policy/): a team change, for its admins and policy:write tokens.
+    CHANGE_POLICY = "change_policy"
 
 
 # Decisions: what the submitting token may never do to its own plan under separation of duties.
@@ -45,13 +47,16 @@ ACTION_SCOPE: dict[Action, Scope] = {
     Action.REVISE: Scope.SUBMIT,
     Action.COMMENT: Scope.SUBMIT,
     Action.ADD_ARTIFACT: Scope.SUBMIT,
+    Action.CHANGE_POLICY: Scope.POLICY_WRITE,
 }
 
 # Roles from least to most: each may do what the ones before it may.
 ROLE_RANK: dict[str, int] = {Role.VIEWER: 0, Role.REVIEWER: 1, Role.ADMIN: 2}
 
 # The least role a person needs for each action: every change to a plan is a reviewer's.
-ACTION_ROLE: dict[Action, Role] = dict.fromkeys(Action, Role.REVIEWER)
+ACTION_ROLE: dict[Action, Role] = dict.fromkeys(Action, Role.REVIEWER) | {
+    Action.CHANGE_POLICY: Role.ADMIN
+}
 
 # How a refusal names the action: "<someone> is a viewer in acme; approving needs reviewer".
 ACTION_WORDS: dict[Action, str] = {
@@ -66,6 +71,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.COMMENT: "commenting",
     Action.ADD_ARTIFACT: "adding artifacts",
     Action.EXTEND_DEADLINE: "extending deadlines",
+    Action.CHANGE_POLICY: "changing the policy",
 }
 
 

@@ -97,10 +97,13 @@ def membership_remove(*, team: Team, by: Any, membership_id: int) -> None:
     membership.delete()
 
 
-def team_token_create(*, team: Team, by: Any, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
-    """Create a token for the team with these scopes. Returns the token and its secret, which is
-    never stored: show it once. Raises AccessDenied unless `by` is the team's admin and
-    PlanInvalid for no scope or an unknown one."""
+def team_token_create(
+    *, team: Team, by: Any, name: str, scopes: list[str], agent_role: str = ""
+) -> tuple[ApiToken, str]:
+    """Create a token for the team with these scopes (and the agent role the team's policy
+    permissions match it by). Returns the token and its secret, which is never stored: show it
+    once. Raises AccessDenied unless `by` is the team's admin and PlanInvalid for no scope or an
+    unknown one."""
     _require_admin(team, by)
     try:
         chosen = parse_scopes(scopes)
@@ -108,7 +111,13 @@ def team_token_create(*, team: Team, by: Any, name: str, scopes: list[str]) -> t
         raise PlanInvalid([Problem(("scopes",), str(exc))]) from None
     if not chosen:
         raise PlanInvalid([Problem(("scopes",), "choose at least one scope")])
-    return services.token_create(team=team, name=name.strip(), created_by=by, scopes=chosen)
+    token, secret = services.token_create(
+        team=team, name=name.strip(), created_by=by, scopes=chosen
+    )
+    if agent_role.strip():
+        token.agent_role = agent_role.strip()
+        token.save(update_fields=["agent_role"])
+    return token, secret
 
 
 def team_token_revoke(*, team: Team, by: Any, token_id: int) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import itertools
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
@@ -19,7 +20,7 @@ from pydantic import AwareDatetime, BeforeValidator
 from plans.api.auth import TokenAuth, needs
 from plans.api.endpoints import answers, token_of
 from plans.audit import export
-from plans.audit.selectors import decision_rows, decisions_for_team
+from plans.audit.selectors import audit_rows
 from plans.models import Scope
 
 MAX_PER_PAGE = 1000
@@ -66,9 +67,11 @@ class AuditQuery(Schema):
 
 
 class DecisionOut(Schema):
-    id: int = Field(description="The event's id in the plan's log.")
+    id: int = Field(description="The event's id in the plan's log (or the team's).")
     at: datetime
-    plan_id: UUID
+    plan_id: UUID | None = Field(
+        description="The plan; null for a change to the team's settings (policy.changed)."
+    )
     plan_title: str
     step_key: str = Field(description="The step (a gate) decided on; empty for the plan.")
     kind: str = Field(description="The event: plan.approved, step.skipped, decision.timed_out...")
@@ -149,11 +152,12 @@ def export_audit(
         )
     team = token_of(request).team
     after = _position(query.cursor) if query.cursor and query.format == "json" else None
-    events = decisions_for_team(team, since=query.since, until=query.until, after=after)
+    # Decisions on plans and changes to the team's settings (its policy), by time.
+    events = audit_rows(team, since=query.since, until=query.until, after=after)
     if query.format != "json":
         name = export.filename(team.name, query.format, since=query.since, until=query.until)
-        return export.streaming_export(decision_rows(events), fmt=query.format, name=name)
-    rows = list(decision_rows(events[: query.limit + 1]))
+        return export.streaming_export(events, fmt=query.format, name=name)
+    rows = list(itertools.islice(events, query.limit + 1))
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     return {

@@ -66,6 +66,12 @@ class RevisionOut(RevisionSummaryOut):
     content: dict[str, Any] = Field(
         description="title, goal, delegation, steps (everything that says what runs), artifacts."
     )
+    policy: dict[str, Any] | None = Field(
+        None,
+        description="What the team's policy decided about this version: {version, matched: "
+        "[{rule, kind, action, shadow, reason, steps, why, options, applied, overridden, "
+        "effect}]}; null when it was not evaluated (an artifact added, a step skipped).",
+    )
 
 
 class ValueChangeOut(Schema):

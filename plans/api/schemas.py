@@ -15,6 +15,7 @@ from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, Plan, PlanStep
+from plans.policy import selectors as policy_selectors
 from plans.selectors import Circuit
 from plans.states import PlanStatus, StepStatus
 
@@ -459,6 +460,30 @@ class ChangeRequestOut(Schema):
     version: int = Field(description="The version the reviewer asked about.")
 
 
+class PolicyMatchOut(Schema):
+    """A rule or permission of the team's policy that held for the plan, and what it did."""
+
+    rule: str = Field(description="The rule's name, or a permission's \"executor/role\".")
+    kind: str = Field(description="rule or permission.")
+    action: str = Field(
+        description="forbid, require_gate, require_approvals, auto_approve, set_deadline; "
+        "for a permission ask or deny."
+    )
+    shadow: bool = Field(description="Evaluated and recorded only: it did not act.")
+    reason: str
+    steps: list[str] = Field(description="Keys of the steps it matched.")
+    why: list[str] = Field(description="Each condition part that held.")
+    options: dict[str, Any] = Field(description="count and group, or seconds and on_timeout.")
+    applied: bool = Field(description="Whether it acted.")
+    overridden: str = Field(description="Why it did not act although it held.")
+    effect: str = Field(description='What it did, or "would have ..." for a shadow rule.')
+
+
+class PolicyDecisionOut(Schema):
+    version: int | None = Field(description="The policy version evaluated; null: no policy.")
+    matched: list[PolicyMatchOut]
+
+
 class PlanOut(PlanSummaryOut):
     approval: ApprovalOut | None
     approvals: QuorumOut = Field(
@@ -479,6 +504,15 @@ class PlanOut(PlanSummaryOut):
     decision_deadline: DeadlineOut | None = Field(
         None, description="The plan's deadline while its decision is pending; null otherwise."
     )
+    policy: PolicyDecisionOut | None = Field(
+        None,
+        description="What the team's policy decided about the plan's latest evaluated version; "
+        "null when none was.",
+    )
+
+    @staticmethod
+    def resolve_policy(obj: Plan) -> dict[str, Any] | None:
+        return policy_selectors.plan_policy(obj)
 
     @staticmethod
     def resolve_decision_deadline(obj: Plan) -> dict[str, Any] | None:

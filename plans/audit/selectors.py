@@ -15,6 +15,7 @@ then. Each wait counts in the ISO week its decision fell in.
 
 from __future__ import annotations
 
+import heapq
 import math
 import statistics
 from collections import defaultdict
@@ -28,7 +29,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from plans.inbox.selectors import InboxItem, ItemKind, inbox_for_team
-from plans.models import EventKind, Membership, PlanEvent, Team
+from plans.models import EventKind, Membership, PlanEvent, Team, TeamEvent
 
 # Always a decision, whoever wrote them.
 DECISION_KINDS = frozenset(
@@ -87,7 +88,8 @@ class Decision:
 
     id: int
     at: datetime
-    plan_id: UUID
+    # None for a change to the team's own settings (a TeamEvent: its policy).
+    plan_id: UUID | None
     plan_title: str
     step_key: str
     kind: str
@@ -175,6 +177,53 @@ def decision_rows(events: QuerySet[PlanEvent], *, chunk_size: int = 500) -> Iter
     """Rows of every event, read in chunks: a long export never holds them all at once."""
     for event in events.iterator(chunk_size=chunk_size):
         yield decision_row(event)
+
+
+# --- Changes to the team's own settings (TeamEvents: its policy) --------------------------------
+
+
+def team_event_row(event: TeamEvent) -> Decision:
+    data = event.data if isinstance(event.data, dict) else {}
+    user = event.actor_user
+    return Decision(
+        id=event.pk,
+        at=event.created_at,
+        plan_id=None,
+        plan_title="",
+        step_key="",
+        kind=event.kind,
+        actor=event.actor,
+        username=user.get_username() if user is not None else "",
+        role=event.role,
+        source=event.source,
+        version=_version(data),
+        reason=_reason(data),
+    )
+
+
+def audit_rows(
+    team: Team,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    after: tuple[datetime, int] | None = None,
+) -> Iterator[Decision]:
+    """The audit's rows: the decisions on the team's plans and the changes to its settings
+    (team events), merged oldest first by (time, id), each read in chunks."""
+    changes = TeamEvent.objects.filter(team=team)
+    if since is not None:
+        changes = changes.filter(created_at__gte=since)
+    if until is not None:
+        changes = changes.filter(created_at__lt=until)
+    if after is not None:
+        at, event_id = after
+        changes = changes.filter(Q(created_at__gt=at) | Q(created_at=at, id__gt=event_id))
+    changes = changes.select_related("actor_user").order_by("created_at", "id")
+    return heapq.merge(
+        decision_rows(decisions_for_team(team, since=since, until=until, after=after)),
+        (team_event_row(e) for e in changes.iterator(chunk_size=500)),
+        key=lambda row: (row.at, row.id),
+    )
 
 
 # --- The team admins' page ------------------------------------------------------------------------

@@ -110,10 +110,18 @@ def content_hash(content: dict[str, Any]) -> str:
     return hashlib.sha256(canonical(content).encode()).hexdigest()
 
 
-def revision_record(*, plan: Plan, actor: str, actor_user: Any = None, comment: str = "") -> Any:
+def revision_record(
+    *,
+    plan: Plan,
+    actor: str,
+    actor_user: Any = None,
+    comment: str = "",
+    policy: dict[str, Any] | None = None,
+) -> Any:
     """Record the plan's current version as a revision. Called inside the transaction that made
     the version, with the plan locked, so the content is the version's and no other writer can
-    record the same version (the unique (plan, version) index would refuse it anyway)."""
+    record the same version (the unique (plan, version) index would refuse it anyway). `policy`
+    is what the team's policy decided about it (plans/policy/), kept beside the content."""
     content = json.loads(canonical(plan_content(plan)))
     return PlanRevision.objects.create(
         plan=plan,
@@ -123,6 +131,7 @@ def revision_record(*, plan: Plan, actor: str, actor_user: Any = None, comment: 
         actor=actor,
         actor_user=actor_user,
         comment=comment,
+        policy=policy,
     )
 
 

@@ -14,6 +14,7 @@ from plans.access.checks import check as access_check
 from plans.access.rules import Action
 from plans.deadlines.schedule import plan_timers_restart
 from plans.models import EventKind, Plan, PlanRevision
+from plans.policy import evaluation as policy
 from plans.revisions.content import revision_record
 from plans.services import Actor, PlanSubmission
 from plans.states import InvalidTransition, PlanStatus, StaleVersion, plan_transition
@@ -71,6 +72,16 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             delegation=draft.delegation,
         ),
     )
+    # The team's policy, as at submission: refuses (PlanInvalid, nothing written) or gates steps.
+    verdict = policy.plan_evaluate(
+        team=plan.team,
+        actor=actor,
+        user_id=plan.user_id,
+        topic_id=plan.topic_id,
+        tags=plan.tags,
+        steps=steps,
+    )
+    steps = policy.gated(verdict, steps)
     if plan.status == PlanStatus.CHANGES_REQUESTED:
         plan.status = plan_transition(plan.status, PlanStatus.DRAFT)
     # Deletes the old steps' dependency rows with them; nothing ran, so nothing is lost.
@@ -81,11 +92,27 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
         plan.title = draft.title.strip()
     plan.delegation = draft.delegation
     plan.version += 1
-    plan.save(update_fields=["status", "goal", "title", "delegation", "version", "updated_at"])
+    plan.save(
+        update_fields=[
+            "status",
+            "goal",
+            "title",
+            "delegation",
+            "version",
+            "updated_at",
+            *policy.raise_quorum(verdict, plan),
+        ]
+    )
     # Back to draft: the decision is awaited again, by the deadline it had (not reset).
     plan_timers_restart(plan=plan, now=timezone.now())
     comment = draft.comment.strip()
-    revision = revision_record(plan=plan, actor=actor.label, actor_user=actor.user, comment=comment)
+    revision = revision_record(
+        plan=plan,
+        actor=actor.label,
+        actor_user=actor.user,
+        comment=comment,
+        policy=verdict.as_json(),
+    )
     services._record(
         plan,
         EventKind.PLAN_REVISED,
@@ -98,6 +125,8 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             "steps": len(steps),
         },
     )
+    if (rule := verdict.auto_approve) is not None:
+        services.plan_approve(plan=plan, actor=Actor.for_policy(rule.name), version=plan.version)
     return revision
 
 

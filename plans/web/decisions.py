@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET
 
 from plans.audit import export
 from plans.audit.selectors import (
-    decision_rows,
-    decisions_for_team,
+    audit_rows,
     role_in_team,
     waiting_now,
     weekly_figures,
@@ -138,6 +137,6 @@ def team_decisions_csv(request: HttpRequest, team_id: int) -> StreamingHttpRespo
     team = team_for_admin(request, team_id)
     since, until = _period(PeriodForm(request.GET or None))
     start, end = _bounds(since, until)
-    rows = decision_rows(decisions_for_team(team, since=start, until=end))
+    rows = audit_rows(team, since=start, until=end)
     name = export.filename(team.name, "csv", since=start, until=end - timedelta(days=1))
     return export.streaming_export(rows, fmt="csv", name=name)

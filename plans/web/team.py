@@ -24,6 +24,7 @@ from plans.access.services import LastAdmin
 from plans.models import ApiToken, Membership, Team
 from plans.validation import PlanInvalid
 from plans.web.access import forbidden
+from plans.web.policy_forms import policy_context
 from plans.web.team_forms import AddMemberForm, RoleForm, RulesForm, TokenForm
 
 TEMPLATE = "plans/team_settings.html"
@@ -63,6 +64,9 @@ def _page(request: HttpRequest, team: Team, *, status: int = 200, **extra: Any) 
         ),
         **extra,
     }
+    if "policy_form" not in context:
+        # The Policy section (plans/web/policy.py).
+        context |= policy_context(team)
     return render(request, TEMPLATE, context, status=status)
 
 
@@ -164,6 +168,7 @@ def token_create(request: HttpRequest, team_id: int) -> HttpResponse:
             by=request.user,
             name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
+            agent_role=form.cleaned_data["agent_role"],
         )
     except AccessDenied as exc:
         return _refused(request, team_id, exc)

@@ -24,6 +24,8 @@ class TokenForm(forms.Form):
         initial=[Scope.SUBMIT, Scope.READ],
         error_messages={"required": "Choose at least one scope."},
     )
+    # The role the team's policy permissions match its plans by (plans/policy/).
+    agent_role = forms.CharField(max_length=50, required=False)
 
 
 class RulesForm(forms.Form):

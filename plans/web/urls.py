@@ -9,6 +9,7 @@ from plans.web import (
     discussion,
     gates,
     inbox,
+    policy,
     rescue,
     revisions,
     team,
@@ -70,4 +71,5 @@ urlpatterns = [
         name="team_token_revoke",
     ),
     path("teams/<int:team_id>/settings/rules", team.rules_update, name="team_rules"),
+    path("teams/<int:team_id>/settings/policy", policy.policy_update, name="team_policy"),
 ]

@@ -92,7 +92,8 @@ def step_error(step: Any) -> str:
 @register.filter
 def actor_label(actor: str, tokens: dict[str, str] | None = None) -> str:
     """Who did something, one way for all of them, from the stored actor string: "alice
-    (reviewer)", "token my-agent (pgt_ab12cd…)", "worker host:1234", "system". `tokens` names the
+    (reviewer)", "token my-agent (pgt_ab12cd…)", "worker host:1234", "policy rule cheap",
+    "system". `tokens` names the
     team's tokens by prefix. Other labels are the system acting for a command ("system (demo)")."""
     kind, _, name = actor.partition(":")
     if kind == "user" and name:
@@ -103,6 +104,9 @@ def actor_label(actor: str, tokens: dict[str, str] | None = None) -> str:
         return f"token {token_name} ({shown})" if token_name else f"token {shown}"
     if kind == "worker" and name:
         return f"worker {name}"
+    if kind == "policy" and name:
+        # A rule of the team's policy that decided by itself (plans/policy/).
+        return f"policy rule {name}"
     if actor == "system" or not actor:
         return "system"
     return f"system ({actor})"

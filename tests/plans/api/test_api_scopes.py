@@ -41,6 +41,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("post", "/api/v1/inbox/approve"): DECIDE,
     ("post", "/api/v1/plans/{plan_id}/deadline"): DECIDE,
     ("get", "/api/v1/audit"): READ,
+    ("get", "/api/v1/policy"): READ,
+    ("put", "/api/v1/policy"): Scope.POLICY_WRITE.value,
 }
 # Operations that take no token: Slack's button clicks, proven by Slack's request signature.
 SIGNED_ELSEWHERE = {("post", "/api/v1/slack/interactions")}
@@ -65,6 +67,8 @@ def call(client: ApiClient, method: str, path: str, plan_id: Any) -> Any:
     )
     if method == "get":
         return client.get(url)
+    if method == "put":
+        return client.put(url, {"base_version": 0, "rules": []})
     return client.post(url, {})
 
 
