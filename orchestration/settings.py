@@ -260,6 +260,14 @@ PLANGATE_SHELL_COMMANDS: dict[str, list[str] | dict[str, Any]] = json.loads(
 if not isinstance(PLANGATE_SHELL_COMMANDS, dict):
     raise ImproperlyConfigured("PLANGATE_SHELL_COMMANDS must be a JSON object: name -> command")
 
+# Recovery recipes by executor and failure class (plans/recovery/; see the README's "Recovery
+# recipes"): a JSON object, e.g. {"http": {"rate_limited": {"recipe": "retry", "max_attempts":
+# 5}}}. Checked in full (executors, a fallback's params) when the apps are ready.
+try:
+    PLANGATE_RECOVERY: dict[str, Any] = json.loads(os.environ.get("PLANGATE_RECOVERY", "{}"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"PLANGATE_RECOVERY is not JSON: {error}") from None
+
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))
 PLANGATE_MAX_TREE_DEPTH = int(os.environ.get("PLANGATE_MAX_TREE_DEPTH", "50"))
