@@ -1,0 +1,24 @@
+"""Recovery recipes on the plan page (plans/web/recovery.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from plans.models import PlanStep
+from plans.web import recovery
+
+register = template.Library()
+
+
+@register.filter
+def step_recovery(step: PlanStep) -> recovery.Recovery | None:
+    """The step's recipes and what it runs since a recovery, None when it has no recipe."""
+    return recovery.step_recovery(step)
+
+
+@register.filter
+def recovery_text(data: Any) -> str:
+    """A step.recovering event's data in words."""
+    return recovery.event_text(data)
