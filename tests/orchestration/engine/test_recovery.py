@@ -205,3 +205,18 @@ def test_a_cancelled_or_guardrail_failure_is_never_recovered(team) -> None:
 
     assert failed.status == "failed"
     assert events(plan, "step.recovering") == []
+
+
+def test_a_reviewers_retry_with_params_runs_the_steps_own_executor_with_them(team) -> None:
+    recover = {"rate_limited": FALLBACK, "*": {"recipe": "ask"}}
+    plan = started(team, [step("a", params={"v": 1}, recover=recover)])
+    fail(plan, "a", FailureClass.RATE_LIMITED)
+    assert fail(plan, "a", FailureClass.EXECUTOR_ERROR).asks_reviewer
+    plan.refresh_from_db()
+
+    rescue.step_retry(
+        plan=plan, key="a", actor=services.SYSTEM, version=plan.version, params={"v": 2}
+    )
+
+    again = claim(plan, "a")
+    assert (again.executor, again.params) == ("echo", {"v": 2})
