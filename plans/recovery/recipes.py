@@ -265,16 +265,27 @@ def summary(recipe: Mapping[str, Any]) -> str:
 
 def event_text(data: Mapping[str, Any]) -> str:
     """A step.recovering event's data in words, for the event log."""
-    failure = data.get("failure_class", "")
-    name = data.get("recipe")
+    failure = failure_label(str(data.get("failure_class", "")))
+    listed = data.get("listed_as", "")
     source = "the step's recipe" if data.get("source") == "step" else "the executor's recipe"
+    if listed == ANY:
+        source += " for any other failure"
+    name = data.get("recipe")
     if name == "fallback":
         what = f"falls back from {data.get('from_executor')} to {data.get('executor')}"
     elif name == "adjust":
-        what = f"runs again with params patched: {sorted(data.get('patch') or {})}"
+        what = f"runs again with params patched ({', '.join(sorted(data.get('patch') or {}))})"
     elif name == "ask":
         what = "asks a reviewer"
     else:
         limit = data.get("max_attempts")
         what = f"retries (at most {limit} attempts)" if limit else "retries"
-    return f"After {failure}, {source} for {data.get('listed_as', failure)}: {what}."
+    return f"{failure}: {source} {what}."
+
+
+def failure_label(failure_class: str) -> str:
+    """A failure class in words ("Rate limited"); an unknown one as it is."""
+    try:
+        return str(FailureClass(failure_class).label)
+    except ValueError:
+        return failure_class

@@ -11,9 +11,8 @@ from typing import Any
 
 from django.conf import settings
 
-from executors.protocol import FailureClass
 from plans.models import PlanStep
-from plans.recovery.recipes import ANY, ONCE, Choice, summary
+from plans.recovery.recipes import ANY, ONCE, Choice, failure_label, summary
 from plans.recovery.recipes import event_text as recovery_words
 from plans.recovery.selectors import step_runs
 from plans.web.spec import Param, params_of
@@ -74,20 +73,13 @@ def _line(choice: Choice, used: bool) -> RecipeLine:
     recipe = choice.recipe
     patch = recipe.get("patch") if choice.name == "adjust" else None
     return RecipeLine(
-        failure="any other failure" if choice.listed_as == ANY else _label(choice.listed_as),
+        failure="any other failure" if choice.listed_as == ANY else failure_label(choice.listed_as),
         text=summary(recipe),
         source=choice.source,
         params=params_of(recipe.get("params") or {}) if choice.name == "fallback" else [],
         patch=json.dumps(patch, ensure_ascii=False) if patch is not None else "",
         used=used,
     )
-
-
-def _label(failure_class: str) -> str:
-    try:
-        return str(FailureClass(failure_class).label)
-    except ValueError:
-        return failure_class
 
 
 def event_text(data: Any) -> str:

@@ -72,5 +72,7 @@ def test_recipes_and_a_recovery_fit_desktop_and_phone(server: str, team: Any) ->
 
         page.goto(f"{server}/plans/{running.pk}/")
         expect(page.locator("#step-answer")).to_contain_text("Since a recovery, runs python")
-        expect(page.locator("#plan-events")).to_contain_text("falls back from echo to python")
+        expect(page.locator("#plan-events")).to_contain_text(
+            "Rate limited: the step's recipe falls back from echo to python"
+        )
         shoot(page, "recovery-running")

@@ -75,6 +75,6 @@ def test_it_shows_which_recipe_applied_and_what_the_step_runs_now(
     log = " ".join(body[body.index('id="plan-events"') :].split())
     assert "Step recovering" in log
     assert (
-        '<span class="recovery-text">After rate_limited, the step&#x27;s recipe for '
-        "rate_limited: falls back from echo to python.</span>"
+        '<span class="recovery-text">Rate limited: the step&#x27;s recipe falls back from '
+        "echo to python.</span>"
     ) in log
