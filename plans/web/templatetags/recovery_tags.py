@@ -13,9 +13,10 @@ register = template.Library()
 
 
 @register.filter
-def step_recovery(step: PlanStep) -> recovery.Recovery | None:
-    """The step's recipes and what it runs since a recovery, None when it has no recipe."""
-    return recovery.step_recovery(step)
+def step_recovery(step: Any) -> recovery.Recovery | None:
+    """The step's recipes and what it runs since a recovery, None when it has no recipe (or
+    `step` is not a step)."""
+    return recovery.step_recovery(step) if isinstance(step, PlanStep) else None
 
 
 @register.filter
