@@ -267,6 +267,13 @@ if not isinstance(PLANGATE_SHELL_COMMANDS, dict):
 # own, a JSON object of executor -> {"input": [...], "output": [...], "on_block": "fail" | "ask"}.
 PLANGATE_GUARDRAIL_CHECKS: dict[str, str] = guardrail_config.checks_from_environment()
 PLANGATE_GUARDRAILS: dict[str, Any] = guardrail_config.from_environment(PLANGATE_GUARDRAIL_CHECKS)
+# Recovery recipes by executor and failure class (plans/recovery/; see the README's "Recovery
+# recipes"): a JSON object, e.g. {"http": {"rate_limited": {"recipe": "retry", "max_attempts":
+# 5}}}. Checked in full (executors, a fallback's params) when the apps are ready.
+try:
+    PLANGATE_RECOVERY: dict[str, Any] = json.loads(os.environ.get("PLANGATE_RECOVERY", "{}"))
+except ValueError as error:
+    raise ImproperlyConfigured(f"PLANGATE_RECOVERY is not JSON: {error}") from None
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))

@@ -6,3 +6,9 @@ from django.apps import AppConfig
 class PlansConfig(AppConfig):
     name = "plans"
     verbose_name = "Plans"
+
+    def ready(self) -> None:
+        # A bad PLANGATE_RECOVERY stops start-up rather than the first failing step.
+        from plans.recovery.checks import check_setting
+
+        check_setting()

@@ -158,6 +158,11 @@ class StepRecord(_Record):
     recover: dict[str, Any] | None = None
     estimated_cost: Annotated[Decimal, Field(strict=False, ge=0, le=MAX_AMOUNT)] | None = None
     asks_reviewer: bool = False
+    # What a recovery switched the step to, and the recipes used (plans/recovery/); absent
+    # before they were kept.
+    run_executor: str = Field("", max_length=100)
+    run_params: dict[str, Any] | None = None
+    recoveries: list[str] = Field(default_factory=list)
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
     item_index: Count | None
@@ -265,6 +270,9 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "recover": s.recover,
                 "estimated_cost": None if s.estimated_cost is None else str(s.estimated_cost),
                 "asks_reviewer": s.asks_reviewer,
+                "run_executor": s.run_executor,
+                "run_params": s.run_params,
+                "recoveries": s.recoveries,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
                 "item_index": s.item_index,
@@ -539,7 +547,9 @@ def _check_executors(steps: list[StepRecord]) -> None:
     for step in steps:
         # A pipeline's stages run under executors of their own once the step fans out.
         stages = (step.for_each or {}).get("stages") or []
-        for name in dict.fromkeys([step.executor, *(s["executor"] for s in stages)]):
+        # So does a recovery's fallback.
+        fallback = [step.run_executor] if step.run_executor else []
+        for name in dict.fromkeys([step.executor, *fallback, *(s["executor"] for s in stages)]):
             if not registry.is_registered(name):
                 unknown[name].append(step.key)
     if unknown:
@@ -658,6 +668,9 @@ def _create_steps(
             recover=r.recover,
             estimated_cost=r.estimated_cost,
             asks_reviewer=r.asks_reviewer,
+            run_executor=r.run_executor,
+            run_params=r.run_params,
+            recoveries=r.recoveries,
             for_each=r.for_each,
             item_index=r.item_index,
             stage_index=r.stage_index,

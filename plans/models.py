@@ -364,6 +364,12 @@ class PlanStep(models.Model):
     quality = models.JSONField(null=True, blank=True)
     recover = models.JSONField(null=True, blank=True)
     estimated_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    # Recovery (plans/recovery/): what the next attempt runs when a recipe changed it (a
+    # fallback's executor, params patched by `adjust`; ""/None: the step's own, which stay as
+    # approved), and the recipes used so far ("step:<class>", "executor:<name>:<class>").
+    run_executor = models.CharField(max_length=100, blank=True)
+    run_params = models.JSONField(null=True, blank=True)
+    recoveries = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -449,6 +455,8 @@ class EventKind(models.TextChoices):
     DEADLINE_EXTENDED = "deadline.extended", "Decision deadline extended"
     DECISION_ESCALATED = "decision.escalated", "Decision escalated"
     DECISION_TIMED_OUT = "decision.timed_out", "Decision deadline passed"
+    # A recovery recipe (plans/recovery/) decided what follows a failed attempt.
+    STEP_RECOVERING = "step.recovering", "Step recovering"
 
 
 class PlanEvent(models.Model):

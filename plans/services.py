@@ -228,7 +228,7 @@ def prepare_steps(
         )
     for draft in drafts:
         problems.extend(guardrail_spec.problems(draft))
-        problems.extend(recovery_recipes.problems(draft))
+        problems.extend(recovery_recipes.problems(draft, check_executor=check_executor))
     problems.extend(budget_rules.problems(budget=submission.budget, steps=drafts))
     if submission.on_failure is not None and submission.on_failure not in ON_FAILURE_VALUES:
         problems.append(Problem(("on_failure",), "must be 'fail' or 'ask'"))

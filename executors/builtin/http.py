@@ -19,6 +19,8 @@ from executors.protocol import FailureClass, StepOutcome, StepSpec
 SNIPPET_CHARS = 200
 # A 2xx answer carrying this header (value "true") ends its pipeline item's chain.
 FINAL_HEADER = "Plangate-Final"
+# A 4xx JSON error with this code says the input was too large for the model.
+CONTEXT_OVERFLOW_CODE = "context_length_exceeded"
 
 
 class HttpExecutor:
@@ -37,6 +39,9 @@ class HttpExecutor:
     - rate_limited: 429, with `retry_after` from a Retry-After header when it has one. Retried.
     - executor_error: a 5xx, a connection or other transport error, a 2xx body that is not JSON.
       Retried.
+    - context_overflow: the input is too large for the model behind the URL: a 413, or any 4xx
+      whose JSON body has the error code "context_length_exceeded" (`{"error": {"code": ...}}`
+      or `{"code": ...}`). Not retried; an `adjust` recovery recipe can shrink the request.
     - bad_input: params no longer valid (the allowlist is read again at run), any other 4xx, a
       redirect. Not retried: the same request would get the same answer.
     """
@@ -170,7 +175,22 @@ def _outcome(url: str, response: httpx.Response) -> StepOutcome:
     # A server error may pass; any other status will not change on its own.
     if status >= 500:
         return StepOutcome.failure(message, FailureClass.EXECUTOR_ERROR)
+    if status == 413 or _error_code(response) == CONTEXT_OVERFLOW_CODE:
+        return StepOutcome.failure(message, FailureClass.CONTEXT_OVERFLOW)
     return StepOutcome.failure(message, FailureClass.BAD_INPUT)
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    """The error code of a JSON error body: {"error": {"code": ...}} or {"code": ...}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    code = error.get("code") if isinstance(error, dict) else body.get("code")
+    return code if isinstance(code, str) else None
 
 
 def _snippet(response: httpx.Response) -> str:

@@ -41,6 +41,8 @@ class Claim:
     guardrails: dict[str, Any] | None = None
     quality: dict[str, Any] | None = None
     recover: dict[str, Any] | None = None
+    # The recovery recipes this step has used (plans/recovery/): a fallback or adjust runs once.
+    recoveries: tuple[str, ...] = ()
 
     @property
     def failed_attempts(self) -> int:

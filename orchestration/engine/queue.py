@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import BREAKER_COUNTED, FailureClass
-from orchestration.engine import circuits, fanout
+from orchestration.engine import circuits, fanout, recovering
 from orchestration.engine.claims import Claim, Report
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
@@ -109,8 +109,12 @@ WHERE p.status = 'executing'
       SELECT 1 FROM plans_planstep s
       WHERE s.plan_id = p.id AND s.status = 'pending' AND s.waiting_on = 0
         AND (s.run_after IS NULL OR s.run_after <= now())
-        AND NOT ((p.team_id::text || ':' || s.executor) = ANY(%(paused)s))
-        AND (%(only)s = '' OR (p.team_id::text || ':' || s.executor) = %(only)s)
+        -- The executor the step runs now: a recovery's fallback, else its own.
+        AND NOT ((p.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
+                 = ANY(%(paused)s))
+        AND (%(only)s = ''
+             OR (p.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
+                = %(only)s)
       LIMIT 1
   ) IS NOT NULL
   AND (
@@ -147,8 +151,11 @@ picked AS (
         FROM plans_planstep s
         WHERE s.plan_id = c.id AND s.status = 'pending' AND s.waiting_on = 0
           AND (s.run_after IS NULL OR s.run_after <= now())
-          AND NOT ((c.team_id::text || ':' || s.executor) = ANY(%(paused)s))
-          AND (%(only)s = '' OR (c.team_id::text || ':' || s.executor) = %(only)s)
+          AND NOT ((c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
+                   = ANY(%(paused)s))
+          AND (%(only)s = ''
+               OR (c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
+                  = %(only)s)
         ORDER BY s.position, s.id
         LIMIT greatest(c.free, 0)
     ) ready
@@ -168,10 +175,13 @@ claimed AS (
     -- plan locks; kept as a guard, checked on each row (written so that it cannot steer the
     -- planner to another index).
     WHERE s.id = ANY(ARRAY(SELECT id FROM picked)) AND s.status || '' = 'pending'
-    RETURNING s.id, s.plan_id, s.key, s.attempts, s.executor, s.task, s.hint, s.params,
+    -- What the attempt runs: what a recovery switched the step to, else what was approved.
+    RETURNING s.id, s.plan_id, s.key, s.attempts,
+              coalesce(nullif(s.run_executor, ''), s.executor) AS executor, s.task, s.hint,
+              coalesce(s.run_params, s.params) AS params,
               s.context, s.timeout_seconds, s.max_attempts, s.for_each, s.parent_id,
               s.item_index, s.item, s.lost_leases, s.spared_attempts, s.guardrails,
-              s.quality, s.recover
+              s.quality, s.recover, s.recoveries
 ),
 events AS (
     INSERT INTO plans_planevent
@@ -185,12 +195,21 @@ events AS (
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
        c.item, c.lost_leases, c.spared_attempts, c.guardrails, c.quality, c.recover,
-       (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
+       c.recoveries, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
 """
 
-_JSON_COLUMNS = ("params", "context", "for_each", "item", "guardrails", "quality", "recover")
+_JSON_COLUMNS = (
+    "params",
+    "context",
+    "for_each",
+    "item",
+    "guardrails",
+    "quality",
+    "recover",
+    "recoveries",
+)
 CLAIM_PLANS = 16
 
 
@@ -240,6 +259,7 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
             guardrails=row["guardrails"],
             quality=row["quality"],
             recover=row["recover"],
+            recoveries=tuple(row["recoveries"] or ()),
             inputs=(
                 {"item": row["item"], "index": row["item_index"]}
                 if row["parent_id"] is not None
@@ -295,7 +315,14 @@ def _claim_portable(
             )
             .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
             .order_by("plan__started_at", "plan_id", "position", "pk")
-            .values_list("pk", "plan_id", "plan__max_concurrency", "plan__team_id", "executor")
+            .values_list(
+                "pk",
+                "plan_id",
+                "plan__max_concurrency",
+                "plan__team_id",
+                "executor",
+                "run_executor",
+            )
         )
         busy = dict(
             PlanStep.objects.filter(
@@ -308,8 +335,8 @@ def _claim_portable(
         )
         picked: list[int] = []
         paused_keys = set(paused)
-        for pk, plan_id, max_concurrency, team_id, executor in ready.iterator():
-            circuit = circuits.key(team_id, executor)
+        for pk, plan_id, max_concurrency, team_id, executor, run_executor in ready.iterator():
+            circuit = circuits.key(team_id, run_executor or executor)
             if circuit in paused_keys or (only and circuit != only):
                 continue
             if busy.get(plan_id, 0) >= max_concurrency:
@@ -350,10 +377,11 @@ def _claim_portable(
                 "team_id": s.plan.team_id,
                 "key": s.key,
                 "attempts": s.attempts,
-                "executor": s.executor,
+                # What a recovery switched the step to, else what was approved.
+                "executor": s.run_executor or s.executor,
                 "task": s.task,
                 "hint": s.hint,
-                "params": s.params,
+                "params": s.params if s.run_params is None else s.run_params,
                 "context": s.context,
                 "timeout_seconds": s.timeout_seconds,
                 "max_attempts": s.max_attempts,
@@ -366,6 +394,7 @@ def _claim_portable(
                 "guardrails": s.guardrails,
                 "quality": s.quality,
                 "recover": s.recover,
+                "recoveries": s.recoveries,
                 "event_id": last[s.plan_id],
             }
             for s in steps
@@ -593,6 +622,8 @@ class _Verdict:
     delay: float | None = None
     # Not counted against max_attempts (the executor's circuit opened).
     spared: bool = False
+    # A recovery recipe decided it (plans/recovery/, recovering.py).
+    recovery: recovering.Recovery | None = None
 
 
 def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
@@ -622,6 +653,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     if not accepted:
         return set()
     kept = [v for v in verdicts if v.report.claim.id in accepted]
+    recovering.write([v.recovery for v in kept if v.recovery is not None])
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
     for v in kept:
         claim, outcome = v.report.claim, v.report.outcome
@@ -638,6 +670,10 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
                     data["waits_for_circuit"] = True
             else:
                 kind = EventKind.STEP_FAILED
+        if v.recovery is not None:
+            data |= v.recovery.note
+            if (recovered := recovering.event(plan, actor, v.recovery)) is not None:
+                events[claim.plan_id].append(recovered)
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
@@ -697,6 +733,9 @@ def _verdict(report: Report, now: datetime, opened: set[str]) -> _Verdict:
     outcome, claim = report.outcome, report.claim
     if outcome.ok:
         return _Verdict(report, StepStatus.COMPLETED)
+    recovery = recovering.decide(report, backoff=retry_delay)
+    if recovery is not None and recovery.skips_circuit_wait:
+        return _recovered(recovery, now)
     if outcome.failure_class in BREAKER_COUNTED and (
         circuits.key(claim.team_id, claim.executor) in opened
     ):
@@ -709,12 +748,24 @@ def _verdict(report: Report, now: datetime, opened: set[str]) -> _Verdict:
             delay=delay,
             spared=True,
         )
+    if recovery is not None:
+        return _recovered(recovery, now)
     if outcome.retryable and claim.failed_attempts < claim.max_attempts:
         delay = retry_delay(claim.failed_attempts, outcome.retry_after)
         return _Verdict(
             report, StepStatus.PENDING, run_after=now + timedelta(seconds=delay), delay=delay
         )
     return _Verdict(report, StepStatus.FAILED)
+
+
+def _recovered(recovery: recovering.Recovery, now: datetime) -> _Verdict:
+    return _Verdict(
+        recovery.report,
+        recovery.status,
+        run_after=recovery.run_after(now),
+        delay=recovery.delay,
+        recovery=recovery,
+    )
 
 
 def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:

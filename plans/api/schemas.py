@@ -16,6 +16,7 @@ from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, Plan, PlanStep
 from plans.policy import selectors as policy_selectors
+from plans.recovery import selectors as recovery_selectors
 from plans.selectors import Circuit
 from plans.states import PlanStatus, StepStatus
 
@@ -326,6 +327,14 @@ class GuardrailFindingOut(Schema):
     source: str = Field(description='"executor" (PLANGATE_GUARDRAILS) or "step".')
 
 
+class StepRunsOut(Schema):
+    executor: str
+    params: dict[str, Any]
+    recoveries: list[str] = Field(
+        description='Recipes used: "step:<failure class>" or "executor:<name>:<failure class>".'
+    )
+
+
 class StepOut(Schema):
     key: str
     title: str
@@ -357,6 +366,16 @@ class StepOut(Schema):
     guardrails: dict[str, Any] | None = Field(None, description="As submitted.")
     quality: dict[str, Any] | None = Field(None, description="As submitted.")
     recover: dict[str, Any] | None = Field(None, description="As submitted.")
+    runs: StepRunsOut | None = Field(
+        None,
+        description="What the step runs since a recovery recipe changed it (a fallback's "
+        "executor, params patched by adjust); null: executor and params as submitted.",
+    )
+
+    @staticmethod
+    def resolve_runs(obj: PlanStep) -> dict[str, Any] | None:
+        return recovery_selectors.step_runs(obj)
+
     estimated_cost: float | None = Field(None, description="As submitted.")
     guardrail_findings: list[GuardrailFindingOut] = Field(
         [], description="What the step's guardrails found, attempt by attempt."

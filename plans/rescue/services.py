@@ -85,6 +85,9 @@ def step_retry(
         if problems:
             raise PlanInvalid(problems)
         step.params = params
+        # The reviewer's params are for the step's own executor: what a recovery switched it
+        # to (plans/recovery/) gives way to them.
+        step.run_executor, step.run_params = "", None
     error, failure_class = step.error, step.failure_class
     step.status = step_transition(step.status, StepStatus.PENDING, key=key)
     step.error = ""
@@ -92,7 +95,16 @@ def step_retry(
     step.finished_at = None
     step.run_after = None
     step.save(
-        update_fields=["status", "params", "error", "failure_class", "finished_at", "run_after"]
+        update_fields=[
+            "status",
+            "params",
+            "error",
+            "failure_class",
+            "finished_at",
+            "run_after",
+            "run_executor",
+            "run_params",
+        ]
     )
     data: dict[str, Any] = {
         "version": plan.version,
