@@ -17,6 +17,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from plans.budgets.prices import parse_pricing
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -259,6 +261,14 @@ PLANGATE_SHELL_COMMANDS: dict[str, list[str] | dict[str, Any]] = json.loads(
 )
 if not isinstance(PLANGATE_SHELL_COMMANDS, dict):
     raise ImproperlyConfigured("PLANGATE_SHELL_COMMANDS must be a JSON object: name -> command")
+
+# What models cost (plans/budgets/), for usage an executor reports without a cost: a JSON object
+# of model -> {"input_per_million": 3, "output_per_million": 15, "units": {"searches": 0.01}}.
+# Prices in the admin override it per model. Checked here, so a bad table stops the start.
+try:
+    PLANGATE_PRICING = parse_pricing(os.environ.get("PLANGATE_PRICING", ""))
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))

@@ -21,6 +21,7 @@ class Action(StrEnum):
     COMMENT = "comment"
     ADD_ARTIFACT = "add_artifact"
     EXTEND_DEADLINE = "extend_deadline"
+    RAISE_BUDGET = "raise_budget"
 
 
 # Decisions: what the submitting token may never do to its own plan under separation of duties.
@@ -34,6 +35,7 @@ DECISIONS = frozenset(
         Action.RETRY,
         Action.FAIL,
         Action.EXTEND_DEADLINE,
+        Action.RAISE_BUDGET,
     }
 )
 # Approvals: what whoever revised a plan may not do to it under separation of duties.
@@ -66,6 +68,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.COMMENT: "commenting",
     Action.ADD_ARTIFACT: "adding artifacts",
     Action.EXTEND_DEADLINE: "extending deadlines",
+    Action.RAISE_BUDGET: "raising budgets",
 }
 
 
