@@ -920,8 +920,8 @@ class StepUsage(models.Model):
     the plan lock (orchestration/engine/spending.py). Never changed afterwards."""
 
     id = models.BigAutoField(primary_key=True)
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="usage")
-    step = models.ForeignKey(PlanStep, on_delete=models.CASCADE, related_name="usage")
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="usage_records")
+    step = models.ForeignKey(PlanStep, on_delete=models.CASCADE, related_name="usage_records")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     attempt = models.PositiveIntegerField()
     model = models.CharField(max_length=200, blank=True)

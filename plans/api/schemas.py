@@ -10,7 +10,9 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from plans import selectors, stages
+from plans.api.budget_schemas import PlanUsageOut, UsageOut, plan_usage
 from plans.approvals import selectors as approval_selectors
+from plans.budgets import selectors as budget_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.models import CircuitState, Plan, PlanStep
@@ -345,6 +347,12 @@ class StepOut(Schema):
     quality: dict[str, Any] | None = Field(None, description="As submitted.")
     recover: dict[str, Any] | None = Field(None, description="As submitted.")
     estimated_cost: float | None = Field(None, description="As submitted.")
+    usage: UsageOut | None = Field(None, description="What its attempts consumed and cost.")
+
+    @staticmethod
+    def resolve_usage(obj: PlanStep) -> dict[str, Any] | None:
+        # Set by PlanOut.resolve_steps for the whole plan at once.
+        return getattr(obj, "usage_summary", None)
 
     @staticmethod
     def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
@@ -449,6 +457,7 @@ class PlanOut(PlanSummaryOut):
     cancel_reason: str
     delegation: dict[str, Any] | None
     budget: float | None = Field(None, description="What the plan may spend in all, if limited.")
+    usage: PlanUsageOut = Field(description="Spent against the budget, the estimate, the usage.")
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
     executors: list[CircuitOut] = Field(
@@ -499,11 +508,17 @@ class PlanOut(PlanSummaryOut):
         steps = list(obj.steps.all())
         # Each step's `approvals`, read once for the plan rather than once per step.
         quorums = approval_selectors.gate_quorums(obj, steps)
+        usage = budget_selectors.usage_by_step(obj)[1]
         for step in steps:
+            step.usage_summary = usage[step.pk].as_dict() if step.pk in usage else None  # type: ignore[attr-defined]
             quorum = quorums.get(step.key)
             approvals = quorum.as_dict() if quorum is not None else None
             step.approvals = approvals  # type: ignore[attr-defined]
         return steps
+
+    @staticmethod
+    def resolve_usage(obj: Plan) -> dict[str, Any]:
+        return plan_usage(obj)
 
     @staticmethod
     def resolve_artifacts(obj: Plan) -> list[Any]:

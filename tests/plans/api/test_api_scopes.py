@@ -41,6 +41,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("post", "/api/v1/inbox/approve"): DECIDE,
     ("post", "/api/v1/plans/{plan_id}/deadline"): DECIDE,
     ("get", "/api/v1/audit"): READ,
+    ("post", "/api/v1/plans/{plan_id}/budget"): DECIDE,
+    ("get", "/api/v1/usage"): READ,
 }
 # Operations that take no token: Slack's button clicks, proven by Slack's request signature.
 SIGNED_ELSEWHERE = {("post", "/api/v1/slack/interactions")}
