@@ -3,7 +3,6 @@ usage by month."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +18,9 @@ from plans.budgets import holds
 from plans.budgets import selectors as budget_selectors
 from plans.budgets import services as budgets
 from plans.models import Plan, Scope
-from plans.validation import PlanInvalid, Problem
 
 router = Router(auth=TokenAuth(), tags=["budgets"])
 usage_router = Router(auth=TokenAuth(), tags=["budgets"])
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 class BudgetIn(RequestBody):
@@ -36,7 +33,11 @@ class BudgetIn(RequestBody):
 
 
 class MonthQuery(Schema):
-    month: str = Field("", description="YYYY-MM (UTC); this month if omitted.")
+    month: str = Field(
+        "",
+        pattern=r"^(\d{4}-(0[1-9]|1[0-2]))?$",
+        description="YYYY-MM (UTC); this month if omitted.",
+    )
 
 
 @router.post(
@@ -71,6 +72,4 @@ def team_usage(request: HttpRequest, query: Query[MonthQuery]) -> dict[str, Any]
     """Tokens and cost of the team's plans in `month` (UTC): in all, by model and by plan,
     with the team's monthly budget."""
     month = query.month or holds.this_month()
-    if not MONTH.match(month):
-        raise PlanInvalid([Problem(("month",), "must be a month as YYYY-MM")])
     return budget_selectors.team_usage(token_of(request).team, month)
