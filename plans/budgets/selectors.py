@@ -9,7 +9,16 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from plans.budgets import holds
-from plans.models import CostSource, EventKind, Plan, PlanEvent, StepUsage, Team, TeamMonthSpend
+from plans.models import (
+    CostSource,
+    EventKind,
+    Plan,
+    PlanEvent,
+    PlanStep,
+    StepUsage,
+    Team,
+    TeamMonthSpend,
+)
 from plans.states import PlanStatus
 
 
@@ -118,18 +127,30 @@ class PlanBudget:
     steps: dict[int, UsageSummary]
 
 
-def plan_budget(plan: Plan) -> PlanBudget:
-    total, steps = usage_by_step(plan)
+def plan_budget(plan: Plan, steps: list[PlanStep] | None = None) -> PlanBudget:
+    """The plan's money; `steps`, its steps when the caller has them already (no query for the
+    estimate then, and none for the usage of a plan that has not started)."""
+    if plan.started_at is None:
+        total, by_step = UsageSummary(), dict[int, UsageSummary]()
+    else:
+        total, by_step = usage_by_step(plan)
+    if steps is None:
+        estimate = plan_estimate(plan)
+    else:
+        costs = [s.estimated_cost for s in steps if s.parent_id is None]
+        estimate = sum((c for c in costs if c is not None), Decimal(0))
+        if all(c is None for c in costs):
+            estimate = None
     held = plan.status == PlanStatus.NEEDS_ATTENTION and bool(plan.hold_reason)
     return PlanBudget(
-        estimate=plan_estimate(plan),
+        estimate=estimate,
         budget=plan.budget,
         spent=plan.spent,
         hold_reason=plan.hold_reason if held else "",
         raisable=held and holds.plan_over(plan),
         votes=raise_votes(plan),
         usage=total,
-        steps=steps,
+        steps=by_step,
     )
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.html import format_html, format_html_join
 
 from plans.budgets import holds, selectors
 from plans.models import Plan, PlanStep, Team
@@ -18,7 +19,9 @@ def _money(context: template.Context, plan: Plan) -> selectors.PlanBudget:
     # Read once per rendering of the page, for its budget box and all its step rows.
     cached = context.get("_plan_money")
     if cached is None:
-        cached = selectors.plan_budget(plan)
+        rows = context.get("rows")
+        steps = [r.step for r in rows] if rows else None
+        cached = selectors.plan_budget(plan, steps)
         context.dicts[0]["_plan_money"] = cached
     return cached
 
@@ -43,10 +46,29 @@ def plan_budget(context: template.Context, plan: Plan) -> dict[str, Any]:
     }
 
 
-@register.inclusion_tag("plans/includes/step_usage.html", takes_context=True)
-def step_usage(context: template.Context, step: PlanStep) -> dict[str, Any]:
-    info = _money(context, context["plan"])
-    return {"usage": info.steps.get(step.pk), "step": step}
+@register.simple_tag(takes_context=True)
+def step_usage(context: template.Context, step: PlanStep) -> str:
+    """A line under a step: what its attempts cost, or what it is expected to cost. A plain
+    tag rather than a template: it runs once per row of plans with hundreds of steps."""
+    usage = _money(context, context["plan"]).steps.get(step.pk)
+    if usage is None:
+        if step.estimated_cost is None:
+            return ""
+        return format_html(
+            '<p class="muted step-usage">Estimated {}</p>', holds.money(step.estimated_cost)
+        )
+    models = format_html_join("", " · <code>{}</code>", ((m,) for m in usage.by_model if m))
+    unpriced = (
+        format_html(' · <span class="warning-text">{}</span>', "unpriced") if usage.unpriced else ""
+    )
+    return format_html(
+        '<p class="muted step-usage">Cost {} · {} in / {} out{}{}</p>',
+        holds.money(usage.cost),
+        usage.input_tokens,
+        usage.output_tokens,
+        models,
+        unpriced,
+    )
 
 
 @register.inclusion_tag("plans/includes/team_budget.html", takes_context=True)
