@@ -473,3 +473,7 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+# Budgets: prices, usage, monthly spend (plans/budgets/admin.py).
+from plans.budgets import admin as budget_admin  # noqa: E402, F401
