@@ -236,13 +236,20 @@ def team_budget_set(*, team: Team, actor: services.Actor, monthly_budget: Any) -
             "new": None if new is None else str(new),
         },
     )
+    team_holds_release(team=team, actor=actor)
+    return team
+
+
+def team_holds_release(*, team: Team, actor: services.Actor) -> int:
+    """Resume the team's plans its monthly budget held, if it no longer does (each under its
+    own lock; workers are woken). Returns how many resumed."""
     held = Plan.objects.filter(
         team=team,
         status=PlanStatus.NEEDS_ATTENTION,
         hold_reason__startswith=holds.TEAM_REASON,
     ).order_by("pk")
+    resumed = 0
     for plan in held:
         locked = services._lock(plan)
-        locked.team = team
-        services.resume_if_rescued(locked, actor)
-    return team
+        resumed += services.resume_if_rescued(locked, actor)
+    return resumed

@@ -54,3 +54,30 @@ def test_only_an_admin_sets_the_team_budget(team, reviewer) -> None:
         )
     team.refresh_from_db()
     assert team.monthly_budget is None
+
+
+def test_raising_the_team_budget_in_the_admin_resumes_held_plans(team, rf) -> None:
+    from django.contrib import admin
+
+    from plans.admin import TeamAdmin
+    from plans.models import Team
+
+    team.monthly_budget = Decimal(5)
+    team.save()
+    first = start(submit_plan(team, [step("a")]))
+    run(first, "a", cost="5")
+    held = approve(submit_plan(team, [step("a")]))
+    services.plan_start(plan=held, actor=services.SYSTEM)
+    held.refresh_from_db()
+    assert held.status == "needs_attention"
+
+    request = rf.post("/admin/")
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    team.monthly_budget = Decimal(50)
+
+    class Changed:
+        changed_data = ["monthly_budget"]
+
+    TeamAdmin(Team, admin.site).save_model(request, team, Changed(), True)
+    held.refresh_from_db()
+    assert held.status == "executing"
