@@ -37,7 +37,7 @@ def record(
     }
     for r in reports:
         if r.outcome.warning:
-            notes.setdefault((r.claim.id, r.claim.attempt), {})["warning"] = r.outcome.warning
+            notes.setdefault((r.claim.id, r.claim.attempt), {})["usage_warning"] = r.outcome.warning
     return notes
 
 
