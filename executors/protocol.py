@@ -182,12 +182,15 @@ class StepOutcome:
     final: bool = False
     # What the attempt consumed, if the executor knows (a failed attempt may have cost too).
     usage: Usage | None = None
+    # Something the worker should record with the outcome without failing the step (a usage
+    # report it could not read).
+    warning: str = ""
 
     @classmethod
     def success(
-        cls, result: Any, *, final: bool = False, usage: Usage | None = None
+        cls, result: Any, *, final: bool = False, usage: Usage | None = None, warning: str = ""
     ) -> StepOutcome:
-        return cls(ok=True, result=result, final=final, usage=usage)
+        return cls(ok=True, result=result, final=final, usage=usage, warning=warning)
 
     @classmethod
     def failure(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from plans.api.audit import router as audit_router
+from plans.api.budgets import router as budgets_router
+from plans.api.budgets import usage_router
 from plans.api.deadlines import router as deadlines_router
 from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
@@ -30,6 +32,8 @@ api.add_router("/plans", revisions_router)
 api.add_router("/plans", discussion_router)
 api.add_router("/plans", rescue_router)
 api.add_router("/plans", deadlines_router)
+api.add_router("/plans", budgets_router)
+api.add_router("/usage", usage_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)
 api.add_router("/slack", slack_router)

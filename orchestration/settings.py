@@ -17,6 +17,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from plans.budgets.prices import parse_pricing
 from plans.guardrails import config as guardrail_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -274,6 +275,13 @@ try:
     PLANGATE_RECOVERY: dict[str, Any] = json.loads(os.environ.get("PLANGATE_RECOVERY", "{}"))
 except ValueError as error:
     raise ImproperlyConfigured(f"PLANGATE_RECOVERY is not JSON: {error}") from None
+# What models cost (plans/budgets/), for usage an executor reports without a cost: a JSON object
+# of model -> {"input_per_million": 3, "output_per_million": 15, "units": {"searches": 0.01}}.
+# Prices in the admin override it per model. Checked here, so a bad table stops the start.
+try:
+    PLANGATE_PRICING = parse_pricing(os.environ.get("PLANGATE_PRICING", ""))
+except ValueError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
 PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))

@@ -11,12 +11,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
 
 from plans import selectors, services
+from plans.budgets import admin as budget_admin  # noqa: F401 - registers prices and usage
+from plans.budgets import services as budget_services
 from plans.models import (
     ApiToken,
     Approval,
@@ -77,6 +80,15 @@ class TeamAdmin(admin.ModelAdmin):
     list_display = ("name", "separate_duties", "required_approvals", "created_at")
     search_fields = ("name",)
     inlines = [MembershipInline, ApproverGroupInline, ApiTokenInline]
+
+    def save_model(self, request: HttpRequest, obj: Team, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "monthly_budget" in form.changed_data:
+            # A raised monthly budget lets the plans it held go on (plans/budgets/).
+            with transaction.atomic():
+                budget_services.team_holds_release(
+                    team=obj, actor=services.Actor.for_admin_site(request.user)
+                )
 
 
 class ApiTokenForm(forms.ModelForm):

@@ -86,6 +86,15 @@ class Team(models.Model):
         help_text="The new deadline after an escalation; empty: as long as the first.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Budgets (plans/budgets/): what the team's plans may spend in a calendar month (UTC);
+    # None: no limit. A plan a worker would start once this is reached waits for an admin.
+    monthly_budget = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="What the team's plans may spend per calendar month (UTC); empty: no limit.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -247,6 +256,11 @@ class Plan(models.Model):
     )
     # What the plan may spend in all (plans/budgets/); None: no limit of its own.
     budget = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    # Budgets (plans/budgets/): what its steps' attempts cost so far (added under the plan lock
+    # with each recorded usage), and why the plan holds when its budget or its team's stopped
+    # it ("budget reached: 4.80 of 5.00"); blank when it does not.
+    spent = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    hold_reason = models.CharField(max_length=200, blank=True)
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -457,6 +471,11 @@ class EventKind(models.TextChoices):
     DECISION_TIMED_OUT = "decision.timed_out", "Decision deadline passed"
     # A recovery recipe (plans/recovery/) decided what follows a failed attempt.
     STEP_RECOVERING = "step.recovering", "Step recovering"
+    # Budgets (plans/budgets/): spending stopped the plan; a reviewer's vote to raise its
+    # budget that still needs others; the budget raised.
+    PLAN_BUDGET_REACHED = "plan.budget_reached", "Budget reached"
+    BUDGET_RAISE_RECORDED = "budget.raise_recorded", "Budget raise recorded"
+    PLAN_BUDGET_RAISED = "plan.budget_raised", "Budget raised"
 
 
 class PlanEvent(models.Model):
@@ -933,3 +952,91 @@ class PolicyVersion(models.Model):
         if not self._state.adding:
             raise RevisionImmutable(f"version {self.version} of {self.team}'s policy is final")
         super().save(*args, **kwargs)
+
+
+# --- Budgets (plans/budgets/) -------------------------------------------------------------------
+
+
+class CostSource(models.TextChoices):
+    """Where a recorded attempt's cost came from."""
+
+    EXECUTOR = "executor", "Reported by the executor"
+    PRICING = "pricing", "From the pricing table"
+    UNPRICED = "unpriced", "Unpriced (no cost, no price for the model)"
+
+
+class StepUsage(models.Model):
+    """What one attempt of a step consumed and cost, written with the attempt's outcome under
+    the plan lock (orchestration/engine/spending.py). Never changed afterwards."""
+
+    id = models.BigAutoField(primary_key=True)
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="usage_records")
+    step = models.ForeignKey(PlanStep, on_delete=models.CASCADE, related_name="usage_records")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    attempt = models.PositiveIntegerField()
+    model = models.CharField(max_length=200, blank=True)
+    input_tokens = models.BigIntegerField(default=0)
+    output_tokens = models.BigIntegerField(default=0)
+    units = models.JSONField(default=dict, blank=True)
+    cost = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    cost_source = models.CharField(max_length=10, choices=CostSource.choices)
+    # The calendar month (UTC, "YYYY-MM") its cost counts towards.
+    month = models.CharField(max_length=7)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "step usage"
+        indexes = [
+            models.Index(fields=["plan", "id"]),
+            models.Index(fields=["team", "month"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.step_id} attempt {self.attempt}: {self.cost}"
+
+
+class Price(models.Model):
+    """What a model's tokens and units cost, for one team or (team empty) for all; overrides
+    PLANGATE_PRICING for that model."""
+
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
+    )
+    model = models.CharField(max_length=200)
+    input_per_million = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    output_per_million = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+    # Unit name -> price of one unit, e.g. {"searches": 0.01}.
+    units = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["model", "team"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "model"], name="plans_price_one_per_team"),
+            models.UniqueConstraint(
+                fields=["model"], condition=models.Q(team=None), name="plans_price_one_for_all"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model} ({self.team or 'all teams'})"
+
+
+class TeamMonthSpend(models.Model):
+    """What a team's plans spent in one calendar month (UTC), increased in the statement that
+    records each attempt's usage, so that workers finishing steps at once never lose a sum."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="month_spend")
+    month = models.CharField(max_length=7)
+    spent = models.DecimalField(max_digits=14, decimal_places=4, default=0)
+
+    class Meta:
+        ordering = ["-month", "team"]
+        verbose_name = "team monthly spend"
+        verbose_name_plural = "team monthly spend"
+        constraints = [
+            models.UniqueConstraint(fields=["team", "month"], name="plans_spend_one_per_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} {self.month}: {self.spent}"

@@ -31,6 +31,7 @@ from plans import realtime, tokens
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
 from plans.approvals import services as approvals
+from plans.budgets import holds as budget_holds
 from plans.budgets import rules as budget_rules
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
@@ -609,6 +610,9 @@ def plan_start(*, plan: Plan, actor: Actor) -> bool:
     _record(plan, EventKind.PLAN_STARTED, actor)
     # Gated steps with nothing to wait for wait for a reviewer instead (plans/gates/hold.py).
     gates_hold(plan.steps.all())
+    if reason := budget_holds.team_reason(plan):  # the team's monthly budget is spent
+        budget_holds.hold(plan, actor, reason, record=_record)
+        return True
     notify_workers()
     # A plan whose every step was skipped before approval has nothing left to run.
     end_plan_if_done(plan, actor)
@@ -701,6 +705,8 @@ def resume_if_rescued(plan: Plan, actor: Actor) -> bool:
     retried or skipped); workers are woken. Called with the plan locked. Returns whether the
     plan resumed."""
     if plan.status != PlanStatus.NEEDS_ATTENTION or plan.steps.filter(AWAITING_RESCUE).exists():
+        return False
+    if budget_holds.keeps_held(plan):  # its budget or its team's still stops it
         return False
     plan.status = plan_transition(plan.status, PlanStatus.EXECUTING)
     plan.save(update_fields=["status", "updated_at"])

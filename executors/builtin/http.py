@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 
-from executors.protocol import FailureClass, StepOutcome, StepSpec
+from executors.protocol import FailureClass, StepOutcome, StepSpec, Usage
 
 # How much of a response body a failure message quotes.
 SNIPPET_CHARS = 200
@@ -29,7 +29,10 @@ class HttpExecutor:
     params.url must equal an entry of settings.PLANGATE_HTTP_ALLOWED_URLS exactly. The attempt
     is given min(params.timeout, settings.PLANGATE_HTTP_TIMEOUT_SECONDS, the step's timeout)
     seconds in all; params.timeout is optional. Redirects are not followed. A 2xx answer with
-    the header `Plangate-Final: true` ends its pipeline item's chain with its body.
+    the header `Plangate-Final: true` ends its pipeline item's chain with its body. A `usage`
+    object at the top of a JSON object answer ({"usage": {"model": ..., "input_tokens": ...,
+    "output_tokens": ..., "units": {...}, "cost": ...}}) is what the attempt consumed; a
+    malformed one is ignored with a warning on the step's event, not a failure.
 
     `run` is `async def`: the worker awaits it on its event loop, and cancels it when the plan is
     cancelled (the request is then abandoned).
@@ -158,7 +161,8 @@ def _outcome(url: str, response: httpx.Response) -> StepOutcome:
                 f"POST {url} answered {status} with a body that is not JSON: {_snippet(response)}"
             )
         final = response.headers.get(FINAL_HEADER, "").strip().lower() == "true"
-        return StepOutcome.success(result, final=final)
+        usage, warning = _usage(result)
+        return StepOutcome.success(result, final=final, usage=usage, warning=warning)
     if response.is_redirect:
         location = response.headers.get("Location", "")
         return StepOutcome.failure(
@@ -191,6 +195,17 @@ def _error_code(response: httpx.Response) -> str | None:
     error = body.get("error")
     code = error.get("code") if isinstance(error, dict) else body.get("code")
     return code if isinstance(code, str) else None
+
+
+def _usage(body: Any) -> tuple[Usage | None, str]:
+    """The `usage` object of a JSON object answer, and a warning instead if it is malformed
+    (the step still succeeds: the service did its work, only its bill is unreadable)."""
+    if not isinstance(body, dict) or body.get("usage") is None:
+        return None, ""
+    try:
+        return Usage.from_json(body["usage"]), ""
+    except ValueError as error:
+        return None, f"usage ignored: {error}"
 
 
 def _snippet(response: httpx.Response) -> str:

@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import BREAKER_COUNTED, FailureClass
-from orchestration.engine import circuits, fanout, recovering
+from orchestration.engine import circuits, fanout, recovering, spending
 from orchestration.engine.claims import Claim, Report
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
@@ -650,6 +650,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     opened = circuits.record([(r.claim.team_id, r.claim.executor, r.outcome) for r in reports])
     verdicts = [_verdict(r, now, opened) for r in reports]
     accepted = _write_verdicts(verdicts, now)
+    spent = spending.record(reports, plans)
     if not accepted:
         return set()
     kept = [v for v in verdicts if v.report.claim.id in accepted]
@@ -659,6 +660,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
         claim, outcome = v.report.claim, v.report.outcome
         plan = plans[claim.plan_id]
         data: dict[str, Any] = {"attempt": claim.attempt, **v.report.note}
+        data |= spent.get((claim.id, claim.attempt), {})
         if v.status == StepStatus.COMPLETED:
             kind = EventKind.STEP_COMPLETED
         else:
@@ -696,6 +698,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     )
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
+    spending.hold_spent_plans(reports, plans, actor)
     return accepted
 
 

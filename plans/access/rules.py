@@ -23,6 +23,7 @@ class Action(StrEnum):
     EXTEND_DEADLINE = "extend_deadline"
     # The team's policy (plans/policy/): a team change, for its admins and policy:write tokens.
     CHANGE_POLICY = "change_policy"
+    RAISE_BUDGET = "raise_budget"
 
 
 # Decisions: what the submitting token may never do to its own plan under separation of duties.
@@ -36,6 +37,7 @@ DECISIONS = frozenset(
         Action.RETRY,
         Action.FAIL,
         Action.EXTEND_DEADLINE,
+        Action.RAISE_BUDGET,
     }
 )
 # Approvals: what whoever revised a plan may not do to it under separation of duties.
@@ -72,6 +74,7 @@ ACTION_WORDS: dict[Action, str] = {
     Action.ADD_ARTIFACT: "adding artifacts",
     Action.EXTEND_DEADLINE: "extending deadlines",
     Action.CHANGE_POLICY: "changing the policy",
+    Action.RAISE_BUDGET: "raising budgets",
 }
 
 

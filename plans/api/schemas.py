@@ -10,7 +10,9 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, StrictFloat, StrictInt, StringConstraints, model_validator
 
 from plans import selectors, stages
+from plans.api.budget_schemas import PlanUsageOut, UsageOut, plan_usage
 from plans.approvals import selectors as approval_selectors
+from plans.budgets import selectors as budget_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.guardrails import selectors as guardrail_selectors
@@ -385,6 +387,13 @@ class StepOut(Schema):
     def resolve_guardrail_findings(obj: PlanStep) -> list[dict[str, Any]]:
         return guardrail_selectors.findings_for_step(obj)
 
+    usage: UsageOut | None = Field(None, description="What its attempts consumed and cost.")
+
+    @staticmethod
+    def resolve_usage(obj: PlanStep) -> dict[str, Any] | None:
+        # Set by PlanOut.resolve_steps for the whole plan at once.
+        return getattr(obj, "usage_summary", None)
+
     @staticmethod
     def resolve_decision_deadline(obj: PlanStep) -> dict[str, Any] | None:
         return deadline_selectors.step_deadline(obj)
@@ -512,6 +521,7 @@ class PlanOut(PlanSummaryOut):
     cancel_reason: str
     delegation: dict[str, Any] | None
     budget: float | None = Field(None, description="What the plan may spend in all, if limited.")
+    usage: PlanUsageOut = Field(description="Spent against the budget, the estimate, the usage.")
     steps: list[StepOut]
     artifacts: list[ArtifactOut]
     executors: list[CircuitOut] = Field(
@@ -571,12 +581,18 @@ class PlanOut(PlanSummaryOut):
         steps = list(obj.steps.all())
         # Each step's `approvals`, read once for the plan rather than once per step.
         quorums = approval_selectors.gate_quorums(obj, steps)
+        usage = budget_selectors.usage_by_step(obj)[1]
         for step in steps:
+            step.usage_summary = usage[step.pk].as_dict() if step.pk in usage else None  # type: ignore[attr-defined]
             quorum = quorums.get(step.key)
             approvals = quorum.as_dict() if quorum is not None else None
             step.approvals = approvals  # type: ignore[attr-defined]
         guardrail_selectors.attach(obj, steps)
         return steps
+
+    @staticmethod
+    def resolve_usage(obj: Plan) -> dict[str, Any]:
+        return plan_usage(obj)
 
     @staticmethod
     def resolve_artifacts(obj: Plan) -> list[Any]:

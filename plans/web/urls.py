@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from plans.web import (
+    budgets,
     confirm,
     deadlines,
     decisions,
@@ -42,6 +43,8 @@ urlpatterns = [
         name="request_changes",
     ),
     path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
+    path("plans/<uuid:plan_id>/budget", budgets.budget_raise, name="budget_raise"),
+    path("teams/<int:team_id>/settings/budget", budgets.team_budget_update, name="team_budget"),
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
     # The links in notification emails: a page to confirm on, never an action by itself.
     path("plans/<uuid:plan_id>/confirm/<str:action>/", confirm.plan_confirm, name="confirm"),

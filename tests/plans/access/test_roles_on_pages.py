@@ -14,6 +14,7 @@ from django.urls import URLPattern, reverse
 from plans.models import Membership, Plan, PlanEvent, Role
 from plans.web.urls import urlpatterns
 from tests.factories import TeamFactory, UserFactory, submit_plan
+from tests.plans.budgets.support import held_plan
 from tests.plans.deadlines.support import draft as deadline_draft
 from tests.plans.gates.support import started
 from tests.plans.rescue.support import needing_attention
@@ -50,6 +51,7 @@ ACTIONS: dict[str, tuple[Callable[[Any], Plan], dict[str, Any]]] = {
     "inbox_skip": (started, {"key": "deploy", "reason": "no"}),
     "deadline_extend": (with_deadline, {"version": 1, "seconds": 3600}),
     "confirm": (draft, {"version": 1}),
+    "budget_raise": (held_plan, {"version": 2, "budget": "5"}),
 }
 
 

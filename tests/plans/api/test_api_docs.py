@@ -34,6 +34,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/slack/interactions",
         "/api/v1/audit",
         "/api/v1/policy",
+        "/api/v1/plans/{plan_id}/budget",
+        "/api/v1/usage",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {

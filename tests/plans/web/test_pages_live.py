@@ -35,6 +35,7 @@ def test_it_returns_the_fragments_out_of_band_with_the_new_last_event_id(
         "plan-header",
         "plan-circuits",
         "plan-rescue",
+        "plan-budget",
         "plan-progress",
         "plan-graph",
         "step-a",
