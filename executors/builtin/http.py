@@ -29,6 +29,9 @@ class HttpExecutor:
     seconds in all; params.timeout is optional. Redirects are not followed. A 2xx answer with
     the header `Plangate-Final: true` ends its pipeline item's chain with its body.
 
+    The attempt's trace context, when tracing is on, goes along as a W3C `traceparent` header
+    (`spec.trace_headers`).
+
     `run` is `async def`: the worker awaits it on its event loop, and cancels it when the plan is
     cancelled (the request is then abandoned).
 
@@ -91,7 +94,9 @@ class HttpExecutor:
                 ) as client,
             ):
                 response = await client.post(
-                    url, content=body, headers={"Content-Type": "application/json"}
+                    url,
+                    content=body,
+                    headers={**spec.trace_headers, "Content-Type": "application/json"},
                 )
         except (httpx.TimeoutException, TimeoutError):
             return StepOutcome.failure(
