@@ -1,0 +1,64 @@
+"""Without an OTLP endpoint or PLANGATE_TRACING, nothing is traced: no provider, no spans, no
+traceparent header, no plan-end bookkeeping."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
+
+from orchestration.telemetry import tracing
+from plans.models import PlanTrace
+from tests.factories import approve, step, submit_plan
+from tests.orchestration.support import run_until_idle
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def tracing_off(settings):
+    settings.PLANGATE_TRACING = False
+    tracing.reset()
+    yield
+    tracing.reset()
+
+
+def test_nothing_is_traced_when_tracing_is_off(team, worker, hook, tracing_off):
+    url, received = hook
+    plan = approve(submit_plan(team, [step("call", executor="http", params={"url": url})]))
+    run_until_idle(worker)
+
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    assert tracing.provider() is None
+    assert not isinstance(trace.get_tracer_provider(), TracerProvider)
+    [headers] = received
+    assert "traceparent" not in {name.lower() for name in headers}
+    assert not tracing.plan_spans.due()
+    assert not PlanTrace.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "env", "expected"),
+    [
+        (None, None, "plangate-web"),
+        (tracing.WORKER_SERVICE, None, "plangate-worker"),
+        (tracing.WORKER_SERVICE, "plangate-staging", "plangate-staging"),
+    ],
+)
+def test_the_setting_turns_tracing_on_under_the_processs_service_name(
+    settings, tracing_off, monkeypatch, role, env, expected
+):
+    settings.PLANGATE_TRACING = True
+    settings.PLANGATE_TRACE_EXPORTER = (
+        "opentelemetry.sdk.trace.export.in_memory_span_exporter.InMemorySpanExporter"
+    )
+    if env:
+        monkeypatch.setenv("OTEL_SERVICE_NAME", env)
+    else:
+        monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+    monkeypatch.setattr(tracing, "_service", role or tracing.WEB_SERVICE)
+    tracing.reset()
+    provider = tracing.provider()
+    assert isinstance(provider, TracerProvider)
+    assert provider.resource.attributes["service.name"] == expected
