@@ -43,9 +43,13 @@ def allowed(request: HttpRequest) -> bool:
     token = settings.PLANGATE_METRICS_TOKEN
     header = request.headers.get("Authorization", "")
     scheme, _, given = header.partition(" ")
-    if token and scheme.lower() == "bearer":
-        # Constant time, so the answer's timing does not give the token away.
-        return hmac.compare_digest(given.strip().encode(), token.encode())
+    # Constant time, so the answer's timing does not give the token away.
+    if (
+        token
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(given.strip().encode(), token.encode())
+    ):
+        return True
     try:
         address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
     except ValueError:
