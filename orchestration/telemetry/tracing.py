@@ -290,6 +290,8 @@ class PlanSpans:
     SETTLE_SECONDS = 30.0
     LOOKBACK_EVENTS = 10_000
     EVERY_SECONDS = 1.0
+    # Plan-end events read at a time.
+    PAGE = 500
 
     def __init__(self) -> None:
         self.cursor: int | None = None
@@ -319,12 +321,21 @@ class PlanSpans:
             self.cursor = max(newest - self.LOOKBACK_EVENTS, 0)
         self._marks.append((now, newest))
         settled = [mark for mark in self._marks if now - mark[0] >= self.SETTLE_SECONDS]
-        ended = selectors.plans_ended_after(self.cursor)
+        sent, after = 0, self.cursor
+        while True:
+            ended = selectors.plans_ended_after(after, limit=self.PAGE)
+            sent += self._send(tracing, {plan_id for _, plan_id in ended})
+            if len(ended) < self.PAGE:
+                break
+            after = ended[-1][0]
         if settled:
             self.cursor = max(self.cursor, settled[-1][1])
             self._marks = [mark for mark in self._marks if now - mark[0] < self.SETTLE_SECONDS]
-        candidates = {plan_id for _, plan_id in ended}
-        fresh = candidates - selectors.plans_traced(candidates)
+        return sent
+
+    @staticmethod
+    def _send(tracing: _Tracing, ended: set[UUID]) -> int:
+        fresh = ended - selectors.plans_traced(ended)
         mine = [plan_id for plan_id in sorted(fresh, key=str) if _take(plan_id)]
         sent = 0
         for run in selectors.plan_runs(mine):

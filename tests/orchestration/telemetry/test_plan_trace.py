@@ -118,3 +118,15 @@ def test_it_reads_recent_events_again_until_they_settle_and_sends_each_plan_once
     assert sweeper.send() == 0
     assert sweeper.cursor >= ended
     assert len(by_name(spans, tracing.PLAN_SPAN)) == 1
+
+
+def test_it_reads_plan_ends_page_by_page(team, spans, monkeypatch):
+    monkeypatch.setattr(tracing.PlanSpans, "PAGE", 2)
+    # The worker's own look (its first round, before any plan ended) is its last for an hour.
+    monkeypatch.setattr(tracing.PlanSpans, "EVERY_SECONDS", 3600)
+    plans = [approve(submit_plan(team, [step("a")], goal=f"plan {n}")) for n in range(5)]
+    with Worker(name="w1", concurrency=4, poll_seconds=0.02) as worker:
+        run_until_idle(worker)
+    assert tracing.plan_spans.send() == 5
+    sent = {s.attributes["plangate.plan_id"] for s in by_name(spans, tracing.PLAN_SPAN)}
+    assert sent == {str(p.pk) for p in plans}
