@@ -19,43 +19,23 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.module_loading import import_string
-from opentelemetry import trace
-from opentelemetry.context import Context
-from opentelemetry.sdk.resources import SERVICE_NAME, Resource
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import (
-    BatchSpanProcessor,
-    ConsoleSpanExporter,
-    SimpleSpanProcessor,
-    SpanExporter,
-)
-from opentelemetry.sdk.trace.id_generator import IdGenerator, RandomIdGenerator
-from opentelemetry.trace import (
-    NonRecordingSpan,
-    Span,
-    SpanContext,
-    SpanKind,
-    Status,
-    StatusCode,
-    TraceFlags,
-)
-from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from executors.protocol import StepOutcome
 from plans.models import PlanTrace
 from plans.telemetry import selectors
 
 if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SpanExporter
+
     from orchestration.engine.claims import Claim
+    from orchestration.telemetry.otel import Tracing
 
 logger = logging.getLogger(__name__)
 
@@ -79,54 +59,11 @@ def plan_span_id(plan_id: UUID) -> int:
     return int.from_bytes(digest, "big") or 1
 
 
-def plan_span_context(plan_id: UUID) -> SpanContext:
-    """The plan's span as a parent that any process can name."""
-    return SpanContext(
-        trace_id=plan_trace_id(plan_id),
-        span_id=plan_span_id(plan_id),
-        is_remote=True,
-        trace_flags=TraceFlags(TraceFlags.SAMPLED),
-    )
-
-
-class _PlanIds(IdGenerator):
-    """Random ids, except while a plan span is made: then the ids derived from the plan."""
-
-    def __init__(self) -> None:
-        self._random = RandomIdGenerator()
-        self._forced = threading.local()
-
-    @contextmanager
-    def forced(self, trace_id: int, span_id: int) -> Iterator[None]:
-        self._forced.ids = (trace_id, span_id)
-        try:
-            yield
-        finally:
-            self._forced.ids = None
-
-    def generate_trace_id(self) -> int:
-        ids = getattr(self._forced, "ids", None)
-        return ids[0] if ids else self._random.generate_trace_id()
-
-    def generate_span_id(self) -> int:
-        ids = getattr(self._forced, "ids", None)
-        return ids[1] if ids else self._random.generate_span_id()
-
-
-class _Tracing:
-    def __init__(self, provider: TracerProvider, ids: _PlanIds) -> None:
-        self.provider = provider
-        self.ids = ids
-        self.tracer = provider.get_tracer("plangate")
-
-
 # None: off. Decided once per process, on first use (or by configure()).
-_tracing: _Tracing | None = None
+_tracing: Tracing | None = None
 _decided = False
 _lock = threading.Lock()
 _service = WEB_SERVICE
-# Attempt spans open in this process, by (step id, attempt).
-_open: dict[tuple[int, int], Span] = {}
 
 
 def use_service(name: str) -> None:
@@ -142,19 +79,19 @@ def configure(
     settings.PLANGATE_TRACE_EXPORTER names) through a batch processor, or one span at a time
     with batch=False (tests). Returns the provider; replaces any earlier one."""
     global _tracing, _decided
-    ids = _PlanIds()
+    # The SDK is loaded only here: a process that does not trace never imports it.
+    from orchestration.telemetry import otel
+
     name = os.environ.get("OTEL_SERVICE_NAME") or service or _service
-    provider = TracerProvider(resource=Resource.create({SERVICE_NAME: name}), id_generator=ids)
-    chosen = exporter if exporter is not None else _exporter()
-    provider.add_span_processor(
-        BatchSpanProcessor(chosen) if batch else SimpleSpanProcessor(chosen)
+    chosen = (
+        exporter if exporter is not None else otel.exporter_named(settings.PLANGATE_TRACE_EXPORTER)
     )
+    tracing = otel.Tracing(chosen, batch=batch, service=name)
     with _lock:
-        previous, _tracing, _decided = _tracing, _Tracing(provider, ids), True
-        _open.clear()
+        previous, _tracing, _decided = _tracing, tracing, True
     if previous is not None:
-        previous.provider.shutdown()
-    return provider
+        previous.shutdown()
+    return tracing.provider
 
 
 def reset() -> None:
@@ -163,9 +100,8 @@ def reset() -> None:
     global _tracing, _decided
     with _lock:
         previous, _tracing, _decided = _tracing, None, False
-        _open.clear()
     if previous is not None:
-        previous.provider.shutdown()
+        previous.shutdown()
 
 
 def provider() -> TracerProvider | None:
@@ -174,7 +110,7 @@ def provider() -> TracerProvider | None:
     return tracing.provider if tracing else None
 
 
-def _current() -> _Tracing | None:
+def _current() -> Tracing | None:
     if _decided:
         return _tracing
     with _lock:
@@ -193,23 +129,10 @@ def _set_off() -> None:
         _decided = True
 
 
-def _exporter() -> SpanExporter:
-    name = settings.PLANGATE_TRACE_EXPORTER
-    if name == "otlp":
-        # Imported only when used: the exporter pulls in protobuf.
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-
-        return OTLPSpanExporter()
-    if name == "console":
-        return ConsoleSpanExporter()
-    exporter: SpanExporter = import_string(name)()
-    return exporter
-
-
 def flush() -> None:
     """Send the spans waiting in the batch processor (at shutdown)."""
     if _tracing is not None:
-        _tracing.provider.force_flush()
+        _tracing.flush()
 
 
 # --- Attempt spans ------------------------------------------------------------------------------
@@ -222,51 +145,22 @@ def attempt_started(claim: Claim) -> dict[str, str]:
     tracing = _current()
     if tracing is None:
         return {}
-    parent = trace.set_span_in_context(NonRecordingSpan(plan_span_context(claim.plan_id)))
-    span = tracing.tracer.start_span(
-        ATTEMPT_SPAN,
-        context=parent,
-        kind=SpanKind.INTERNAL,
-        attributes={
-            "plangate.plan_id": str(claim.plan_id),
-            "plangate.team_id": claim.team_id,
-            "plangate.step_key": claim.key,
-            "plangate.executor": claim.executor,
-            "plangate.attempt": claim.attempt,
-        },
+    return tracing.attempt_started(
+        claim, ATTEMPT_SPAN, plan_trace_id(claim.plan_id), plan_span_id(claim.plan_id)
     )
-    previous = _open.pop((claim.id, claim.attempt), None)
-    if previous is not None:
-        previous.end()
-    _open[(claim.id, claim.attempt)] = span
-    headers: dict[str, str] = {}
-    TraceContextTextMapPropagator().inject(headers, context=trace.set_span_in_context(span))
-    return headers
 
 
 def attempt_ended(claim: Claim, outcome: StepOutcome | None, status: str) -> None:
     """Close the span of an attempt whose outcome was recorded (or which this worker stopped),
-    with its status, its failure and what it consumed."""
+    with its status, its failure (an ERROR status with the error text, shortened) and what it
+    consumed."""
     if _tracing is None:
         return
-    span = _open.pop((claim.id, claim.attempt), None)
-    if span is None:
-        return
-    span.set_attribute("plangate.status", status)
-    if outcome is not None and not outcome.ok:
-        span.set_attribute("plangate.failure_class", str(outcome.failure_class))
-        span.set_status(Status(StatusCode.ERROR, _shortened(outcome.error)))
-    elif outcome is None:
-        span.set_status(Status(StatusCode.ERROR, f"the attempt was {status}"))
-    usage = outcome.usage if outcome is not None else None
-    if usage is not None:
-        span.set_attribute("gen_ai.usage.input_tokens", usage.input_tokens)
-        span.set_attribute("gen_ai.usage.output_tokens", usage.output_tokens)
-        if usage.model:
-            span.set_attribute("gen_ai.request.model", usage.model)
-        if usage.cost is not None:
-            span.set_attribute("plangate.cost", float(usage.cost))
-    span.end()
+    if outcome is None:
+        error = f"the attempt was {status}"
+    else:
+        error = "" if outcome.ok else _shortened(outcome.error) or str(outcome.failure_class)
+    _tracing.attempt_ended(claim, outcome, status, error)
 
 
 def _shortened(text: str) -> str:
@@ -334,14 +228,14 @@ class PlanSpans:
         return sent
 
     @staticmethod
-    def _send(tracing: _Tracing, ended: set[UUID]) -> int:
+    def _send(tracing: Tracing, ended: set[UUID]) -> int:
         fresh = ended - selectors.plans_traced(ended)
         mine = [plan_id for plan_id in sorted(fresh, key=str) if _take(plan_id)]
         sent = 0
         for run in selectors.plan_runs(mine):
             # A plan cancelled before it ran has no run to show.
             if run.started_at is not None and run.finished_at is not None:
-                _plan_span(tracing, run, run.started_at, run.finished_at)
+                _plan_span(tracing, run, (run.started_at, run.finished_at))
                 sent += 1
         return sent
 
@@ -357,9 +251,7 @@ def _take(plan_id: UUID) -> bool:
     return True
 
 
-def _plan_span(
-    tracing: _Tracing, run: selectors.PlanRun, started: datetime, finished: datetime
-) -> None:
+def _plan_span(tracing: Tracing, run: selectors.PlanRun, times: tuple[datetime, datetime]) -> None:
     attributes: dict[str, Any] = {
         "plangate.plan_id": str(run.plan_id),
         "plangate.team_id": run.team_id,
@@ -368,21 +260,14 @@ def _plan_span(
     }
     for status, n in sorted(run.steps.items()):
         attributes[f"plangate.steps.{status}"] = n
-    with tracing.ids.forced(plan_trace_id(run.plan_id), plan_span_id(run.plan_id)):
-        span = tracing.tracer.start_span(
-            PLAN_SPAN,
-            context=Context(),
-            kind=SpanKind.INTERNAL,
-            attributes=attributes,
-            start_time=_ns(started),
-        )
-    if run.status != "completed":
-        span.set_status(Status(StatusCode.ERROR, f"the plan {run.status}"))
-    span.end(end_time=_ns(finished))
-
-
-def _ns(when: datetime) -> int:
-    return int(when.timestamp() * 1_000_000) * 1000
+    tracing.plan_span(
+        PLAN_SPAN,
+        run.plan_id,
+        (plan_trace_id(run.plan_id), plan_span_id(run.plan_id)),
+        attributes,
+        times,
+        "" if run.status == "completed" else f"the plan {run.status}",
+    )
 
 
 plan_spans = PlanSpans()

@@ -3,6 +3,10 @@ traceparent header, no plan-end bookkeeping."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace import TracerProvider
@@ -11,6 +15,7 @@ from orchestration.telemetry import tracing
 from plans.models import PlanTrace
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import run_until_idle
+from tests.processes import ROOT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,3 +67,26 @@ def test_the_setting_turns_tracing_on_under_the_processs_service_name(
     provider = tracing.provider()
     assert isinstance(provider, TracerProvider)
     assert provider.resource.attributes["service.name"] == expected
+
+
+def test_a_process_that_does_not_trace_never_loads_the_sdk():
+    code = (
+        "import sys, types, uuid, django; django.setup()\n"
+        "from orchestration.engine import worker\n"
+        "from orchestration.telemetry import hooks\n"
+        "claim = types.SimpleNamespace(id=1, attempt=1, plan_id=uuid.uuid4(), executor='echo')\n"
+        "assert hooks.attempt_started(claim) == {}\n"
+        "hooks.attempt_ended(claim, None, recorded=False, seconds=0.1)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('opentelemetry')))\n"
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"PLANGATE_TRACING", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "orchestration.settings"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
