@@ -117,7 +117,12 @@ def _current() -> Tracing | None:
         if _decided:
             return _tracing
     if settings.PLANGATE_TRACING:
-        configure()
+        try:
+            configure()
+        except Exception:
+            # A broken exporter setting must not stop the work it would have traced.
+            logger.exception("tracing could not be set up; running without it")
+            _set_off()
     else:
         _set_off()
     return _tracing

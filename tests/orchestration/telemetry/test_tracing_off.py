@@ -90,3 +90,15 @@ def test_a_process_that_does_not_trace_never_loads_the_sdk():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_a_broken_exporter_setting_leaves_the_work_untraced_but_done(
+    team, worker, settings, tracing_off
+):
+    settings.PLANGATE_TRACING = True
+    settings.PLANGATE_TRACE_EXPORTER = "no.such.Exporter"
+    plan = approve(submit_plan(team, [step("a")]))
+    run_until_idle(worker)
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    assert tracing.provider() is None
