@@ -85,6 +85,10 @@ class StepSpec:
     # its lease was lost); long-running sync executors should check it and return early. Async
     # executors are cancelled instead.
     cancelled: threading.Event = field(default_factory=threading.Event, compare=False)
+    # Headers that carry the attempt's trace context to what the executor calls (W3C
+    # `traceparent`), filled by the worker when tracing is on; empty otherwise. Not part of
+    # as_json(): the http executor sends them as headers.
+    trace_headers: dict[str, str] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         """The spec as a JSON object, as the http executor sends it."""

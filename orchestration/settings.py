@@ -346,3 +346,16 @@ PLANGATE_SLACK_API_URL = os.environ.get("PLANGATE_SLACK_API_URL", "https://slack
 # Seconds one Web API call may take. Slack wants an interaction answered within 3 s, and one
 # click makes two calls (who clicked, then the answer in the thread).
 PLANGATE_SLACK_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_SLACK_TIMEOUT_SECONDS", "1.2"))
+# Telemetry (orchestration/telemetry/): traces when an OTLP endpoint is set or PLANGATE_TRACING
+# says so; PLANGATE_TRACE_EXPORTER picks "otlp" (OTLP over HTTP, the standard OTEL_EXPORTER_OTLP_*
+# variables apply), "console", or the dotted path of a SpanExporter class.
+PLANGATE_TRACING = env_bool(
+    "PLANGATE_TRACING", default=bool(os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"))
+)
+PLANGATE_TRACE_EXPORTER = os.environ.get("PLANGATE_TRACE_EXPORTER", "otlp")
+# /metrics answers a request bearing this token, or coming from one of these networks (CIDRs).
+PLANGATE_METRICS_TOKEN = os.environ.get("PLANGATE_METRICS_TOKEN", "")
+PLANGATE_METRICS_ALLOW = env_list("PLANGATE_METRICS_ALLOW", "127.0.0.1/32,::1/128")
+# A worker's own metrics server (runworker --metrics-port; 0: none) and the address it binds.
+PLANGATE_WORKER_METRICS_PORT = int(os.environ.get("PLANGATE_WORKER_METRICS_PORT", "0"))
+PLANGATE_METRICS_BIND = os.environ.get("PLANGATE_METRICS_BIND", "127.0.0.1")

@@ -1040,3 +1040,19 @@ class TeamMonthSpend(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team} {self.month}: {self.spent}"
+
+
+# --- Telemetry (orchestration/telemetry/) -------------------------------------------------------
+
+
+class PlanTrace(models.Model):
+    """A plan whose run was sent as a trace span. Workers on any machine may see a plan end; the
+    one whose row goes in first sends the plan's span, so each plan's span is sent once."""
+
+    plan = models.OneToOneField(
+        Plan, primary_key=True, on_delete=models.CASCADE, related_name="trace"
+    )
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"trace of {self.plan_id}"

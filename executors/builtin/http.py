@@ -34,6 +34,9 @@ class HttpExecutor:
     "output_tokens": ..., "units": {...}, "cost": ...}}) is what the attempt consumed; a
     malformed one is ignored with a warning on the step's event, not a failure.
 
+    The attempt's trace context, when tracing is on, goes along as a W3C `traceparent` header
+    (`spec.trace_headers`).
+
     `run` is `async def`: the worker awaits it on its event loop, and cancels it when the plan is
     cancelled (the request is then abandoned).
 
@@ -99,7 +102,9 @@ class HttpExecutor:
                 ) as client,
             ):
                 response = await client.post(
-                    url, content=body, headers={"Content-Type": "application/json"}
+                    url,
+                    content=body,
+                    headers={**spec.trace_headers, "Content-Type": "application/json"},
                 )
         except (httpx.TimeoutException, TimeoutError):
             return StepOutcome.failure(

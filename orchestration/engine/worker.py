@@ -45,6 +45,7 @@ from django.db import DataError, connection
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
 from orchestration.engine import fanout, guarding, outbox, queue, timers
+from orchestration.telemetry import hooks as telemetry
 from plans import selectors, services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
@@ -146,6 +147,10 @@ class Job:
     @property
     def label(self) -> str:
         return f"step {self.claim.key!r} of plan {self.claim.plan_id}"
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
 
     @property
     def decided(self) -> bool:
@@ -356,6 +361,7 @@ class Worker:
         dispatched = self.dispatch_ready_steps()
         notified = self.deliver_notifications()
         deadlines = self.fire_due_timers()
+        telemetry.plans_ended()
         return (
             timed_out
             or recorded
@@ -450,9 +456,11 @@ class Worker:
         free = self.concurrency - len(self.running)
         if self.stopping or free <= 0:
             return False
+        began = time.monotonic()
         claims = queue.steps_claim(
             worker=self.name, actor=self.actor, limit=free, lease_seconds=self.lease_seconds
         )
+        telemetry.steps_claimed(claims, seconds=time.monotonic() - began)
         for claim in claims:
             self._start(claim)
         return bool(claims)
@@ -524,6 +532,9 @@ class Worker:
             del self.running[job.claim.id]
             took = time.monotonic() - job.started
             outcome = report.outcome
+            telemetry.attempt_ended(
+                job.claim, outcome, recorded=job.claim.id in accepted, seconds=took
+            )
             if job.claim.id not in accepted:
                 logger.info("%s: result refused after %.2fs (the step moved on)", job.label, took)
                 continue
@@ -582,6 +593,7 @@ class Worker:
         for job in lost:
             del self.running[job.claim.id]
             job.stop()
+            telemetry.attempt_ended(job.claim, None, recorded=False, seconds=job.elapsed)
             logger.info("%s was stopped (plan cancelled or step reclaimed)", job.label)
         return bool(lost)
 
@@ -608,6 +620,7 @@ class Worker:
             # This worker's earlier attempt lost the step (its lease lapsed and the step came
             # back round); the new attempt replaces it.
             previous.stop()
+            telemetry.attempt_ended(previous.claim, None, recorded=False, seconds=previous.elapsed)
             logger.warning("%s: attempt %d replaced", previous.label, previous.claim.attempt)
         if claim.for_each is not None and claim.parent_id is None:
             self._expand(claim)
@@ -622,6 +635,7 @@ class Worker:
             context=claim.context,
             attempt=claim.attempt,
             timeout=claim.timeout,
+            trace_headers=telemetry.attempt_started(claim),
         )
         screened = guarding.screen_input(claim, spec)
         blocked = guarding.blocked_input(screened)
@@ -749,6 +763,7 @@ class Worker:
         jobs = list(self.running.values())
         for job in jobs:
             job.stop()
+            telemetry.attempt_ended(job.claim, None, recorded=False, seconds=job.elapsed)
         # Cancelled async executors clean up on the loop (the shell executor terminates, then
         # kills, its process group): let them, before the steps go to other workers.
         self._drain_event_loop(DRAIN_SECONDS)

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestration.engine.worker import DEFAULT_GRACE_SECONDS, Worker
+from orchestration.telemetry import tracing, worker_metrics
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -67,6 +68,16 @@ class Command(BaseCommand):
         parser.add_argument(
             "--name", default="", help="Name in the event log (default: <hostname>:<pid>)."
         )
+        parser.add_argument(
+            "--metrics-port",
+            type=int,
+            default=settings.PLANGATE_WORKER_METRICS_PORT,
+            metavar="PORT",
+            help=(
+                "Serve this worker's Prometheus metrics on this port, on PLANGATE_METRICS_BIND "
+                "(default: %(default)s; 0: not served)."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["concurrency"] < 1:
@@ -77,6 +88,17 @@ class Command(BaseCommand):
             raise CommandError("--grace must not be negative")
         if options["lease"] <= 0:
             raise CommandError("--lease must be a positive number of seconds")
+        if not 0 <= options["metrics_port"] <= 65535:
+            raise CommandError("--metrics-port must be a port number (0: none)")
+        tracing.use_service(tracing.WORKER_SERVICE)
+        if options["metrics_port"]:
+            try:
+                worker_metrics.serve(options["metrics_port"], settings.PLANGATE_METRICS_BIND)
+            except OSError as error:
+                raise CommandError(
+                    f"cannot serve metrics on {settings.PLANGATE_METRICS_BIND}:"
+                    f"{options['metrics_port']}: {error}"
+                ) from error
         worker = Worker(
             name=options["name"] or None,
             concurrency=options["concurrency"],
@@ -102,6 +124,9 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            # Spans still in the batch processor go out before the process ends.
+            tracing.flush()
+            worker_metrics.stop()
         if worker.abandoned:
             # Their threads cannot be stopped and would keep the interpreter from exiting.
             logging.shutdown()
