@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from plans.budgets import rules as budget_rules
@@ -121,3 +122,18 @@ def raise_quorum(evaluation: Evaluation, plan: Any) -> list[str]:
         plan.approver_group = plan.team.approver_groups.get(name=quorum.options["group"])
         changed.append("approver_group")
     return changed
+
+
+def revised_deadline(evaluation: Evaluation, plan: Any) -> list[str]:
+    """At a revision: a deadline the policy sets, counted from the plan's submission (revising
+    does not reset the wait), if the plan has none in force or a later one. Returns the fields
+    changed, to save; the caller then writes the timers of the deadline in force."""
+    rule = evaluation.deadline
+    if rule is None:
+        return []
+    deadline_at = plan.created_at + timedelta(seconds=rule.options["seconds"])
+    if plan.deadline_at is not None and plan.deadline_at <= deadline_at:
+        return []
+    plan.decision_deadline = plan.deadline_at = deadline_at
+    plan.on_timeout = rule.options["on_timeout"]
+    return ["decision_deadline", "deadline_at", "on_timeout"]

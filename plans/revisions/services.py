@@ -101,9 +101,11 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             "version",
             "updated_at",
             *policy.raise_quorum(verdict, plan),
+            *policy.revised_deadline(verdict, plan),
         ]
     )
-    # Back to draft: the decision is awaited again, by the deadline it had (not reset).
+    # Back to draft: the decision is awaited again, by the deadline it had (not reset), or the
+    # earlier one a policy rule now sets.
     plan_timers_restart(plan=plan, now=timezone.now())
     comment = draft.comment.strip()
     revision = revision_record(

@@ -67,7 +67,7 @@ def test_it_runs_the_pages_and_the_admin_without_a_csp_violation(
         # The approver group's filter_horizontal: its script ran.
         expect(admin.locator("#id_approver_groups-0-members_from")).to_be_visible()
         admin.goto(f"{server}/admin/plans/apitoken/add/")
-        admin.get_by_label("Team").select_option(label="acme")
+        admin.get_by_label("Team:", exact=True).select_option(label="acme")
         admin.get_by_label("Name").fill("agent")
         admin.get_by_role("button", name="Save", exact=True).click()
         expect(admin.locator("#new-token")).to_have_value(re.compile(r"^pgt_\w+_[\w-]+$"))

@@ -13,7 +13,7 @@ from django.test import Client
 
 from plans import services
 from plans.gates.services import step_approve
-from plans.models import Plan
+from plans.models import Plan, PolicyVersion
 from plans.rescue.services import step_retry
 from tests.conftest import ApiClient
 from tests.factories import approve
@@ -93,3 +93,24 @@ def test_the_demo_plan_runs_to_completion_once_approved_rescued_and_let_through_
 
 def run_worker_until_idle() -> None:
     call_command("runworker", "--once", stdout=io.StringIO(), stderr=io.StringIO())
+
+
+def test_the_demo_plan_shows_its_policy_and_budget_and_a_changed_policy_is_kept(db: Any) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    password = re.search(r"user demo, password (\S+)", out.getvalue())
+    assert password
+    client = Client()
+    assert client.login(username="demo", password=password.group(1))
+    [plan] = Plan.objects.filter(team__name="demo")
+
+    page = client.get(f"/plans/{plan.pk}/").content.decode()
+    assert "auto-approve-demo-plans" in page
+    assert "Would have auto-approved" in page  # shadow mode: recorded and shown, not acted on
+    assert "0.00 of 5.00" in page
+    assert plan.status == "draft"
+
+    PolicyVersion.objects.filter(team=plan.team).delete()
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    assert PolicyVersion.objects.filter(team=plan.team).count() == 1

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +17,8 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
 from plans import services
-from plans.models import Membership, Plan, Role, Team
+from plans.models import Membership, Plan, PolicyVersion, Role, Team
+from plans.policy.services import policy_change
 
 DEMO_TEAM = "demo"
 DEMO_USER = "demo"
@@ -27,6 +29,21 @@ WORKER_GRACE_SECONDS = 10
 STOP_WAIT_SECONDS = 15
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
+# The demo team's policy: one rule in shadow mode, so the plan page shows what it would do.
+DEMO_POLICY = {
+    "rules": [
+        {
+            "name": "auto-approve-demo-plans",
+            "action": "auto_approve",
+            "shadow": True,
+            "when": {"tags_any": ["demo"], "executors_within": ["python", "combine", "echo"]},
+            "reason": "Demo plans only list things; once trusted, they need no reviewer.",
+        }
+    ],
+    "permissions": [{"executor": "shell", "role": "*", "mode": "deny"}],
+}
+# What the demo plan may spend (its steps report no usage, so it spends nothing).
+DEMO_BUDGET = Decimal("5.00")
 DEMO_TREE = {
     "goal": "Shortlist venues for the team offsite",
     "plan": {
@@ -126,6 +143,15 @@ class Command(BaseCommand):
         # The demo's reviewer also runs the team: its settings and response-times pages.
         Membership.objects.update_or_create(team=team, user=user, defaults={"role": Role.ADMIN})
         _, token = services.token_create(team=team, name="demo")
+        if not PolicyVersion.objects.filter(team=team).exists():
+            # A first policy to read on the plan page; a team that changed it keeps its own.
+            policy_change(
+                team=team,
+                actor=services.Actor.for_user(user),
+                base_version=0,
+                document=DEMO_POLICY,
+                comment="the demo's first policy",
+            )
         plan = services.plan_submit(
             team=team,
             actor=services.Actor(label="demo"),
@@ -136,6 +162,7 @@ class Command(BaseCommand):
                 tags=["demo"],
                 artifacts=[DEMO_ARTIFACT],
                 delegation=DEMO_TREE,
+                budget=DEMO_BUDGET,
             ),
         )
         return password, token, plan

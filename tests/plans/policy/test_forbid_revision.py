@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from plans.models import PlanRevision
+from plans.models import DecisionTimer, PlanRevision
 from plans.revisions.services import RevisionDraft, plan_revise
 from plans.services import SYSTEM
 from plans.validation import PlanInvalid
@@ -50,3 +51,34 @@ def test_a_revision_is_evaluated_against_the_policy_in_force(team: Any) -> None:
     assert revision.policy["matched"][0]["rule"] == "gate-b"
     assert plan.steps.get(key="b").approval == "required"
     assert matched(plan)["gate-b"]["steps"] == ["b"]
+
+
+def test_a_deadline_rule_at_a_revision_counts_from_the_submission(team: Any) -> None:
+    plan = submit_plan(team, [step("a")])
+    put_policy(
+        team,
+        [rule("answer-in-an-hour", "set_deadline", {}, seconds=3600, on_timeout="cancel")],
+    )
+
+    plan_revise(plan=plan, actor=SYSTEM, draft=RevisionDraft(base_version=1, steps=[step("a")]))
+
+    plan.refresh_from_db()
+    assert plan.deadline_at == plan.created_at + timedelta(hours=1)
+    assert plan.on_timeout == "cancel"
+    assert DecisionTimer.objects.filter(
+        plan=plan, kind="deadline", deadline_at=plan.deadline_at, fired_at=None
+    ).exists()
+
+
+def test_a_deadline_rule_at_a_revision_never_moves_an_earlier_deadline_back(team: Any) -> None:
+    plan = submit_plan(team, [step("a")], decision_deadline=600)
+    earlier = plan.deadline_at
+    put_policy(
+        team,
+        [rule("answer-in-an-hour", "set_deadline", {}, seconds=3600, on_timeout="cancel")],
+    )
+
+    plan_revise(plan=plan, actor=SYSTEM, draft=RevisionDraft(base_version=1, steps=[step("a")]))
+
+    plan.refresh_from_db()
+    assert plan.deadline_at == earlier
