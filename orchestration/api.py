@@ -18,6 +18,7 @@ from plans.api.policy import router as policy_router
 from plans.api.rescue import router as rescue_router
 from plans.api.revisions import router as revisions_router
 from plans.api.slack import router as slack_router
+from plans.api.streaming import router as streaming_router
 
 api = NinjaAPI(
     title="Plangate API",
@@ -33,6 +34,7 @@ api.add_router("/plans", discussion_router)
 api.add_router("/plans", rescue_router)
 api.add_router("/plans", deadlines_router)
 api.add_router("/plans", budgets_router)
+api.add_router("/plans", streaming_router)
 api.add_router("/usage", usage_router)
 api.add_router("/executors", executors_router)
 api.add_router("/inbox", inbox_router)

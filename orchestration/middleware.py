@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 API_PREFIX = "/api/"
 MESSAGES = {
@@ -23,11 +26,24 @@ class ApiJsonErrors:
     in a browser, not integrations, and must not leak to them.
     """
 
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
+    # Both, so that an async view (the long waits) is not run through a thread of its own.
+    sync_capable = True
+    async_capable = True
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return self._as_json(request, self.get_response(request))
+
+    async def _acall(self, request: HttpRequest) -> HttpResponse:
+        return self._as_json(request, await self.get_response(request))
+
+    def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (
             not request.path.startswith(API_PREFIX)
             or response.status_code < 400
@@ -51,3 +67,35 @@ def _phrase(status: int) -> str:
         return HTTPStatus(status).phrase.lower()
     except ValueError:
         return "error"
+
+
+class StaticFiles(WhiteNoiseMiddleware):
+    """WhiteNoise, also in an async middleware chain.
+
+    WhiteNoise's middleware is sync only; Django then runs every request's whole inner chain in
+    a thread, and an `async def` view that waits (the long polls, the event streams) would hold
+    that thread for as long as it waits. Finding a static file is a dict lookup; serving it
+    opens the file, which is quick.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any], *args: Any, **kw: Any) -> None:
+        super().__init__(get_response, *args, **kw)
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if iscoroutinefunction(self):
+            return self._acall(request)
+        return super().__call__(request)
+
+    async def _acall(self, request: HttpRequest) -> Any:
+        if self.autorefresh:
+            static_file = self.find_file(request.path_info)
+        else:
+            static_file = self.files.get(request.path_info)
+        if static_file is not None:
+            return self.serve(static_file, request)
+        return await self.get_response(request)

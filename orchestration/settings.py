@@ -75,7 +75,8 @@ MIDDLEWARE = [
     # Outermost, so that it sees every answer under /api/, errors from the others included.
     "orchestration.middleware.ApiJsonErrors",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # WhiteNoise, async-capable: no middleware may make an async view wait in a thread.
+    "orchestration.middleware.StaticFiles",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -312,6 +313,13 @@ PLANGATE_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("PLANGATE_BREAKER_COOLD
 # Pages: how often an open page's socket checks the event log for changes the channel layer did
 # not carry (a worker in another process without Redis, a lost message).
 PLANGATE_LIVE_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_POLL_SECONDS", "1.0"))
+
+# Streaming (plans/streaming/): a comment line on an idle event stream this often, so proxies
+# keep it open; the longest a stream stays open (the client resumes from its last event); the
+# longest one long-poll wait.
+PLANGATE_STREAM_KEEPALIVE_SECONDS = float(os.environ.get("PLANGATE_STREAM_KEEPALIVE_SECONDS", "15"))
+PLANGATE_STREAM_MAX_SECONDS = float(os.environ.get("PLANGATE_STREAM_MAX_SECONDS", "3600"))
+PLANGATE_WAIT_MAX_SECONDS = float(os.environ.get("PLANGATE_WAIT_MAX_SECONDS", "60"))
 
 # Notifications (plans/notifications/): links in them start with this.
 PLANGATE_BASE_URL = os.environ.get("PLANGATE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -8,11 +8,14 @@ token with 403: an operation that forgets to say what it needs is closed, not op
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
 from plans import tokens
 from plans.models import ApiToken, Scope
+from plans.streaming.reads import off_loop
 
 
 class MissingScope(Exception):
@@ -26,9 +29,16 @@ class MissingScope(Exception):
 class TokenAuth(HttpBearer):
     """A bearer token that must hold `scope`; with none, no token is let through."""
 
-    def __init__(self, scope: Scope | None = None) -> None:
+    def __init__(self, scope: Scope | None = None, *, asynchronous: bool = False) -> None:
         super().__init__()
         self.scope = scope
+        # django-ninja awaits the call of an auth whose `is_async` is true.
+        self.is_async = asynchronous
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return off_loop(super().__call__)(request)
+        return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
         found = tokens.authenticate(token)
@@ -48,3 +58,10 @@ class TokenAuth(HttpBearer):
 def needs(scope: Scope) -> TokenAuth:
     """The `auth` of an operation that needs `scope`: `@router.get(..., auth=needs(Scope.READ))`."""
     return TokenAuth(scope)
+
+
+def needs_async(scope: Scope) -> TokenAuth:
+    """`needs(scope)` for an `async def` operation (the long waits): the token is looked up off
+    the event loop and the database connection closed after, so a request that then waits for
+    minutes holds no connection."""
+    return TokenAuth(scope, asynchronous=True)

@@ -45,6 +45,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("put", "/api/v1/policy"): Scope.POLICY_WRITE.value,
     ("post", "/api/v1/plans/{plan_id}/budget"): DECIDE,
     ("get", "/api/v1/usage"): READ,
+    ("get", "/api/v1/plans/{plan_id}/events/stream"): READ,
+    ("get", "/api/v1/plans/{plan_id}/wait"): READ,
 }
 # Operations that take no token: Slack's button clicks, proven by Slack's request signature.
 SIGNED_ELSEWHERE = {("post", "/api/v1/slack/interactions")}
@@ -67,6 +69,8 @@ def call(client: ApiClient, method: str, path: str, plan_id: Any) -> Any:
         .replace("{key}", "a")
         .replace("{version}", "1")
     )
+    if url.endswith("/wait"):
+        return client.get(url, timeout=0)  # answered at once, not after the default 30 s
     if method == "get":
         return client.get(url)
     if method == "put":
