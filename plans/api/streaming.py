@@ -36,7 +36,19 @@ SSE_ANSWER: dict[str, Any] = {
             "ended and its last event was sent, a final `event: end` (no `id:`) carries "
             '`{"status", "version", "last_event_id"}` and the stream closes; a stream that '
             "closes without it was cut short: reconnect with `Last-Event-ID`.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {
+                        "description": "One message of the stream.",
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "description": "The event's id."},
+                            "event": {"type": "string", "description": "Its kind, or `end`."},
+                            "data": {"type": "string", "description": "The event as JSON."},
+                        },
+                    }
+                }
+            },
         }
     }
 }
