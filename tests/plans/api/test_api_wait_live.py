@@ -95,6 +95,7 @@ def server_connections() -> int:
 def test_fifty_idle_waits_are_answered_together_by_one_server(team: Any) -> None:
     plan = submit_plan(team)
     raw = reader(team)
+    # A shared thread pool of two: the waits must not need a pool thread each to be answered.
     with serving(log=LOGS / "wait-many-server.log", ASGI_THREADS="2") as server:
 
         async def wait_all() -> tuple[list[httpx.Response], float, int | None]:
