@@ -489,6 +489,9 @@ def evaluate(document: dict[str, Any], facts: PlanFacts, *, version: int | None)
         if held is None:
             continue
         why, steps = held
+        if not steps and rule["action"] == RuleAction.REQUIRE_GATE:
+            # A condition on the plan alone (no step part) holds for every one of its steps.
+            steps = list(facts.steps)
         options = {k: rule[k] for k in ACTION_FIELDS[rule["action"]] if k in rule}
         result.matches.append(
             Match(

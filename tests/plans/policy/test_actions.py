@@ -29,6 +29,17 @@ def test_require_gate_makes_the_matching_steps_gates(team: Any) -> None:
     assert matched(plan)["gate-python"]["applied"] is True
 
 
+def test_require_gate_on_the_plan_alone_gates_every_step(team: Any) -> None:
+    put_policy(team, [rule("gate-payments", "require_gate", {"tags_any": ["payments"]})])
+
+    plan = submit_plan(team, [step("a"), step("b", "a")], tags=["payments"])
+    other = submit_plan(team, [step("a"), step("b", "a")], tags=["docs"])
+
+    assert [s.approval for s in plan.steps.order_by("position")] == ["required", "required"]
+    assert matched(plan)["gate-payments"]["steps"] == ["a", "b"]
+    assert [s.approval for s in other.steps.all()] == ["none", "none"]
+
+
 def test_require_approvals_sets_the_plans_quorum_and_group(team: Any, reviewer: Any) -> None:
     group = ApproverGroup.objects.create(team=team, name="finance")
     group.members.add(reviewer)
