@@ -36,6 +36,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/policy",
         "/api/v1/plans/{plan_id}/budget",
         "/api/v1/usage",
+        "/api/v1/actions",
+        "/api/v1/plans/{plan_id}/inputs",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {

@@ -61,7 +61,7 @@ def test_it_names_every_problem_at_start_up(settings: Any, tmp_path: Path) -> No
 
 def test_an_unreadable_file_is_named(settings: Any, tmp_path: Path) -> None:
     settings.PLANGATE_ACTIONS = str(tmp_path / "nowhere.json")
-    with pytest.raises(ImproperlyConfigured, match="nowhere.json"):
+    with pytest.raises(ImproperlyConfigured, match=r"nowhere\.json"):
         check_setting()
 
 
