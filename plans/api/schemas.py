@@ -535,8 +535,8 @@ class PolicyDecisionOut(Schema):
 
 class MissingInputOut(Schema):
     name: str
-    schema_: dict[str, Any] = Field(
-        alias="schema", description="JSON Schema of its value, from the action's input schema."
+    value_schema: dict[str, Any] = Field(
+        description="JSON Schema of its value, from the action's input schema."
     )
     steps: list[str] = Field(description="Keys of the steps that need it.")
 

@@ -236,7 +236,7 @@ class MissingInput:
     steps: list[str]
 
     def as_json(self) -> dict[str, Any]:
-        return {"name": self.name, "schema": self.schema, "steps": self.steps}
+        return {"name": self.name, "value_schema": self.schema, "steps": self.steps}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
-"""On PostgreSQL (the claim in one statement), with a worker: an action step's `$from` input takes its value from the dependency's result
-when it starts; a value that does not fit the action's input schema, or a path the result does
-not have, fails the attempt as bad_input, not retried, and the executor never runs."""
+"""On PostgreSQL (the claim in one statement), with a worker: an action step's `$from` input
+takes its value from the dependency's result when it starts; a value that does not fit the
+action's input schema, or a path the result does not have, fails the attempt as bad_input, not
+retried, and the executor never runs."""
 
 from __future__ import annotations
 
