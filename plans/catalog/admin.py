@@ -38,8 +38,8 @@ class ActionForm(forms.ModelForm):
             for name in FIELDS
             if name != "team" and cleaned.get(name) not in (None, "")
         }
-        if definition.get("estimated_cost") is not None:
-            definition["estimated_cost"] = float(definition["estimated_cost"])
+        if (cost := cleaned.get("estimated_cost")) is not None:
+            definition["estimated_cost"] = float(cost)
         definition.setdefault("input_schema", cleaned.get("input_schema"))
         for problem in action_problems(definition, (), check_executor=check_executor):
             field = str(problem.loc[0]) if problem.loc else None
