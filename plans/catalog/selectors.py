@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,15 @@ def step_binding(*, step_id: int, team_id: int) -> tuple[ActionSpec | None, dict
     return actions_for(team_id).get(row["action"]), row["inputs"] or {}
 
 
-def plan_missing_inputs(plan: Plan) -> list[MissingInput]:
-    """The plan inputs its steps bind that have not been supplied."""
-    rows = list(
-        plan.steps.filter(parent=None).exclude(action="").values_list("key", "action", "inputs")
-    )
+def plan_missing_inputs(plan: Plan, steps: Iterable[PlanStep] | None = None) -> list[MissingInput]:
+    """The plan inputs its steps bind that have not been supplied. `steps`: the plan's steps,
+    when the caller has them loaded (no query then for a plan without action steps)."""
+    if steps is None:
+        rows = list(
+            plan.steps.filter(parent=None).exclude(action="").values_list("key", "action", "inputs")
+        )
+    else:
+        rows = [(s.key, s.action, s.inputs) for s in steps if s.action and s.parent_id is None]
     if not rows:
         return []
     actions = actions_for(plan.team_id)

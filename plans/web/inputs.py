@@ -62,7 +62,11 @@ def _line(kind: str, text: str) -> Any:
     if kind == "integer":
         return int(text)
     if kind == "number":
-        return float(text)
+        # A whole number stays one: 120, not 120.0.
+        try:
+            return int(text)
+        except ValueError:
+            return float(text)
     if kind == "boolean":
         if text.lower() not in {"true", "false"}:
             raise ValueError(text)

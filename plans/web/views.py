@@ -407,7 +407,7 @@ def plan_page(
         "changes_form": RequestChangesForm(step_keys=[s.key for s in steps]),
         # Plan inputs its steps still need (plans/catalog/): approval waits for them.
         "missing_inputs": (
-            catalog_selectors.plan_missing_inputs(plan) if plan.status in REVISABLE else []
+            catalog_selectors.plan_missing_inputs(plan, steps) if plan.status in REVISABLE else []
         ),
         **(extra or {}),
     }

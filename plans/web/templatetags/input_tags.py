@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django import template
@@ -18,7 +19,10 @@ def plan_inputs(context: template.Context, plan: Plan) -> dict[str, Any]:
     form = context.get("inputs_form") or (inputs_form(plan, missing) if missing else None)
     return {
         "plan": plan,
-        "supplied": sorted((plan.inputs or {}).items()),
+        "supplied": [
+            (name, json.dumps(value, ensure_ascii=False))
+            for name, value in sorted((plan.inputs or {}).items())
+        ],
         "missing": missing,
         "form": form,
         "may_revise": plan.team_id in (context.get("decides_in") or ()),

@@ -69,8 +69,8 @@ def test_the_page_offers_a_form_and_holds_approval(
     )
     assert "Approval waits for the plan's inputs: city, guests, meal, terrace, dishes." in page
     assert (
-        'Action <strong class="action-name">book</strong>: <span class="action-description">Books a table.</span>'
-        in page
+        'Action <strong class="action-name">book</strong>: '
+        '<span class="action-description">Books a table.</span>' in page
     )
 
 
