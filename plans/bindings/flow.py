@@ -252,10 +252,16 @@ class InputUse:
 def input_uses(
     steps: Iterable[tuple[str, ActionSpec | None, Mapping[str, Any] | None]],
 ) -> list[InputUse]:
-    """Every `$input` binding of the steps given as (key, action, inputs)."""
+    """Every `$input` binding of the steps given as (key, action, inputs), each step's in the
+    order of its action's input schema (PostgreSQL keeps JSON objects in an order of its own)."""
     uses = []
     for key, action, inputs in steps:
-        for input_name, value in (inputs or {}).items():
+        order = list((action.input_schema.get("properties") or {}) if action else [])
+        ranked = sorted(
+            (inputs or {}).items(),
+            key=lambda item: (order.index(item[0]) if item[0] in order else len(order), item[0]),
+        )
+        for input_name, value in ranked:
             binding, _ = parse_binding(value)
             if binding is not None and binding.kind == INPUT:
                 uses.append(InputUse(key, action, input_name, binding.ref))
