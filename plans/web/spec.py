@@ -111,7 +111,13 @@ def action_description(step: PlanStep) -> str:
     """What the catalog says the step's action does; "" for none, or one it no longer has."""
     if not step.action:
         return ""
-    found = actions_for(step.plan.team_id).get(step.action)
+    plan = step.plan
+    # Read once per page: the page's steps share their plan object.
+    actions = getattr(plan, "_catalog_actions", None)
+    if actions is None:
+        actions = actions_for(plan.team_id)
+        setattr(plan, "_catalog_actions", actions)  # noqa: B010 - not a model field
+    found = actions.get(step.action)
     return found.description if found is not None else "(no longer in the catalog)"
 
 
