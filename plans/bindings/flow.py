@@ -186,9 +186,47 @@ def _from_problems(
         return [Problem(at, f"{ref!r} has an empty field name")]
     flow.reads.setdefault(step.key, []).append(key)
     producer = actions.get(by_key[key].action) if by_key[key].action else None
-    if producer is not None and (why := path_problem(producer.output_schema, path)):
+    if producer is None:
+        return []
+    if why := path_problem(producer.output_schema, path):
         return [Problem(at, f"{ref!r} does not fit the output of {producer.name!r}: {why}")]
+    consumer = actions[step.action]
+    given, wanted = (
+        _types(schema_at(producer.output_schema, path)),
+        _types(consumer.property_schema(name)),
+    )
+    if given and wanted and not (given & wanted or ("integer" in given and "number" in wanted)):
+        return [
+            Problem(
+                at,
+                f"{ref!r} is {' or '.join(sorted(given))} in the output of {producer.name!r}; "
+                f"input {name!r} of {consumer.name!r} takes {' or '.join(sorted(wanted))}",
+            )
+        ]
     return []
+
+
+def schema_at(schema: Mapping[str, Any] | None, path: Sequence[str]) -> Mapping[str, Any] | None:
+    """The part of `schema` that describes `path` in a value, or None where it does not say.
+    Assumes path_problem found nothing."""
+    here: Any = schema
+    for name in path:
+        if not isinstance(here, dict):
+            return None
+        if "items" in here and name.isdigit():
+            here = here["items"]
+        else:
+            properties = here.get("properties") or {}
+            extra = here.get("additionalProperties")
+            here = properties.get(name, extra if isinstance(extra, dict) else None)
+    return here if isinstance(here, dict) else None
+
+
+def _types(schema: Mapping[str, Any] | None) -> set[str]:
+    kind = schema.get("type") if schema else None
+    if isinstance(kind, str):
+        return {kind}
+    return {k for k in kind if isinstance(k, str)} if isinstance(kind, list) else set()
 
 
 def _downstream_problems(steps: Sequence[StepDraft], flow: Flow) -> list[Problem]:

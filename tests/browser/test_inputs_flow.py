@@ -62,7 +62,7 @@ def test_a_reviewer_supplies_the_inputs_then_approves(
                 executor="",
                 action="note",
                 inputs={
-                    "message": {"$from": "count.result.words"},
+                    "message": "The quotes are in",
                     "audience": {"$input": "audience"},
                     "urgent": {"$input": "urgent"},
                 },

@@ -64,6 +64,40 @@ def test_it_lists_every_binding_problem_with_its_path(api: ApiClient) -> None:
     assert "has no field 'rows'" in found["steps[6].inputs.text"]
 
 
+def test_a_from_of_another_type_than_the_input_takes_is_refused(
+    api: ApiClient, settings: Any
+) -> None:
+    settings.PLANGATE_ACTIONS = [
+        *settings.PLANGATE_ACTIONS,
+        {
+            "name": "count",
+            "executor": "echo",
+            "input_schema": {"type": "object"},
+            "output_schema": {"type": "object", "properties": {"words": {"type": "integer"}}},
+        },
+    ]
+    found = problems(
+        api,
+        {"key": "c", "task": "Count", "action": "count", "inputs": {}},
+        {
+            "key": "w",
+            "task": "Write",
+            "action": "summarise",
+            "inputs": {"text": {"$from": "c.result.words"}},
+        },
+        {
+            "key": "f",
+            "task": "Find",
+            "action": "search",
+            "inputs": {"city": "Oslo", "limit": {"$from": "c.result.words"}},
+        },
+    )
+    assert found == {
+        "steps[1].inputs.text": "'c.result.words' is integer in the output of 'count'; "
+        "input 'text' of 'summarise' takes string"
+    }
+
+
 def test_a_literal_problem_inside_a_value_has_the_full_path(api: ApiClient, settings: Any) -> None:
     settings.PLANGATE_ACTIONS = [
         {
