@@ -221,7 +221,7 @@ def prepare_steps(
     # Steps naming an action get their executor, params and defaults from it (plans/catalog/).
     drafts, found = catalog_compile.compile_steps(
         drafts,
-        actions=catalog.actions_for(team),
+        actions=catalog.actions_for(team) if any(d.action for d in drafts) else {},
         inputs=submission.inputs,
         default_executor=settings.PLANGATE_DEFAULT_EXECUTOR,
     )
