@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from plans.api.audit import router as audit_router
 from plans.api.budgets import router as budgets_router
 from plans.api.budgets import usage_router
+from plans.api.catalog import plans_router as inputs_router
+from plans.api.catalog import router as actions_router
 from plans.api.deadlines import router as deadlines_router
 from plans.api.discussion import router as discussion_router
 from plans.api.endpoints import executors_router
@@ -41,3 +43,5 @@ api.add_router("/inbox", inbox_router)
 api.add_router("/slack", slack_router)
 api.add_router("/audit", audit_router)
 api.add_router("/policy", policy_router)
+api.add_router("/actions", actions_router)
+api.add_router("/plans", inputs_router)

@@ -247,6 +247,11 @@ PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
     "list_items": "executors.builtin.functions.list_items",
     "sleep": "executors.builtin.functions.sleep",
 }
+# The action catalog (plans/catalog/): a path to a JSON file, or JSON text, holding a list of
+# actions (or an object of name -> action). Checked in full when the apps are ready.
+PLANGATE_ACTIONS: Any = os.environ.get(
+    "PLANGATE_ACTIONS", str(BASE_DIR / "plans" / "catalog" / "default_actions.json")
+)
 # The `http` executor POSTs only to these URLs (exact match, scheme and host included).
 PLANGATE_HTTP_ALLOWED_URLS = env_list("PLANGATE_HTTP_ALLOWED_URLS", "")
 PLANGATE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_HTTP_TIMEOUT_SECONDS", "30"))

@@ -492,4 +492,5 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
 
 # Each concern's own admin pages register themselves on import.
+from plans.catalog import admin as catalog_admin  # noqa: E402, F401
 from plans.policy import admin as policy_admin  # noqa: E402, F401

@@ -12,3 +12,7 @@ class PlansConfig(AppConfig):
         from plans.recovery.checks import check_setting
 
         check_setting()
+        # A bad PLANGATE_ACTIONS too (plans/catalog/).
+        from plans.catalog.checks import check_setting as check_actions
+
+        check_actions()

@@ -261,6 +261,9 @@ class Plan(models.Model):
     # it ("budget reached: 4.80 of 5.00"); blank when it does not.
     spent = models.DecimalField(max_digits=14, decimal_places=4, default=0)
     hold_reason = models.CharField(max_length=200, blank=True)
+    # Plan inputs (plans/bindings/): values of the `{"$input": name}` bindings of its steps, as
+    # submitted or supplied later; part of the content.
+    inputs = models.JSONField(default=dict, blank=True)
     # At most this many of the plan's steps run at once, over all workers.
     max_concurrency = models.PositiveIntegerField(default=default_max_concurrency)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -384,6 +387,10 @@ class PlanStep(models.Model):
     run_executor = models.CharField(max_length=100, blank=True)
     run_params = models.JSONField(null=True, blank=True)
     recoveries = models.JSONField(default=list, blank=True)
+    # Catalog (plans/catalog/): the action the step names ("": none) and its inputs as
+    # submitted, bindings included; executor and params are compiled from them.
+    action = models.CharField(max_length=100, blank=True)
+    inputs = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["plan", "position"]
@@ -1056,3 +1063,32 @@ class PlanTrace(models.Model):
 
     def __str__(self) -> str:
         return f"trace of {self.plan_id}"
+
+
+# --- Catalog (plans/catalog/) -------------------------------------------------------------------
+
+
+class Action(models.Model):
+    """A team's action: a named executor call with a JSON Schema for its inputs. Overrides the
+    settings' action of the same name (PLANGATE_ACTIONS) for that team."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="actions")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    executor = models.CharField(max_length=100)
+    input_schema = models.JSONField(default=dict)
+    output_schema = models.JSONField(null=True, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    timeout_seconds = models.FloatField(null=True, blank=True)
+    max_attempts = models.PositiveIntegerField(null=True, blank=True)
+    guardrails = models.JSONField(null=True, blank=True)
+    estimated_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="plans_action_one_per_team")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.team})"

@@ -33,6 +33,8 @@ from plans.access.rules import Action
 from plans.approvals import services as approvals
 from plans.budgets import holds as budget_holds
 from plans.budgets import rules as budget_rules
+from plans.catalog import compile as catalog_compile
+from plans.catalog import selectors as catalog
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
 from plans.gates.hold import gates_hold
@@ -171,6 +173,8 @@ class PlanSubmission:
     approver_group: str | None = None
     # What the plan may spend in all (plans/budgets/); None: no limit of its own.
     budget: Any = None
+    # Values of the steps' `{"$input": name}` bindings (plans/bindings/).
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 # --- Submission ---------------------------------------------------------------------------------
@@ -214,6 +218,14 @@ def prepare_steps(
             drafts = tree.steps
     else:
         drafts = list(submission.steps or [])
+    # Steps naming an action get their executor, params and defaults from it (plans/catalog/).
+    drafts, found = catalog_compile.compile_steps(
+        drafts,
+        actions=catalog.actions_for(team) if any(d.action for d in drafts) else {},
+        inputs=submission.inputs,
+        default_executor=settings.PLANGATE_DEFAULT_EXECUTOR,
+    )
+    problems.extend(found)
     # A delegation tree carries its own goal (the compiler requires it), so only a list of
     # steps needs one at the top.
     if not goal and submission.delegation is None:
@@ -298,6 +310,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         deadline_at=deadline_at,
         on_timeout=on_timeout,
         budget=None if submission.budget is None else budget_rules.amount(submission.budget),
+        inputs=submission.inputs,
     )
     steps = create_steps(plan, drafts, on_failure=submission.on_failure)
     if deadline_at is not None:
@@ -314,7 +327,8 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     _record(
         plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
     )
-    if (rule := verdict.auto_approve) is not None:
+    # A plan still missing inputs waits for them, whatever a rule says (plans/catalog/).
+    if (rule := verdict.auto_approve) is not None and not catalog.plan_missing_required(plan):
         plan_approve(plan=plan, actor=Actor.for_policy(rule.name), version=plan.version)
     return plan
 
@@ -351,6 +365,8 @@ def create_steps(
             quality=d.quality,
             recover=d.recover,
             estimated_cost=budget_rules.amount(d.estimated_cost),
+            action=d.action,
+            inputs=d.inputs if d.action else None,
             **gate_fields[d.key],
         )
         for i, d in enumerate(drafts)
@@ -435,6 +451,8 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
             f"review version {plan.version} and approve again",
             current_version=plan.version,
         )
+    # Plan inputs its steps need must be supplied first (a 409 naming them).
+    catalog.refuse_if_missing(plan)
     # Every change of content goes through a revision, so the steps cannot differ from the
     # revision of this version; if they somehow did, what ran would not be what was approved.
     approved_hash = plan_content_hash(plan)

@@ -72,6 +72,10 @@ class StepDraft:
     recover: dict[str, Any] | None = None
     # What the step is expected to cost, in the team's currency (plans/budgets/).
     estimated_cost: Any = None
+    # The catalog action the step names ("": none) and its inputs: literals or bindings
+    # (plans/catalog/, plans/bindings/); executor and params are compiled from them.
+    action: str = ""
+    inputs: dict[str, Any] | None = None
 
 
 ON_FAILURE_VALUES = ("fail", "ask")

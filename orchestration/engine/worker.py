@@ -44,7 +44,7 @@ from django.db import DataError, connection
 
 from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
-from orchestration.engine import fanout, guarding, outbox, queue, timers
+from orchestration.engine import binding, fanout, guarding, outbox, queue, timers
 from orchestration.telemetry import hooks as telemetry
 from plans import selectors, services
 from plans.models import PlanStep
@@ -637,8 +637,10 @@ class Worker:
             timeout=claim.timeout,
             trace_headers=telemetry.attempt_started(claim),
         )
+        # An action step's `$from` inputs take their values here (a bad one never runs).
+        spec, unbound = binding.bind(claim, spec)
         screened = guarding.screen_input(claim, spec)
-        blocked = guarding.blocked_input(screened)
+        blocked = unbound or guarding.blocked_input(screened)
         future: Future[StepOutcome]
         try:
             executor = registry.get(claim.executor)

@@ -113,6 +113,7 @@ def _submission(payload: PlanIn) -> services.PlanSubmission:
         required_approvals=payload.required_approvals,
         approver_group=payload.approver_group,
         budget=payload.budget,
+        inputs=payload.inputs,
     )
 
 
@@ -122,7 +123,8 @@ def step_draft(index: int, step: StepIn) -> StepDraft:
         title=step.title,
         task=step.task,
         hint=step.hint,
-        executor=step.executor or settings.PLANGATE_DEFAULT_EXECUTOR,
+        # A step naming an action takes its executor from it (plans/catalog/compile.py).
+        executor=step.executor or ("" if step.action else settings.PLANGATE_DEFAULT_EXECUTOR),
         params=step.params,
         depends_on=step.depends_on,
         max_attempts=step.max_attempts,
@@ -137,6 +139,8 @@ def step_draft(index: int, step: StepIn) -> StepDraft:
         quality=step.quality,
         recover=step.recover,
         estimated_cost=step.estimated_cost,
+        action=step.action or "",
+        inputs=step.inputs,
     )
 
 

@@ -13,6 +13,7 @@ from plans import selectors, stages
 from plans.api.budget_schemas import PlanUsageOut, UsageOut, plan_usage
 from plans.approvals import selectors as approval_selectors
 from plans.budgets import selectors as budget_selectors
+from plans.catalog import selectors as catalog_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.guardrails import selectors as guardrail_selectors
@@ -153,6 +154,18 @@ class StepIn(StrictSchema):
     estimated_cost: float | None = Field(
         None, ge=0, le=1e9, description="What the step is expected to cost (the team's currency)."
     )
+    # The action catalog (plans/catalog/): checked with the plan, so every problem is listed.
+    action: Text | None = Field(
+        None,
+        description="A catalog action (GET /api/v1/actions) to run instead of executor and "
+        "params; its executor, params and defaults apply.",
+    )
+    inputs: dict[str, Any] | None = Field(
+        None,
+        description='The action\'s inputs: each a literal, {"$from": "<step key>.result'
+        "[.<field>...]\"} (an earlier step's result; the step depends on it) or "
+        '{"$input": "<name>"} (a plan input).',
+    )
 
 
 class ArtifactIn(StrictSchema):
@@ -222,6 +235,11 @@ class PlanIn(RequestBody):
         le=1e9,
         description="What the plan may spend in all; when its spending reaches it, nothing new "
         "starts until a reviewer raises it. No limit of its own if omitted.",
+    )
+    inputs: dict[str, Any] = Field(
+        {},
+        description='Values of the steps\' {"$input": "<name>"} bindings; a plan missing some '
+        "is a draft that cannot be approved until they are supplied.",
     )
 
 
@@ -378,6 +396,9 @@ class StepOut(Schema):
     def resolve_runs(obj: PlanStep) -> dict[str, Any] | None:
         return recovery_selectors.step_runs(obj)
 
+    action: str = Field("", description="The catalog action the step names; empty: none.")
+    inputs: dict[str, Any] | None = Field(None, description="The action's inputs, as submitted.")
+
     estimated_cost: float | None = Field(None, description="As submitted.")
     guardrail_findings: list[GuardrailFindingOut] = Field(
         [], description="What the step's guardrails found, attempt by attempt."
@@ -512,6 +533,14 @@ class PolicyDecisionOut(Schema):
     matched: list[PolicyMatchOut]
 
 
+class MissingInputOut(Schema):
+    name: str
+    value_schema: dict[str, Any] = Field(
+        description="JSON Schema of its value, from the action's input schema."
+    )
+    steps: list[str] = Field(description="Keys of the steps that need it.")
+
+
 class PlanOut(PlanSummaryOut):
     approval: ApprovalOut | None
     approvals: QuorumOut = Field(
@@ -538,6 +567,16 @@ class PlanOut(PlanSummaryOut):
         description="What the team's policy decided about the plan's latest evaluated version; "
         "null when none was.",
     )
+    inputs: dict[str, Any] = Field({}, description="The plan inputs supplied so far.")
+    missing_inputs: list[MissingInputOut] = Field(
+        [],
+        description="Plan inputs its steps bind that are not supplied: the plan cannot be "
+        "approved until they are (POST /api/v1/plans/{id}/inputs).",
+    )
+
+    @staticmethod
+    def resolve_missing_inputs(obj: Plan) -> list[dict[str, Any]]:
+        return [m.as_json() for m in catalog_selectors.plan_missing_inputs(obj)]
 
     @staticmethod
     def resolve_policy(obj: Plan) -> dict[str, Any] | None:

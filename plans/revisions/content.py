@@ -33,6 +33,8 @@ STEP_FIELDS = (
 OPTIONAL_STEP_FIELDS = ("approval", "on_failure")
 # What a step checks, how it recovers and what it should cost: kept in the content when set.
 CHECK_FIELDS = ("guardrails", "quality", "recover", "estimated_cost")
+# The catalog action a step names and its inputs (plans/catalog/): kept in the content when set.
+CATALOG_FIELDS = ("action", "inputs")
 ARTIFACT_FIELDS = ("title", "summary", "assumptions", "parameters", "proposed_plan")
 
 
@@ -69,6 +71,9 @@ def step_content(step: PlanStep) -> dict[str, Any]:
         value = getattr(step, name, None)
         if value is not None:
             content[name] = float(value) if name == "estimated_cost" else value
+    for name in CATALOG_FIELDS:
+        if value := getattr(step, name, None):
+            content[name] = value
     # A step skipped before approval does not run: the reviewer must see that too.
     content["skipped"] = step.skip_reason if step.status == StepStatus.SKIPPED else None
     return content
@@ -98,6 +103,8 @@ def plan_content(plan: Plan) -> dict[str, Any]:
         **deadline,
         # (getattr: a migration that records revisions reads plan rows from before budgets.)
         **({"budget": float(budget)} if (budget := getattr(plan, "budget", None)) else {}),
+        # Plan inputs (plans/bindings/), when it has any.
+        **({"inputs": inputs} if (inputs := getattr(plan, "inputs", None)) else {}),
     }
 
 

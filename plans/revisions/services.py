@@ -12,6 +12,7 @@ from django.utils import timezone
 from plans import services
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
+from plans.catalog.selectors import plan_missing_required
 from plans.deadlines.schedule import plan_timers_restart
 from plans.models import EventKind, Plan, PlanRevision
 from plans.policy import evaluation as policy
@@ -35,6 +36,8 @@ class RevisionDraft:
     title: str | None = None
     goal: str | None = None
     comment: str = ""
+    # The plan inputs (plans/bindings/); None keeps the plan's.
+    inputs: dict[str, Any] | None = None
 
 
 @transaction.atomic
@@ -70,6 +73,7 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             goal=goal,
             steps=draft.steps,
             delegation=draft.delegation,
+            inputs=plan.inputs if draft.inputs is None else draft.inputs,
         ),
     )
     # The team's policy, as at submission: refuses (PlanInvalid, nothing written) or gates steps.
@@ -91,6 +95,8 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
     if draft.title is not None:
         plan.title = draft.title.strip()
     plan.delegation = draft.delegation
+    if draft.inputs is not None:
+        plan.inputs = draft.inputs
     plan.version += 1
     plan.save(
         update_fields=[
@@ -98,6 +104,7 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             "goal",
             "title",
             "delegation",
+            "inputs",
             "version",
             "updated_at",
             *policy.raise_quorum(verdict, plan),
@@ -127,7 +134,7 @@ def plan_revise(*, plan: Plan, actor: Actor, draft: RevisionDraft) -> PlanRevisi
             "steps": len(steps),
         },
     )
-    if (rule := verdict.auto_approve) is not None:
+    if (rule := verdict.auto_approve) is not None and not plan_missing_required(plan):
         services.plan_approve(plan=plan, actor=Actor.for_policy(rule.name), version=plan.version)
     return revision
 

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from plans.catalog.selectors import actions_for
 from plans.models import PlanStep
 from plans.stages import stages_of, window
 from plans.validation import split_over
@@ -62,6 +63,9 @@ class StepSpec:
     # Keys of the steps whose results it receives, in submission order.
     inputs: list[str]
     fan_out: FanOut | None = None
+    # The catalog action it names (plans/catalog/) and what the catalog says it does.
+    action: str = ""
+    action_description: str = ""
 
 
 def step_spec(step: PlanStep) -> StepSpec:
@@ -98,7 +102,23 @@ def step_spec(step: PlanStep) -> StepSpec:
         max_attempts=step.max_attempts,
         inputs=inputs,
         fan_out=fan_out,
+        action=step.action,
+        action_description=action_description(step),
     )
+
+
+def action_description(step: PlanStep) -> str:
+    """What the catalog says the step's action does; "" for none, or one it no longer has."""
+    if not step.action:
+        return ""
+    plan = step.plan
+    # Read once per page: the page's steps share their plan object.
+    actions = getattr(plan, "_catalog_actions", None)
+    if actions is None:
+        actions = actions_for(plan.team_id)
+        setattr(plan, "_catalog_actions", actions)  # noqa: B010 - not a model field
+    found = actions.get(step.action)
+    return found.description if found is not None else "(no longer in the catalog)"
 
 
 def params_of(params: Any) -> list[Param]:

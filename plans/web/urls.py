@@ -10,6 +10,7 @@ from plans.web import (
     discussion,
     gates,
     inbox,
+    inputs,
     policy,
     rescue,
     revisions,
@@ -44,6 +45,7 @@ urlpatterns = [
     ),
     path("plans/<uuid:plan_id>/rescue/retry", rescue.step_retry, name="rescue_retry"),
     path("plans/<uuid:plan_id>/budget", budgets.budget_raise, name="budget_raise"),
+    path("plans/<uuid:plan_id>/inputs", inputs.plan_inputs, name="inputs"),
     path("teams/<int:team_id>/settings/budget", budgets.team_budget_update, name="team_budget"),
     path("plans/<uuid:plan_id>/rescue/fail", rescue.plan_fail, name="rescue_fail"),
     # The links in notification emails: a page to confirm on, never an action by itself.

@@ -29,10 +29,12 @@ from plans.access.checks import duty_refusal
 from plans.access.rules import Action
 from plans.approvals import selectors as approval_selectors
 from plans.approvals.services import NotAnApprover
+from plans.catalog import selectors as catalog_selectors
 from plans.discussion import selectors as discussion
 from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
 from plans.rescue import selectors as rescue_selectors
+from plans.revisions.services import REVISABLE
 from plans.states import (
     PLAN_STATUSES_ALLOWING_SKIP,
     DomainError,
@@ -403,6 +405,10 @@ def plan_page(
         "change_request": discussion.latest_change_request(plan),
         "comment_form": CommentForm(),
         "changes_form": RequestChangesForm(step_keys=[s.key for s in steps]),
+        # Plan inputs its steps still need (plans/catalog/): approval waits for them.
+        "missing_inputs": (
+            catalog_selectors.plan_missing_inputs(plan, steps) if plan.status in REVISABLE else []
+        ),
         **(extra or {}),
     }
     # The approvals of the version on screen: its approve button is bound to that version.

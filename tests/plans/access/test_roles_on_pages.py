@@ -13,7 +13,7 @@ from django.urls import URLPattern, reverse
 
 from plans.models import Membership, Plan, PlanEvent, Role
 from plans.web.urls import urlpatterns
-from tests.factories import TeamFactory, UserFactory, submit_plan
+from tests.factories import TeamFactory, UserFactory, step, submit_plan
 from tests.plans.budgets.support import held_plan
 from tests.plans.deadlines.support import draft as deadline_draft
 from tests.plans.gates.support import started
@@ -34,6 +34,11 @@ def with_deadline(team: Any) -> Plan:
     return deadline_draft(team, decision_deadline=3600)
 
 
+def needing_inputs(team: Any) -> Plan:
+    inputs = {"text": {"$input": "text"}}
+    return submit_plan(team, [step("count", executor="", action="count_words", inputs=inputs)])
+
+
 # url name -> (the plan it acts on, the form it posts)
 ACTIONS: dict[str, tuple[Callable[[Any], Plan], dict[str, Any]]] = {
     "approve": (draft, {"version": 1}),
@@ -52,6 +57,7 @@ ACTIONS: dict[str, tuple[Callable[[Any], Plan], dict[str, Any]]] = {
     "deadline_extend": (with_deadline, {"version": 1, "seconds": 3600}),
     "confirm": (draft, {"version": 1}),
     "budget_raise": (held_plan, {"version": 2, "budget": "5"}),
+    "inputs": (needing_inputs, {"version": 1, "input_0": "a few words"}),
 }
 
 

@@ -38,6 +38,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/usage",
         "/api/v1/plans/{plan_id}/events/stream",
         "/api/v1/plans/{plan_id}/wait",
+        "/api/v1/actions",
+        "/api/v1/plans/{plan_id}/inputs",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {

@@ -44,6 +44,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("get", "/api/v1/policy"): READ,
     ("put", "/api/v1/policy"): Scope.POLICY_WRITE.value,
     ("post", "/api/v1/plans/{plan_id}/budget"): DECIDE,
+    ("get", "/api/v1/actions"): READ,
+    ("post", "/api/v1/plans/{plan_id}/inputs"): SUBMIT,
     ("get", "/api/v1/usage"): READ,
     ("get", "/api/v1/plans/{plan_id}/events/stream"): READ,
     ("get", "/api/v1/plans/{plan_id}/wait"): READ,
