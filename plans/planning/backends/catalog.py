@@ -139,9 +139,22 @@ class CatalogPlanner:
     def extract(self, missing: Sequence[MissingInput], message: str) -> Extraction:
         values: dict[str, Any] = {}
         notes: list[str] = []
+        # Named values first ("text: ...", "limit = 3"); what is left of the message is read
+        # by kind, for inputs no other missing input shares a kind with.
+        named: dict[str, Any] = {}
+        rest = message
         for item in missing:
-            alone = len(missing) == 1 or sum(same_kind(item, m) for m in missing) == 1
-            value = read_value(item, message, alone=alone)
+            match = named_pattern(item, kind(item.schema)).search(message)
+            if match:
+                named[item.name] = coerce(item.schema, match.group(1).strip())
+                rest = rest.replace(match.group(0), " ")
+        for item in missing:
+            if item.name in named:
+                value = named[item.name]
+            elif sum(same_kind(item, m) for m in missing if m.name not in named) == 1:
+                value = coerce(item.schema, rest, whole=True) if rest.strip(" ,.;") else None
+            else:
+                value = None
             if value is None:
                 notes.append(f"no value for {item.name} in the message")
             elif value_problems(item.schema, value, ()):
@@ -228,21 +241,15 @@ def same_kind(a: MissingInput, b: MissingInput) -> bool:
     return kind(a.schema) == kind(b.schema)
 
 
-def read_value(item: MissingInput, message: str, *, alone: bool) -> Any:
-    """The value of one input in `message`: after its name ("text: ...", "limit = 3", "urgent
-    is yes"), or, when no other missing input has the same kind, found by its kind."""
-    schema = item.schema
-    named = re.compile(
+def named_pattern(item: MissingInput, what: str) -> re.Pattern[str]:
+    """`<name>: value`, `<name> = value` or `<name> is value`; a list runs to the end of the
+    sentence, another value to the next comma."""
+    value = r"[^;\n]+" if what.startswith("array") else r"[^,;\n]+"
+    return re.compile(
         rf"\b{re.escape(item.name).replace('_', '[_ ]')}\b\s*(?::|=|\bis\b)\s*"
-        r"(\"[^\"]*\"|“[^”]*”|'[^']*'|\[[^\]]*\]|[^,;\n]+)",
+        rf"(\"[^\"]*\"|“[^”]*”|'[^']*'|\[[^\]]*\]|{value})",
         re.IGNORECASE,
     )
-    match = named.search(message)
-    if match:
-        return coerce(schema, match.group(1).strip())
-    if not alone:
-        return None
-    return coerce(schema, message, whole=True)
 
 
 def coerce(schema: Mapping[str, Any], text: str, *, whole: bool = False) -> Any:
