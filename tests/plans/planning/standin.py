@@ -53,7 +53,7 @@ def stand_in(*script: Reply) -> Iterator[StandIn]:
     state = StandIn(url="", script=list(script))
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length))
             state.requests.append(
@@ -75,7 +75,7 @@ def stand_in(*script: Reply) -> Iterator[StandIn]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up waiting: what a timeout test wants
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
