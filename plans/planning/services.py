@@ -104,14 +104,16 @@ class Trail:
         }
 
 
-def plan_propose(*, team: Team, actor: Actor, proposal: Proposal) -> Plan:
-    """A draft plan for `proposal.goal`, made by the configured planner backend.
+def plan_propose(
+    *, team: Team, actor: Actor, proposal: Proposal, planner: Backend | None = None
+) -> Plan:
+    """A draft plan for `proposal.goal`, made by `planner` (the configured backend if None).
 
     Raises PlanInvalid for a bad request (at its fields: goal, actions, inputs), PlanningFailed
     when no candidate became valid, PlannerUnavailable when the backend cannot answer.
     """
     catalog = _catalog(team, proposal)
-    planner = config.backend()
+    planner = planner or config.backend()
     _refuse_if_spent(team, planner)
     brief = Brief(
         goal=proposal.goal.strip(),

@@ -11,6 +11,7 @@ from plans.web import (
     gates,
     inbox,
     inputs,
+    planning,
     policy,
     rescue,
     revisions,
@@ -22,6 +23,7 @@ app_name = "plans"
 
 urlpatterns = [
     path("", views.plan_list, name="list"),
+    path("plans/new", planning.plan_propose_page, name="propose"),
     path("plans/<uuid:plan_id>/", views.plan_detail, name="detail"),
     path("plans/<uuid:plan_id>/approve", views.plan_approve, name="approve"),
     path("plans/<uuid:plan_id>/cancel", views.plan_cancel, name="cancel"),

@@ -29,7 +29,7 @@ def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> 
 
     client = Client()
     assert client.login(username="demo", password=password.group(1))
-    [plan] = Plan.objects.filter(team__name="demo")
+    plan = Plan.objects.get(team__name="demo", title="Offsite venue shortlist")
     assert plan.status == "draft"
     assert plan.steps.count() == 4
     assert client.get(f"/plans/{plan.pk}/").status_code == 200
@@ -43,14 +43,14 @@ def test_it_sets_up_a_reviewer_a_token_and_a_plan_awaiting_approval(db: Any) -> 
 
 def test_it_leaves_a_fresh_plan_to_approve_on_every_run(db: Any) -> None:
     call_command("demo", "--no-serve", stdout=io.StringIO())
-    first = Plan.objects.get(team__name="demo")
+    first = Plan.objects.get(team__name="demo", title="Offsite venue shortlist")
     # What a newcomer may have done with it on the first run.
     services.step_skip(plan=first, key="plan.left", actor=services.SYSTEM, reason="trying it")
 
     out = io.StringIO()
     call_command("demo", "--no-serve", stdout=out)
 
-    [fresh] = Plan.objects.filter(team__name="demo").exclude(pk=first.pk)
+    [fresh] = Plan.objects.filter(team__name="demo", title=first.title).exclude(pk=first.pk)
     assert (fresh.status, fresh.version) == ("draft", 1)
     assert set(fresh.steps.values_list("status", flat=True)) == {"pending"}
     assert f"/plans/{fresh.pk}/" in out.getvalue()
@@ -59,7 +59,7 @@ def test_it_leaves_a_fresh_plan_to_approve_on_every_run(db: Any) -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_plan_runs_to_completion_once_approved_rescued_and_let_through_its_gate() -> None:
     call_command("demo", "--no-serve", stdout=io.StringIO())
-    plan = Plan.objects.get(team__name="demo")
+    plan = Plan.objects.get(team__name="demo", title="Offsite venue shortlist")
     reviewer = services.Actor.for_user(get_user_model().objects.get(username="demo"))
     approve(plan)
     run_worker_until_idle()
@@ -102,7 +102,7 @@ def test_the_demo_plan_shows_its_policy_and_budget_and_a_changed_policy_is_kept(
     assert password
     client = Client()
     assert client.login(username="demo", password=password.group(1))
-    [plan] = Plan.objects.filter(team__name="demo")
+    plan = Plan.objects.get(team__name="demo", title="Offsite venue shortlist")
 
     page = client.get(f"/plans/{plan.pk}/").content.decode()
     assert "auto-approve-demo-plans" in page
@@ -114,3 +114,17 @@ def test_the_demo_plan_shows_its_policy_and_budget_and_a_changed_policy_is_kept(
     call_command("demo", "--no-serve", stdout=io.StringIO())
     call_command("demo", "--no-serve", stdout=io.StringIO())
     assert PolicyVersion.objects.filter(team=plan.team).count() == 1
+
+
+def test_the_planner_drafts_a_second_plan_that_asks_for_its_input(db: Any) -> None:
+    out = io.StringIO()
+    call_command("demo", "--no-serve", stdout=out)
+    proposed = Plan.objects.get(team__name="demo", goal="Count the words of the offsite invitation")
+    assert proposed.status == "draft"
+    assert list(proposed.steps.values_list("action", flat=True)) == ["count_words"]
+    assert proposed.artifacts.get().parameters["backend"] == "catalog"
+    assert f"/plans/{proposed.pk}/ (drafted by the planner" in out.getvalue()
+    token = re.search(r"API token (pgt_\S+)", out.getvalue())
+    assert token
+    missing = ApiClient(token.group(1)).get(f"/plans/{proposed.pk}").json()["missing_inputs"]
+    assert [m["name"] for m in missing] == ["text"]

@@ -18,6 +18,8 @@ from django.db import transaction
 
 from plans import services
 from plans.models import Membership, Plan, PolicyVersion, Role, Team
+from plans.planning.backends.catalog import CatalogPlanner
+from plans.planning.services import Proposal, plan_propose
 from plans.policy.services import policy_change
 
 DEMO_TEAM = "demo"
@@ -42,6 +44,8 @@ DEMO_POLICY = {
     ],
     "permissions": [{"executor": "shell", "role": "*", "mode": "deny"}],
 }
+# The goal the planner drafts the second demo plan from.
+DEMO_GOAL = "Count the words of the offsite invitation"
 # What the demo plan may spend (its steps report no usage, so it spends nothing).
 DEMO_BUDGET = Decimal("5.00")
 DEMO_TREE = {
@@ -114,11 +118,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        password, token, plan = self.set_up()
+        password, token, plan, proposed = self.set_up()
         url = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS("Plangate demo is ready.")
             + f"\n\n  Open      {url}plans/{plan.pk}/ (a plan awaiting your approval)\n"
+            f"  Then      {url}plans/{proposed.pk}/ (drafted by the planner from a goal: "
+            "supply its input)\n"
+            f"  Plan      {url}plans/new (a plan from a goal of your own)\n"
             f"  Log in    user {DEMO_USER}, password {password}\n"
             f"  Admin     {url}admin/ (same login)\n  API token {token}\n\n"
             f"  curl -H 'Authorization: Bearer {token}' {url}api/v1/plans\n"
@@ -129,10 +136,11 @@ class Command(BaseCommand):
             raise SystemExit(1)
 
     @transaction.atomic
-    def set_up(self) -> tuple[str, str, Plan]:
-        """The demo team, its reviewer (with a fresh password), a new API token and a new draft
-        plan. Every run adds a plan: one approved, skipped in or cancelled on an earlier run is
-        no demo of the review any more."""
+    def set_up(self) -> tuple[str, str, Plan, Plan]:
+        """The demo team, its reviewer (with a fresh password), a new API token, a new draft
+        plan, and a draft the planner made from a goal, which lacks an input. Every run adds
+        both plans: one approved, skipped in or cancelled on an earlier run is no demo of the
+        review any more."""
         team, _ = Team.objects.get_or_create(name=DEMO_TEAM)
         user, _ = get_user_model().objects.get_or_create(username=DEMO_USER)
         # A fresh password on every start, printed: nothing guessable ships with the demo.
@@ -165,7 +173,15 @@ class Command(BaseCommand):
                 budget=DEMO_BUDGET,
             ),
         )
-        return password, token, plan
+        # The planner's catalog backend (the default: no model, nothing to set up) turns a goal
+        # into a plan over the action catalog; the text to count is left for the reviewer.
+        proposed = plan_propose(
+            team=team,
+            actor=services.Actor(label="demo"),
+            proposal=Proposal(goal=DEMO_GOAL, user_id="demo-user", topic_id="offsite"),
+            planner=CatalogPlanner(),
+        )
+        return password, token, plan, proposed
 
     def serve(self, host: str, port: int) -> bool:
         """Run the worker and the web server until a stop signal or until one of them exits;
