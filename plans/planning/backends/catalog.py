@@ -115,7 +115,7 @@ class CatalogPlanner:
         steps: list[dict[str, Any]] = []
         produced: list[tuple[str, ActionSpec]] = []
         for action in chosen:
-            key = unique_key(action.name, {s["key"] for s in steps})
+            key = unique_key(action.name.replace("_", "-"), {s["key"] for s in steps})
             steps.append(
                 {
                     "key": key,
