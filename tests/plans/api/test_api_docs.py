@@ -40,6 +40,8 @@ def test_the_schema_lists_every_endpoint(db: Any) -> None:
         "/api/v1/plans/{plan_id}/wait",
         "/api/v1/actions",
         "/api/v1/plans/{plan_id}/inputs",
+        "/api/v1/plans/propose",
+        "/api/v1/plans/{plan_id}/inputs/parse",
     }
     assert set(paths["/api/v1/plans"]) == {"get", "post"}
     assert schema["components"]["securitySchemes"] == {

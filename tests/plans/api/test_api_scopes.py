@@ -46,6 +46,8 @@ SCOPE_OF: dict[tuple[str, str], str] = {
     ("post", "/api/v1/plans/{plan_id}/budget"): DECIDE,
     ("get", "/api/v1/actions"): READ,
     ("post", "/api/v1/plans/{plan_id}/inputs"): SUBMIT,
+    ("post", "/api/v1/plans/propose"): SUBMIT,
+    ("post", "/api/v1/plans/{plan_id}/inputs/parse"): SUBMIT,
     ("get", "/api/v1/usage"): READ,
     ("get", "/api/v1/plans/{plan_id}/events/stream"): READ,
     ("get", "/api/v1/plans/{plan_id}/wait"): READ,
