@@ -16,6 +16,7 @@ from plans.api.endpoints import router as plans_router
 from plans.api.errors import install_error_handlers
 from plans.api.gates import router as gates_router
 from plans.api.inbox import router as inbox_router
+from plans.api.planning import router as planning_router
 from plans.api.policy import router as policy_router
 from plans.api.rescue import router as rescue_router
 from plans.api.revisions import router as revisions_router
@@ -29,6 +30,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 install_error_handlers(api)
+api.add_router("/plans", planning_router)
 api.add_router("/plans", plans_router)
 api.add_router("/plans", gates_router)
 api.add_router("/plans", revisions_router)

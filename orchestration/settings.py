@@ -252,6 +252,17 @@ PLANGATE_PYTHON_FUNCTIONS: dict[str, str] = {
 PLANGATE_ACTIONS: Any = os.environ.get(
     "PLANGATE_ACTIONS", str(BASE_DIR / "plans" / "catalog" / "default_actions.json")
 )
+# The planner (plans/planning/config.py): "catalog" (no model; routes a goal to actions by
+# their descriptions) or "llm" (an OpenAI-compatible chat completions endpoint).
+PLANGATE_PLANNER: dict[str, Any] = {
+    "backend": os.environ.get("PLANGATE_PLANNER_BACKEND", "catalog"),
+    "max_repairs": int(os.environ.get("PLANGATE_PLANNER_MAX_REPAIRS", "2")),
+    "base_url": os.environ.get("PLANGATE_PLANNER_URL", ""),
+    "model": os.environ.get("PLANGATE_PLANNER_MODEL", ""),
+    "api_key": os.environ.get("PLANGATE_PLANNER_API_KEY", ""),
+    "timeout_seconds": float(os.environ.get("PLANGATE_PLANNER_TIMEOUT_SECONDS", "60")),
+    "max_attempts": int(os.environ.get("PLANGATE_PLANNER_MAX_ATTEMPTS", "3")),
+}
 # The `http` executor POSTs only to these URLs (exact match, scheme and host included).
 PLANGATE_HTTP_ALLOWED_URLS = env_list("PLANGATE_HTTP_ALLOWED_URLS", "")
 PLANGATE_HTTP_TIMEOUT_SECONDS = float(os.environ.get("PLANGATE_HTTP_TIMEOUT_SECONDS", "30"))

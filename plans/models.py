@@ -483,6 +483,12 @@ class EventKind(models.TextChoices):
     PLAN_BUDGET_REACHED = "plan.budget_reached", "Budget reached"
     BUDGET_RAISE_RECORDED = "budget.raise_recorded", "Budget raise recorded"
     PLAN_BUDGET_RAISED = "plan.budget_raised", "Budget raised"
+    # The planner (plans/planning/) made this plan: how it went, candidate by candidate.
+    PLANNING_STARTED = "planning.started", "Planning started"
+    PLANNING_CANDIDATE = "planning.candidate", "Planner drafted a candidate"
+    PLANNING_INVALID = "planning.invalid", "Candidate refused by the validator"
+    PLANNING_REPAIRED = "planning.repaired", "Planner repaired the candidate"
+    PLANNING_DONE = "planning.done", "Planning done"
 
 
 class PlanEvent(models.Model):
@@ -974,11 +980,16 @@ class CostSource(models.TextChoices):
 
 class StepUsage(models.Model):
     """What one attempt of a step consumed and cost, written with the attempt's outcome under
-    the plan lock (orchestration/engine/spending.py). Never changed afterwards."""
+    the plan lock (orchestration/engine/spending.py). Never changed afterwards. A planner's call
+    (plans/planning/) has no step, and no plan when the planning made none."""
 
     id = models.BigAutoField(primary_key=True)
-    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="usage_records")
-    step = models.ForeignKey(PlanStep, on_delete=models.CASCADE, related_name="usage_records")
+    plan = models.ForeignKey(
+        Plan, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_records"
+    )
+    step = models.ForeignKey(
+        PlanStep, null=True, blank=True, on_delete=models.CASCADE, related_name="usage_records"
+    )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
     attempt = models.PositiveIntegerField()
     model = models.CharField(max_length=200, blank=True)

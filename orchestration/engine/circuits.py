@@ -18,18 +18,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
-from functools import partial
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from executors.protocol import BREAKER_COUNTED, StepOutcome
+from plans import breakers
 from plans.models import CircuitState, ExecutorCircuit
-from plans.selectors import circuit_state
-from plans.services import nudge_waiting_plans
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +53,7 @@ def claim_filter() -> tuple[list[str], list[str]]:
             paused.append(key(circuit.team_id, circuit.executor))
         else:
             due.append(circuit)
-    cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
+    cooldown = breakers.cooldown()
     trials: list[str] = []
     for circuit in due:
         still_due = Q(state=CircuitState.OPEN, open_until__lte=now) | Q(
@@ -105,43 +100,7 @@ def record(outcomes: Sequence[tuple[int, str, StepOutcome]]) -> set[str]:
     }
     opened = set()
     for team_id, executor in sorted(failing | dirty):
-        if _count(team_id, executor, by_key[(team_id, executor)]) == CircuitState.OPEN:
+        seen = [(o.ok, o.error) for o in by_key[(team_id, executor)]]
+        if breakers.count(team_id, executor, seen) == CircuitState.OPEN:
             opened.add(key(team_id, executor))
     return opened
-
-
-def _count(team_id: int, executor: str, outcomes: list[StepOutcome]) -> str:
-    threshold = int(settings.PLANGATE_BREAKER_FAILURES)
-    cooldown = timedelta(seconds=float(settings.PLANGATE_BREAKER_COOLDOWN_SECONDS))
-    with transaction.atomic():
-        ExecutorCircuit.objects.get_or_create(team_id=team_id, executor=executor)
-        # Locked so that two workers counting failures of one executor add up, not overwrite.
-        circuit = ExecutorCircuit.objects.select_for_update().get(
-            team_id=team_id, executor=executor
-        )
-        now = timezone.now()
-        before = circuit_state(circuit, now)
-        for outcome in outcomes:
-            if outcome.ok:
-                circuit.state = CircuitState.CLOSED
-                circuit.consecutive_failures = 0
-                circuit.open_until = circuit.trial_until = None
-                continue
-            circuit.consecutive_failures += 1
-            circuit.last_error = outcome.error[:2000]
-            state = circuit_state(circuit, now)
-            if state == CircuitState.HALF_OPEN or (
-                state == CircuitState.CLOSED and circuit.consecutive_failures >= threshold
-            ):
-                circuit.state = CircuitState.OPEN
-                circuit.open_until = now + cooldown
-                circuit.trial_until = None
-        circuit.save()
-        after = circuit_state(circuit, now)
-        if after != before:
-            log = logger.warning if after == CircuitState.OPEN else logger.info
-            log("executor %s of team %s: circuit %s (was %s)", executor, team_id, after, before)
-            # The pages of plans whose steps wait for this executor show its circuit, and no
-            # event of theirs says that it changed: nudge them once this commits.
-            transaction.on_commit(partial(nudge_waiting_plans, team_id, executor))
-        return after

@@ -32,8 +32,9 @@ def record(
         if r.outcome.usage is not None
     ]
     notes: dict[tuple[int, int], dict[str, Any]] = {
-        key: {"usage": usage}
-        for key, usage in budgets.usage_record(plans=plans, spends=spends).items()
+        (step_id, attempt): {"usage": usage}
+        for (step_id, attempt), usage in budgets.usage_record(plans=plans, spends=spends).items()
+        if step_id is not None
     }
     for r in reports:
         if r.outcome.warning:

@@ -69,12 +69,14 @@ class UsageSummary:
 
 
 def usage_by_step(plan: Plan) -> tuple[UsageSummary, dict[int, UsageSummary]]:
-    """The plan's usage in all, and by step id (a fan-out item's counts for itself)."""
+    """The plan's usage in all (its planning's included), and by step id (a fan-out item's
+    counts for itself)."""
     total = UsageSummary()
     steps: dict[int, UsageSummary] = {}
     for row in StepUsage.objects.filter(plan=plan).order_by("id"):
         total.add(row)
-        steps.setdefault(row.step_id, UsageSummary()).add(row)
+        if row.step_id is not None:
+            steps.setdefault(row.step_id, UsageSummary()).add(row)
     return total, steps
 
 
@@ -130,7 +132,8 @@ class PlanBudget:
 def plan_budget(plan: Plan, steps: list[PlanStep] | None = None) -> PlanBudget:
     """The plan's money; `steps`, its steps when the caller has them already (no query for the
     estimate then, and none for the usage of a plan that has not started)."""
-    if plan.started_at is None:
+    # Before the plan starts only its planning (plans/planning/) may have cost something.
+    if plan.started_at is None and not plan.spent:
         total, by_step = UsageSummary(), dict[int, UsageSummary]()
     else:
         total, by_step = usage_by_step(plan)
@@ -163,7 +166,8 @@ def team_usage(team: Team, month: str) -> dict[str, Any]:
     by_plan = [
         {
             "plan_id": r["plan_id"],
-            "title": r["plan__title"] or r["plan__goal"][:120],
+            "title": (r["plan__title"] or r["plan__goal"] or "")[:120]
+            or "planning that made no plan",
             "cost": r["cost"],
             "attempts": r["attempts"],
         }

@@ -34,34 +34,40 @@ from plans.validation import PlanInvalid, Problem
 
 @dataclass(frozen=True)
 class Spend:
-    """One attempt's usage, as its outcome reported it."""
+    """One attempt's usage, as its outcome reported it; a planner's call has no step (and, when
+    planning made no plan, no plan)."""
 
-    plan_id: UUID
-    step_id: int
+    plan_id: UUID | None
+    step_id: int | None
     attempt: int
     usage: Usage
 
 
-def usage_record(*, plans: dict[UUID, Plan], spends: list[Spend]) -> dict[tuple[int, int], Any]:
+def usage_record(
+    *, plans: dict[UUID, Plan], spends: list[Spend], team: Team | None = None
+) -> dict[tuple[int | None, int], Any]:
     """Store each attempt's usage with its cost, and add the costs to its plan's `spent` and its
     team's spending this month. Called by the engine with the plans locked, in the transaction
-    that records the attempts' outcomes. Returns, by (step id, attempt), the usage as the
-    step's event tells it."""
+    that records the attempts' outcomes, and by the planner. `team`: the team of spends that
+    have no plan. Returns, by (step id, attempt), the usage as the step's event tells it."""
     if not spends:
         return {}
     month = holds.this_month()
     rows = []
     by_plan: dict[UUID, Decimal] = {}
     by_team: dict[int, Decimal] = {}
-    notes: dict[tuple[int, int], Any] = {}
+    notes: dict[tuple[int | None, int], Any] = {}
     for spend in spends:
-        plan = plans[spend.plan_id]
-        cost, source = cost_of(plan.team_id, spend.usage)
+        plan = plans[spend.plan_id] if spend.plan_id is not None else None
+        team_id = plan.team_id if plan is not None else team.pk if team is not None else None
+        if team_id is None:
+            raise ValueError("a spend without a plan needs the team it counts against")
+        cost, source = cost_of(team_id, spend.usage)
         rows.append(
             StepUsage(
                 plan_id=spend.plan_id,
                 step_id=spend.step_id,
-                team_id=plan.team_id,
+                team_id=team_id,
                 attempt=spend.attempt,
                 model=spend.usage.model[:200],
                 input_tokens=spend.usage.input_tokens,
@@ -72,8 +78,9 @@ def usage_record(*, plans: dict[UUID, Plan], spends: list[Spend]) -> dict[tuple[
                 month=month,
             )
         )
-        by_plan[spend.plan_id] = by_plan.get(spend.plan_id, Decimal(0)) + cost
-        by_team[plan.team_id] = by_team.get(plan.team_id, Decimal(0)) + cost
+        if spend.plan_id is not None:
+            by_plan[spend.plan_id] = by_plan.get(spend.plan_id, Decimal(0)) + cost
+        by_team[team_id] = by_team.get(team_id, Decimal(0)) + cost
         notes[(spend.step_id, spend.attempt)] = {
             **spend.usage.as_json(),
             "cost": str(cost),
