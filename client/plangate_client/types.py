@@ -79,4 +79,4 @@ class Revision(TypedDict, total=False):
 class ParsedInputs(TypedDict):
     values: dict[str, Any]  # input name -> value read from the message
     missing: list[str]  # names still missing after these values
-    notes: str
+    notes: list[str]  # what could not be read, and why

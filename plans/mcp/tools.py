@@ -27,6 +27,7 @@ from plans.catalog.selectors import actions_for
 from plans.catalog.services import plan_inputs_supply
 from plans.mcp.auth import raw_token, token_with_scope
 from plans.models import ApiToken, Plan, Scope
+from plans.planning.services import PlannerUnavailable, PlanningFailed, Proposal, plan_propose
 from plans.states import DomainError, StaleVersion
 from plans.streaming import follow
 from plans.streaming.reads import off_loop
@@ -136,6 +137,57 @@ async def submit_plan(
     return await call(Scope.SUBMIT, work)
 
 
+async def propose_plan(
+    goal: Annotated[
+        str,
+        Field(min_length=1, max_length=10000, description="What the plan must achieve, in words."),
+    ],
+    user_id: Annotated[str, Field(min_length=1, max_length=200, description="Whom it is for.")],
+    topic_id: Annotated[
+        str, Field(min_length=1, max_length=200, description="What it is about (a thread).")
+    ],
+    inputs: Annotated[
+        dict[str, Any] | None,
+        Field(description="Plan inputs already known, by name; the planner binds them."),
+    ] = None,
+    actions: Annotated[
+        list[str] | None,
+        Field(max_length=200, description="Only these actions of the catalog; all if omitted."),
+    ] = None,
+    instruction: Annotated[
+        str, Field(max_length=10000, description="More guidance for the planner.")
+    ] = "",
+) -> dict[str, Any]:
+    """Have Plangate's planner make a plan for a goal over the team's action catalog, as POST
+    /api/v1/plans/propose does. The plan is created as a draft for a reviewer to approve, with
+    the inputs the goal did not give in missing_inputs (give them with supply_inputs). When no
+    valid plan could be made, lists the problems with their paths; when the planner cannot be
+    reached, says so: try again later. Needs plans:submit."""
+    proposal = Proposal(
+        goal=goal,
+        user_id=user_id,
+        topic_id=topic_id,
+        inputs=inputs,
+        actions=actions,
+        instruction=instruction,
+    )
+
+    def work(token: ApiToken) -> dict[str, Any]:
+        try:
+            plan = plan_propose(
+                team=token.team, actor=services.Actor.for_token(token), proposal=proposal
+            )
+        except PlanningFailed as exc:
+            # Problems of the planner's last candidate, at their paths in it.
+            problems = [Problem(("candidate", *p.loc), p.msg) for p in exc.problems]
+            raise problems_error(problems) from exc
+        except PlannerUnavailable as exc:
+            raise ToolError(f"{exc}; try again later") from exc
+        return plan_json(plan)
+
+    return await call(Scope.SUBMIT, work)
+
+
 async def get_plan(plan_id: PlanId) -> dict[str, Any]:
     """The plan as GET /api/v1/plans/{id} gives it: status, version, steps with their status
     and results, missing_inputs, artifacts. Needs plans:read."""
@@ -223,6 +275,7 @@ async def supply_inputs(
 TOOLS: list[Callable[..., Any]] = [
     list_actions,
     submit_plan,
+    propose_plan,
     get_plan,
     wait_for_decision,
     supply_inputs,

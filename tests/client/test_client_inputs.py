@@ -50,3 +50,22 @@ def test_the_async_client_supplies_them_too(url: str, raw_token: str) -> None:
 
     supplied = asyncio.run(go())
     assert (supplied["version"], supplied["inputs"]) == (2, {"text": "a b c"})
+
+
+def test_it_proposes_reads_inputs_from_a_message_and_supplies_them(
+    url: str, raw_token: str
+) -> None:
+    with Plangate(url, raw_token) as pg:
+        plan = pg.propose("Count the words of my essay", user_id="u1", topic_id="t1")
+        assert [m["name"] for m in plan["missing_inputs"]] == ["text"]
+        with pytest.raises(ValidationFailed) as invalid:
+            pg.propose("Book a flight to Lisbon", user_id="u1", topic_id="t1")
+        assert [p.path for p in invalid.value.problems] == ["body.goal"]
+
+        parsed = pg.parse_inputs(plan["id"], 'The text is "one two three".')
+        assert set(parsed) == {"values", "missing", "notes"}
+        assert pg.get(plan["id"])["version"] == plan["version"]  # nothing applied
+        supplied = pg.supply_inputs(
+            plan["id"], version=plan["version"], values={"text": "one two three"}
+        )
+        assert supplied["missing_inputs"] == []

@@ -12,7 +12,11 @@ import pytest
 from plangate_client import AsyncPlangate, Plangate, ServerError, Unavailable, ValidationFailed
 
 PLAN = {"id": "5c7b", "status": "draft", "version": 1, "steps": []}
-PARSED = {"values": {"city": "Bergen"}, "missing": ["days"], "notes": "days not given"}
+PARSED = {
+    "values": {"city": "Bergen"},
+    "missing": ["days"],
+    "notes": ["no value for days in the message"],
+}
 
 
 def server(answers: dict[str, httpx.Response], seen: list[httpx.Request]) -> Any:

@@ -36,8 +36,9 @@ def test_it_lists_the_six_tools_with_their_arguments(mcp_url: str, raw_token: st
             return (await session.list_tools()).tools
 
     tools = {tool.name: tool for tool in run(go())}
-    assert set(tools) >= {
+    assert set(tools) == {
         "list_actions",
+        "propose_plan",
         "submit_plan",
         "get_plan",
         "wait_for_decision",
