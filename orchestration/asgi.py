@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets through Channels.
+"""ASGI entry point: HTTP through Django (but /mcp, the MCP server), WebSockets through Channels.
 
 WebSockets are origin-checked as a form post would be (orchestration/websocket_origin.py) and
 authenticated from the session.
@@ -7,6 +7,7 @@ authenticated from the session.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -17,11 +18,25 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from orchestration.websocket_origin import SameOriginValidator  # noqa: E402
+from plans.mcp.app import PATH as MCP_PATH  # noqa: E402
+from plans.mcp.app import McpApp  # noqa: E402
 from plans.web.routing import websocket_urlpatterns  # noqa: E402
+
+mcp_app = McpApp()
+
+
+async def http_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """/mcp (and below it) to the MCP server, every other path to Django."""
+    path = scope["path"]
+    if path == MCP_PATH or path.startswith(f"{MCP_PATH}/"):
+        await mcp_app(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": SameOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -22,9 +22,19 @@ from plangate_client.errors import (
     ServerError,
     StreamBroken,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
-from plangate_client.types import Event, Plan, PlanPage, Revision, Step, Until, WaitResult
+from plangate_client.types import (
+    Event,
+    ParsedInputs,
+    Plan,
+    PlanPage,
+    Revision,
+    Step,
+    Until,
+    WaitResult,
+)
 
 __all__ = [
     "AsyncPlangate",
@@ -32,6 +42,7 @@ __all__ = [
     "Event",
     "Forbidden",
     "NotFound",
+    "ParsedInputs",
     "PayloadTooLarge",
     "Plan",
     "PlanPage",
@@ -43,6 +54,7 @@ __all__ = [
     "Step",
     "StreamBroken",
     "Unauthorized",
+    "Unavailable",
     "Until",
     "ValidationFailed",
     "WaitResult",

@@ -14,7 +14,15 @@ import httpx
 from plangate_client import _common as c
 from plangate_client._sse import Parser
 from plangate_client.errors import StreamBroken, error_for
-from plangate_client.types import Event, Plan, PlanPage, Revision, Until, WaitResult
+from plangate_client.types import (
+    Event,
+    ParsedInputs,
+    Plan,
+    PlanPage,
+    Revision,
+    Until,
+    WaitResult,
+)
 
 
 class AsyncPlangate:
@@ -50,25 +58,25 @@ class AsyncPlangate:
     async def close(self) -> None:
         await self._http.aclose()
 
+    async def _call(self, call: c.Call) -> Any:
+        response = await self._http.request(call.method, call.path, **call.send_kwargs())
+        return c.checked(response)
+
     # Plans
 
     async def submit(self, plan: Mapping[str, Any], *, idempotency_key: str | None = None) -> Plan:
         """Submit a plan (`goal`, `user_id`, `topic_id`, `steps` or `delegation`, ...). With an
         `idempotency_key`, sending it again returns the first answer and creates nothing."""
-        response = await self._http.post(
-            "/plans", json=plan, headers=c.idempotency(idempotency_key)
-        )
-        result: Plan = c.checked(response)
+        result: Plan = await self._call(c.submit(plan, idempotency_key))
         return result
 
     async def get(self, plan_id: str) -> Plan:
-        result: Plan = c.checked(await self._http.get(f"/plans/{plan_id}"))
+        result: Plan = await self._call(c.get(plan_id))
         return result
 
     async def list(self, *, limit: int = 50, offset: int = 0, **filters: str) -> PlanPage:
         """Newest first; filters: `status`, `user_id`, `topic_id`."""
-        params: dict[str, str | int] = {"limit": limit, "offset": offset, **filters}
-        result: PlanPage = c.checked(await self._http.get("/plans", params=params))
+        result: PlanPage = await self._call(c.list_plans(limit, offset, filters))
         return result
 
     async def revise(
@@ -80,33 +88,56 @@ class AsyncPlangate:
         idempotency_key: str | None = None,
     ) -> Revision:
         """Replace a draft's (or a sent-back plan's) steps, title or goal as a new version."""
-        response = await self._http.post(
-            f"/plans/{plan_id}/revisions",
-            json={**content, "base_version": base_version},
-            headers=c.idempotency(idempotency_key),
+        result: Revision = await self._call(
+            c.revise(plan_id, content, base_version, idempotency_key)
         )
-        result: Revision = c.checked(response)
+        return result
+
+    async def propose(
+        self,
+        goal: str,
+        *,
+        user_id: str,
+        topic_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        actions: builtins.list[str] | None = None,
+        instruction: str | None = None,
+    ) -> Plan:
+        """Have the server's planner make a plan for `goal` from the team's actions (all, or
+        those named in `actions`), with `inputs` known so far, and submit it as a draft. Raises
+        ValidationFailed when no valid plan could be made, Unavailable when the planner cannot
+        be reached now."""
+        result: Plan = await self._call(
+            c.propose(goal, user_id, topic_id, inputs, actions, instruction)
+        )
+        return result
+
+    async def supply_inputs(self, plan_id: str, *, version: int, values: Mapping[str, Any]) -> Plan:
+        """Give the plan's missing inputs (its `missing_inputs`); the plan becomes version + 1,
+        to review again. `version` is the one you read."""
+        result: Plan = await self._call(c.supply_inputs(plan_id, version, values))
+        return result
+
+    async def parse_inputs(self, plan_id: str, message: str) -> ParsedInputs:
+        """Read the plan's missing inputs out of a person's `message`: the values found, the
+        names still missing, and notes. Applies nothing: confirm with supply_inputs."""
+        result: ParsedInputs = await self._call(c.parse_inputs(plan_id, message))
         return result
 
     async def approve(self, plan_id: str, *, version: int) -> Plan:
         """Needs a token with plans:decide; `version` is the one you reviewed."""
-        response = await self._http.post(f"/plans/{plan_id}/approve", json={"version": version})
-        result: Plan = c.checked(response)
+        result: Plan = await self._call(c.approve(plan_id, version))
         return result
 
     async def cancel(self, plan_id: str, *, reason: str = "") -> Plan:
         """Needs a token with plans:decide."""
-        response = await self._http.post(f"/plans/{plan_id}/cancel", json={"reason": reason})
-        result: Plan = c.checked(response)
+        result: Plan = await self._call(c.cancel(plan_id, reason))
         return result
 
     async def events(
         self, plan_id: str, *, after: int = 0, limit: int = 100
     ) -> builtins.list[Event]:
-        params = {"after": after, "limit": limit}
-        result: builtins.list[Event] = c.checked(
-            await self._http.get(f"/plans/{plan_id}/events", params=params)
-        )
+        result: builtins.list[Event] = await self._call(c.events(plan_id, after, limit))
         return result
 
     # Waiting
@@ -116,12 +147,7 @@ class AsyncPlangate:
     ) -> WaitResult:
         """One long poll: answers once the plan is decided (or has ended, `until="end"`), or
         after `timeout` seconds (at most the server's cap) with `done` false."""
-        response = await self._http.get(
-            f"/plans/{plan_id}/wait",
-            params=c.wait_params(until, timeout),
-            timeout=c.http_timeout(timeout),
-        )
-        result: WaitResult = c.checked(response)
+        result: WaitResult = await self._call(c.wait(plan_id, until, timeout))
         return result
 
     async def wait_for_decision(self, plan_id: str, *, timeout: float | None = None) -> WaitResult:

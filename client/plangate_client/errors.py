@@ -72,6 +72,11 @@ class ServerError(PlangateError):
     """5xx, or an answer that is not JSON."""
 
 
+class Unavailable(ServerError):
+    """503: what the request needs cannot be reached now (the planner, for `propose` and
+    `parse_inputs`); `detail` says why. Try again later."""
+
+
 class StreamBroken(Exception):
     """The event stream could not be resumed after `attempts` tries in a row."""
 
@@ -83,6 +88,7 @@ _BY_STATUS: dict[int, type[PlangateError]] = {
     409: Conflict,
     413: PayloadTooLarge,
     422: ValidationFailed,
+    503: Unavailable,
 }
 
 

@@ -40,6 +40,9 @@ class Plan(TypedDict, total=False):
     changes_requested: dict[str, Any] | None
     steps: list[Step]
     artifacts: list[dict[str, Any]]
+    inputs: dict[str, Any]
+    # Each {"name", "value_schema", "steps"}: what supply_inputs must still give.
+    missing_inputs: list[dict[str, Any]]
 
 
 class PlanPage(TypedDict):
@@ -71,3 +74,9 @@ class Revision(TypedDict, total=False):
     version: int
     content: dict[str, Any]
     created_at: str
+
+
+class ParsedInputs(TypedDict):
+    values: dict[str, Any]  # input name -> value read from the message
+    missing: list[str]  # names still missing after these values
+    notes: list[str]  # what could not be read, and why
