@@ -1,10 +1,12 @@
-"""Checkpoints: a plan, its steps and artifacts as one versioned JSON document, and back.
+"""Checkpoints: a plan, its steps, artifacts and usage as one versioned JSON document, and back.
 
 `checkpoint_for_plan` reads a plan in one consistent snapshot; `checkpoint_restore` writes it back
 (here or on another installation) so that the plan goes on from where it was: finished steps keep
 their results, a step that was running goes back to pending and runs again under its next attempt
-number. Leases, retry times and the event log are not part of a checkpoint: they describe the
-workers and the history of one database, not the plan.
+number. A plan's inputs, each step's action and inputs, and what the plan spent (its usage
+records, its `spent` and why its budget holds it) come back with it, so a restored plan's bound
+inputs resolve as they would have. Leases, retry times and the event log are not part of a
+checkpoint: they describe the workers and the history of one database, not the plan.
 
 The format is described by the pydantic models below; SCHEMA_VERSION goes up on any change a
 reader of the previous version would misread.
@@ -32,14 +34,17 @@ from executors import registry
 from executors.protocol import FailureClass
 from plans import services
 from plans.budgets.rules import MAX_AMOUNT
+from plans.catalog.selectors import actions_for
 from plans.guardrails import spec as guardrail_spec
 from plans.models import (
     ApproverGroup,
+    CostSource,
     DecisionSource,
     EventKind,
     Plan,
     PlanningArtifact,
     PlanStep,
+    StepUsage,
     Team,
 )
 from plans.recovery import recipes as recovery_recipes
@@ -53,10 +58,15 @@ from plans.states import (
 )
 from plans.validation import Loc, Problem, StepDraft, check_for_each, find_cycles
 
+# A field added with a default for checkpoints that lack it (quorum, budgets, actions, usage)
+# leaves the version as it is: older readers forbid unknown fields, so they refuse such a
+# checkpoint rather than misread it, and this reader fills in what older ones did not write.
 SCHEMA_VERSION = 1
 
 # The largest value a PositiveIntegerField holds on every database.
 MAX_COUNT = 2_147_483_647
+# And a BigIntegerField.
+MAX_TOKENS = 2**63 - 1
 
 
 class CheckpointError(Exception):
@@ -120,6 +130,11 @@ class PlanRecord(_Record):
     approver_group: str | None = Field(None, description="The approver group's name.")
     # Absent from checkpoints written before plans had budgets.
     budget: Annotated[Decimal, Field(strict=False, gt=0, le=MAX_AMOUNT)] | None = None
+    # What it spent so far and why its budget holds it, and its plan inputs; absent from
+    # checkpoints written before they were kept (nothing spent, no inputs).
+    spent: Annotated[Decimal, Field(strict=False, ge=0, le=MAX_AMOUNT)] = Decimal(0)
+    hold_reason: str = Field("", max_length=200)
+    inputs: dict[str, Any] = Field(default_factory=dict)
 
 
 class StepRecord(_Record):
@@ -163,6 +178,10 @@ class StepRecord(_Record):
     run_executor: str = Field("", max_length=100)
     run_params: dict[str, Any] | None = None
     recoveries: list[str] = Field(default_factory=list)
+    # The catalog action the step names and its inputs, bindings included (plans/catalog/);
+    # absent before they were kept.
+    action: str = Field("", max_length=100)
+    inputs: dict[str, Any] | None = None
     for_each: dict[str, Any] | None
     parent: str | None = Field(description="Key of the fan-out step this one is an item of.")
     item_index: Count | None
@@ -181,6 +200,26 @@ class ArtifactRecord(_Record):
     created_at: Timestamp
 
 
+class UsageRecord(_Record):
+    """What one attempt of a step consumed and cost (plans.models.StepUsage)."""
+
+    step: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="The step's key; null for the planner's calls that made the plan.",
+    )
+    attempt: Count
+    model: str = Field(max_length=200)
+    input_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    output_tokens: int = Field(ge=0, le=MAX_TOKENS)
+    units: dict[str, Any]
+    cost: Annotated[Decimal, Field(strict=False, ge=0, le=MAX_AMOUNT)]
+    cost_source: Annotated[str, _one_of(*CostSource.values)]
+    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM (UTC).")
+    created_at: Timestamp
+
+
 class Checkpoint(_Record):
     """A plan as `GET /api/v1/plans/{id}/checkpoint` returns it and `import_checkpoint` reads it."""
 
@@ -189,6 +228,8 @@ class Checkpoint(_Record):
     plan: PlanRecord
     steps: list[StepRecord] = Field(min_length=1)
     artifacts: list[ArtifactRecord]
+    # Absent from checkpoints written before usage was kept.
+    usage: list[UsageRecord] = Field(default_factory=list)
 
 
 # --- Export -------------------------------------------------------------------------------------
@@ -210,6 +251,7 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
         ):
             depends_on[from_id].append(to_id)
         artifacts = list(plan.artifacts.order_by("pk"))
+        usage = list(plan.usage_records.order_by("pk"))
     key_of = {s.pk: s.key for s in steps}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -236,6 +278,9 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
             "required_approvals": plan.required_approvals,
             "approver_group": plan.approver_group.name if plan.approver_group else None,
             "budget": None if plan.budget is None else str(plan.budget),
+            "spent": str(plan.spent),
+            "hold_reason": plan.hold_reason,
+            "inputs": plan.inputs or {},
         },
         "steps": [
             {
@@ -273,6 +318,8 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "run_executor": s.run_executor,
                 "run_params": s.run_params,
                 "recoveries": s.recoveries,
+                "action": s.action,
+                "inputs": s.inputs,
                 "for_each": s.for_each,
                 "parent": key_of[s.parent_id] if s.parent_id is not None else None,
                 "item_index": s.item_index,
@@ -293,6 +340,21 @@ def checkpoint_for_plan(plan: Plan) -> dict[str, Any]:
                 "created_at": _iso(a.created_at),
             }
             for a in artifacts
+        ],
+        "usage": [
+            {
+                "step": key_of[u.step_id] if u.step_id is not None else None,
+                "attempt": u.attempt,
+                "model": u.model,
+                "input_tokens": u.input_tokens,
+                "output_tokens": u.output_tokens,
+                "units": u.units,
+                "cost": str(u.cost),
+                "cost_source": u.cost_source,
+                "month": u.month,
+                "created_at": _iso(u.created_at),
+            }
+            for u in usage
         ],
     }
 
@@ -361,6 +423,12 @@ def checkpoint_parse(data: Any) -> Checkpoint:
         problems.extend(Problem(tuple(e["loc"]), e["msg"]) for e in exc.errors())
         raise CheckpointInvalid(problems) from None
     problems.extend(_step_problems(checkpoint.steps))
+    keys = {s.key for s in checkpoint.steps}
+    problems.extend(
+        Problem(("usage", i, "step"), f"no step {u.step!r} in the checkpoint")
+        for i, u in enumerate(checkpoint.usage)
+        if u.step is not None and u.step not in keys
+    )
     if problems:
         raise CheckpointInvalid(problems)
     return checkpoint
@@ -488,6 +556,7 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
                 "into another team (--team)"
             )
     _check_executors(checkpoint.steps)
+    _check_actions(checkpoint.steps, team)
     groups = _approver_groups(checkpoint, team)
     plan_id = uuid.uuid4() if new_id else checkpoint.plan.id
     if Plan.objects.filter(pk=plan_id).exists():
@@ -497,6 +566,7 @@ def checkpoint_restore(data: Any, *, team: Team | None = None, new_id: bool = Fa
     # Items of a fan-out wait for the item max_concurrency before them without a dependency row.
     _restore_waits(plan)
     _create_artifacts(plan, checkpoint.artifacts)
+    _create_usage(plan, steps, checkpoint.usage)
     # Earlier revisions are not in a checkpoint: the restored version is the plan's record here,
     # and what a later approval is checked against.
     revision_record(plan=plan, actor=services.SYSTEM.label, comment="restored from a checkpoint")
@@ -562,6 +632,28 @@ def _check_executors(steps: list[StepRecord]) -> None:
         )
 
 
+def _check_actions(steps: list[StepRecord], team: Team) -> None:
+    """Raises CheckpointError for actions the team's catalog does not have: without its
+    action, a step's bound inputs would run unchecked."""
+    named = [s for s in steps if s.action]
+    if not named:
+        return
+    catalog = actions_for(team)
+    unknown: dict[str, list[str]] = defaultdict(list)
+    for step in named:
+        if step.action not in catalog:
+            unknown[step.action].append(step.key)
+    if unknown:
+        listed = "; ".join(
+            f"{name!r} ({'step' if len(keys) == 1 else 'steps'} {', '.join(map(repr, keys))})"
+            for name, keys in unknown.items()
+        )
+        raise CheckpointError(
+            f"actions not in the catalog of team {team.name!r}: {listed}; "
+            f"it has: {', '.join(catalog) or '(none)'}"
+        )
+
+
 def _exists(plan_id: UUID) -> CheckpointError:
     return CheckpointError(
         f"plan {plan_id} already exists; restore the checkpoint as a new plan (--new-id)"
@@ -616,6 +708,9 @@ def _create_plan(
                 required_approvals=record.required_approvals,
                 approver_group=groups.get(record.approver_group or ""),
                 budget=record.budget,
+                spent=record.spent,
+                hold_reason=record.hold_reason,
+                inputs=record.inputs,
             )
     except IntegrityError:
         raise _exists(plan_id) from None
@@ -671,6 +766,8 @@ def _create_steps(
             run_executor=r.run_executor,
             run_params=r.run_params,
             recoveries=r.recoveries,
+            action=r.action,
+            inputs=r.inputs,
             for_each=r.for_each,
             item_index=r.item_index,
             stage_index=r.stage_index,
@@ -737,3 +834,30 @@ def _create_artifacts(plan: Plan, records: list[ArtifactRecord]) -> None:
     for artifact, r in zip(artifacts, records, strict=True):
         artifact.created_at = r.created_at
     PlanningArtifact.objects.bulk_update(artifacts, ["created_at"])
+
+
+def _create_usage(plan: Plan, steps: list[PlanStep], records: list[UsageRecord]) -> None:
+    """The plan's usage records, as they were. The team's monthly spending is left as it is:
+    it counts what ran on this installation, and a copy restored beside its original would
+    count the same attempts twice."""
+    ids = {s.key: s.pk for s in steps}
+    rows = StepUsage.objects.bulk_create(
+        StepUsage(
+            plan=plan,
+            step_id=ids[r.step] if r.step is not None else None,
+            team_id=plan.team_id,
+            attempt=r.attempt,
+            model=r.model,
+            input_tokens=r.input_tokens,
+            output_tokens=r.output_tokens,
+            units=r.units,
+            cost=r.cost,
+            cost_source=r.cost_source,
+            month=r.month,
+        )
+        for r in records
+    )
+    # As for the artifacts: the insert set created_at to now.
+    for row, r in zip(rows, records, strict=True):
+        row.created_at = r.created_at
+    StepUsage.objects.bulk_update(rows, ["created_at"])

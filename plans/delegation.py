@@ -2,15 +2,17 @@
 
 A tree is `{"goal": "...", "plan": <node>}`. A node is either
 - a task node `{"type": "task", "task": "...", "hint"?, "context"?, "input"?: <node>,
-  "executor"?, "params"?, "approval"?: "none" | "required" | {"group"?, "count"?},
-  "on_failure"?: "fail" | "ask"}`; its `input` child runs first and its result is the task's
-  input, or
+  "executor"?, "params"?, "action"?, "inputs"?, "approval"?: "none" | "required" |
+  {"group"?, "count"?}, "on_failure"?: "fail" | "ask"}`; its `input` child runs first and its
+  result is the task's input, or
 - a combine node `{"type": "combine", "operator": "UNION"|"INTERSECT"|"MINUS"|"RMINUS"|"COLOCATE",
   "left": <node>, "right": <node>, "context"?}` that runs after both children and combines their
   results.
 
 Each node becomes one step whose key is the node's path ("plan", "plan.input", "plan.left", ...),
-ordered children before parents.
+ordered children before parents. A task node naming a catalog `action` keeps it and its
+`inputs` on its step, which is then compiled as any action step is (plans/catalog/compile.py):
+its bindings may read other nodes' results by their keys (`{"$from": "plan.left.result"}`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,19 @@ from plans.validation import (
 
 OPERATORS = ("UNION", "INTERSECT", "MINUS", "RMINUS", "COLOCATE")
 TASK_FIELDS = frozenset(
-    {"type", "task", "hint", "context", "input", "executor", "params", "approval", "on_failure"}
+    {
+        "type",
+        "task",
+        "hint",
+        "context",
+        "input",
+        "executor",
+        "params",
+        "action",
+        "inputs",
+        "approval",
+        "on_failure",
+    }
 )
 COMBINE_FIELDS = frozenset({"type", "operator", "left", "right", "context"})
 COMBINE_EXECUTOR = "combine"
@@ -125,8 +139,18 @@ class _Compiler:
         if not isinstance(hint, str):
             self.problem((*path, "hint"), f"hint is a string, not {_type_name(hint)}")
             valid = False
-        executor = node.get("executor", self.default_executor)
-        if not isinstance(executor, str) or not executor:
+        action = node.get("action", "")
+        if not isinstance(action, str) or ("action" in node and not action.strip()):
+            self.problem((*path, "action"), "action is the name of a catalog action")
+            valid = False
+        inputs = node.get("inputs")
+        if inputs is not None and not isinstance(inputs, dict):
+            self.problem((*path, "inputs"), f"inputs is an object, not {_type_name(inputs)}")
+            valid = False
+        # A node naming an action runs the action's executor (a different one is reported when
+        # the steps are compiled).
+        executor = node.get("executor", "" if action else self.default_executor)
+        if not isinstance(executor, str) or (not executor and not action):
             self.problem((*path, "executor"), "executor is a non-empty string")
             valid = False
         params = node.get("params", {})
@@ -165,6 +189,8 @@ class _Compiler:
                 approval=dict(approval) if isinstance(approval, dict) else str(approval),
                 loc=(*self.base, *path),
                 on_failure=on_failure,
+                action=str(action),
+                inputs=dict(inputs) if inputs is not None else None,
             )
         )
         return key

@@ -32,9 +32,9 @@ router = Router(auth=TokenAuth(), tags=["revisions"])
 
 class RevisionIn(RequestBody):
     """A new version of the plan's content, made from `base_version` (the version you read):
-    exactly one of `steps` or `delegation`, checked as a submission is. `title` and `goal` keep
-    the plan's when omitted (a delegation tree brings its own goal). Strings anywhere in it must
-    not contain NUL characters (\\u0000)."""
+    exactly one of `steps` or `delegation`, checked as a submission is. `title`, `goal` and
+    `inputs` keep the plan's when omitted (a delegation tree brings its own goal). Strings
+    anywhere in it must not contain NUL characters (\\u0000)."""
 
     model_config = ConfigDict(
         extra="forbid",
@@ -52,6 +52,12 @@ class RevisionIn(RequestBody):
     title: Text | None = Field(None, max_length=300)
     goal: Text | None = None
     comment: Text = Field("", max_length=2000, description="Why: shown with the revision.")
+    inputs: dict[str, Any] | None = Field(
+        None,
+        description='The plan inputs: values of the steps\' {"$input": "<name>"} bindings, '
+        "checked as at submission; they replace the plan's inputs. The plan's inputs are kept "
+        "if omitted.",
+    )
 
 
 class RevisionSummaryOut(Schema):
@@ -117,6 +123,10 @@ class DiffOut(Schema):
     title: ValueChangeOut | None
     goal: ValueChangeOut | None
     delegation_changed: bool
+    inputs: list[PathChangeOut] = Field(
+        description="Each plan input added, removed or changed, its name first in the path: "
+        '{"path": ["city"], "old": "Oslo", "new": "Bergen", "kind": "changed"}.'
+    )
     steps: StepsDiffOut
     artifacts: ArtifactsDiffOut
 
@@ -148,9 +158,10 @@ def create_revision(
     idempotency_key: Header[str | None] = None,
 ) -> HttpResponse:
     """While the plan is a draft or has changes requested: replace its steps (or delegation
-    tree), title and goal, as version `base_version + 1`; the plan becomes a draft to approve
-    again. 409 if `base_version` is not the plan's version or the plan is past review; 422 with
-    every problem, as for a submission. `Idempotency-Key` works as for a submission."""
+    tree), title, goal and plan inputs, as version `base_version + 1`; the plan becomes a draft
+    to approve again. 409 if `base_version` is not the plan's version or the plan is past
+    review; 422 with every problem, as for a submission. `Idempotency-Key` works as for a
+    submission."""
     plan = plan_of(request, plan_id)
     actor = Actor.for_token(token_of(request))
     steps = None
@@ -163,6 +174,7 @@ def create_revision(
         title=payload.title,
         goal=payload.goal,
         comment=payload.comment,
+        inputs=payload.inputs,
     )
     if not idempotency_key:
         revision = services.plan_revise(plan=plan, actor=actor, draft=draft)
@@ -207,8 +219,9 @@ def get_revision(request: HttpRequest, plan_id: UUID, version: int) -> Any:
 )
 def get_diff(request: HttpRequest, plan_id: UUID, query: Query[DiffQuery]) -> dict[str, Any]:
     """Steps added, removed and changed (each changed field; inside params, context and
-    for_each each changed value with its path), artifacts added and removed, title, goal and
-    whether the delegation tree changed. 404 if either version is unknown."""
+    for_each each changed value with its path), artifacts added and removed, title, goal, the
+    plan inputs (each changed value with its path) and whether the delegation tree changed.
+    404 if either version is unknown."""
     diff = selectors.plan_diff(plan_of(request, plan_id), query.from_, query.to)
     return diff_body(diff)
 
@@ -223,6 +236,7 @@ def diff_body(diff: PlanDiff) -> dict[str, Any]:
         "title": value(diff.title),
         "goal": value(diff.goal),
         "delegation_changed": diff.delegation_changed,
+        "inputs": [vars(c) for c in diff.inputs],
         "steps": {
             "added": diff.steps_added,
             "removed": diff.steps_removed,

@@ -51,6 +51,8 @@ class PlanDiff:
     title: FieldChange | None = None
     goal: FieldChange | None = None
     delegation_changed: bool = False
+    # Each plan input (plans/bindings/) added, removed or changed; the path starts with its name.
+    inputs: list[Change] = dataclasses.field(default_factory=list)
     steps_added: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     steps_removed: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     steps_changed: list[StepChange] = dataclasses.field(default_factory=list)
@@ -63,6 +65,7 @@ class PlanDiff:
             self.title
             or self.goal
             or self.delegation_changed
+            or self.inputs
             or self.steps_added
             or self.steps_removed
             or self.steps_changed
@@ -122,6 +125,8 @@ def diff_content(
         if old.get(name) != new.get(name):
             setattr(diff, name, FieldChange(name, old.get(name), new.get(name)))
     diff.delegation_changed = canonical(old.get("delegation")) != canonical(new.get("delegation"))
+    # Content without plan inputs leaves them out (plans/revisions/content.py): none is {}.
+    diff.inputs = json_changes(old.get("inputs") or {}, new.get("inputs") or {})
     old_steps = {s["key"]: s for s in old.get("steps", [])}
     new_steps = {s["key"]: s for s in new.get("steps", [])}
     diff.steps_removed = [s for k, s in old_steps.items() if k not in new_steps]

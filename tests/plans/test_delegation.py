@@ -187,3 +187,20 @@ def test_it_refuses_trees_nested_too_deep() -> None:
         node = task("wrap", input=node)
     found = problems({"goal": "g", "plan": node})
     assert any("nested deeper than 5 levels" in msg for msg in found.values())
+
+
+def test_a_task_node_keeps_its_action_and_inputs_for_the_catalog() -> None:
+    tree = {
+        "goal": "g",
+        "plan": task(
+            "sum",
+            action="sum_numbers",
+            inputs={"numbers": {"$from": "plan.input.result"}},
+            input=task("fetch"),
+        ),
+    }
+    root = {s.key: s for s in compile_(tree).steps}["plan"]
+    # The executor is left to the action's (plans/catalog/compile.py).
+    assert (root.action, root.executor) == ("sum_numbers", "")
+    assert root.inputs == {"numbers": {"$from": "plan.input.result"}}
+    assert root.loc == ("delegation", "plan")

@@ -223,3 +223,26 @@ def _month() -> str:
     from plans.budgets.holds import this_month
 
     return this_month()
+
+
+def test_a_checkpoint_keeps_what_planning_cost(api: ApiClient, llm: Any, tmp_path: Any) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    llm(Reply(content=GOOD))
+    plan = propose(api).json()
+    data = api.get(f"/plans/{plan['id']}/checkpoint").json()
+    [record] = data["usage"]
+    assert (record["step"], record["model"], record["input_tokens"]) == (
+        None,
+        "stand-in-model",
+        1000,
+    )
+    Plan.objects.filter(pk=plan["id"]).delete()
+    (tmp_path / "plan.json").write_text(json.dumps(data))
+    call_command("import_checkpoint", str(tmp_path / "plan.json"), stdout=io.StringIO())
+    restored = api.get(f"/plans/{plan['id']}").json()
+    assert restored["usage"]["spent"] == plan["usage"]["spent"]
+    assert StepUsage.objects.get(plan_id=plan["id"]).step_id is None
