@@ -78,38 +78,27 @@ def test_defaults_bigplan_and_stream_go_through_the_api() -> None:
     assert re.search(rf"approval to first step start p50 {NUMBER} ms, p99 {NUMBER} ms", text)
 
 
-def test_history_seeds_measures_and_removes_its_rows() -> None:
-    text = benchmark(
-        "--parts=history",
-        "--history-steps=100",
-        "--history-events=500",
-        "--history-requests=2",
-        "--steps=20",
-        "--steps-per-plan=10",
-        "--concurrency=4",
-    )
+def test_history_seeds_measures_keeps_its_rows_when_asked_then_removes_them() -> None:
+    sizes = ["--parts=history", "--history-steps=100", "--history-events=500"]
+    sizes += ["--history-requests=2", "--steps=20", "--steps-per-plan=10", "--concurrency=4"]
+    out = StringIO()
+    call_command("benchmark", *sizes, "--history-keep", stdout=out)
+    text = out.getvalue()
     assert re.search(rf"seeded 2 finished plans, 100 steps and their events in {NUMBER} s", text)
     verdict(text, rf"ratio to the empty tables {NUMBER}", ">= 0.8")
     verdict(text, rf"plan list p50 {NUMBER} ms, p95 {NUMBER} ms", "p95 < 100 ms")
     verdict(text, rf"plan page p50 {NUMBER} ms, p95 {NUMBER} ms", "p95 < 100 ms")
+    seeded = PlanStep.objects.filter(plan__user_id="history-seed")
+    assert seeded.count() == 100
+    assert PlanEvent.objects.filter(plan__user_id="history-seed").count() == 500
+
+    # The next run reuses them, compares with the figure it is given, and removes them.
+    text = benchmark(*sizes, "--history-baseline=100")
+    assert "reusing the 2 seeded plans" in text, text
+    assert "seeded 2" not in text, text
+    verdict(text, rf"ratio to the empty tables {NUMBER}", ">= 0.8")
     assert not PlanStep.objects.exists()
     assert not PlanEvent.objects.exists()
-
-
-def test_history_keeps_its_rows_for_the_next_run_when_asked() -> None:
-    sizes = ["--parts=history", "--history-steps=50", "--history-events=100"]
-    sizes += ["--history-requests=1", "--steps=10", "--concurrency=4"]
-    out = StringIO()
-    call_command("benchmark", *sizes, "--history-keep", stdout=out)
-    assert PlanStep.objects.filter(plan__user_id="history-seed").count() == 50
-    out = StringIO()
-    call_command("benchmark", *sizes, "--history-baseline=100", stdout=out)
-    text = out.getvalue()
-    assert "reusing the 1 seeded plans" in text, text
-    assert "seeded 1" not in text, text
-    verdict(text, rf"ratio to the empty tables {NUMBER}", ">= 0.8")
-    # Without --history-keep this run removed them.
-    assert not Plan.objects.exists()
 
 
 def test_pages_prints_render_time_and_the_size_of_a_live_update() -> None:
