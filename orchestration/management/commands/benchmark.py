@@ -58,7 +58,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         def option(name: str, kind: Any, default: Any, text: str) -> None:
-            parser.add_argument(name, type=kind, default=default, help=f"{text} ({default}).")
+            shown = "" if default is None else f" ({default})"
+            parser.add_argument(name, type=kind, default=default, help=f"{text}{shown}.")
 
         option("--steps", int, 6000, "Steps per throughput run (throughput, peak, history)")
         option("--steps-per-plan", int, 50, "Independent echo steps per plan")
