@@ -1,83 +1,114 @@
-"""`manage.py benchmark`: measure the engine on PostgreSQL and print the figures side by side."""
+"""`manage.py benchmark`: measure the engine, the API and the pages on PostgreSQL and print each
+figure, next to its target where it has one. The measurements are in orchestration/benchmarks/."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import os
-import re
-import shutil
-import signal
-import socket
-import statistics
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
-import httpx
-import psycopg
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from orchestration import serving
-from plans import services
-from plans.models import Plan, PlanStep, Team
-from plans.states import PlanStatus
-from plans.validation import StepDraft
+from orchestration.benchmarks import (
+    api,
+    bigplan,
+    defaults,
+    history,
+    latency,
+    live,
+    pages,
+    pgbench,
+    stream,
+    throughput,
+)
+from orchestration.benchmarks.support import Bench
+from plans.models import Plan, Team
 
-ROOT = Path(__file__).resolve().parents[3]
-ACTOR = services.Actor(label="benchmark")
-PARTS = ("throughput", "latency", "pgbench", "api")
+PARTS = (
+    "throughput",
+    "latency",
+    "pgbench",
+    "api",
+    "hop",
+    "defaults",
+    "peak",
+    "bigplan",
+    "stream",
+    "history",
+    "pages",
+    "live",
+)
+# history seeds and deletes six million rows, minutes of work: it runs when asked for.
+DEFAULT_PARTS = tuple(part for part in PARTS if part != "history")
 
 
 class Command(BaseCommand):
     help = (
-        "Benchmark the engine on the configured PostgreSQL database: durable no-op steps per "
-        "second with 1, 2 and 4 runworker processes, approval-to-first-step latency, for "
-        "scale, pgbench's rate for a single-row UPDATE on the same server, and API requests per "
-        "second with latency at 20 concurrent clients, on the production server (uvicorn, 2 "
-        "worker processes) and on a single daphne process. Writes its plans under a team of "
-        "its own and deletes them afterwards."
+        "Benchmark the engine on the configured PostgreSQL database and print each figure, "
+        "next to its target (PASS or MISS) where it has one. Parts (--parts): throughput "
+        "(durable no-op steps/s with 1, 2 and 4 runworker processes), latency (approval to "
+        "first step start), pgbench (a single-row UPDATE on the same server, for scale), api "
+        "(requests/s on uvicorn and daphne), hop (step to dependent step, untuned worker), "
+        "defaults (untuned workers, plans through the API), peak (4 tuned workers), bigplan "
+        "(one big plan against many small ones; accepting a very large plan), stream (plans "
+        "arriving at a steady rate), history (with a million finished steps in the tables), "
+        "pages (a 1,000-step plan page and its live updates) and live (commit to WebSocket "
+        "frame at 100 open pages). Writes its plans under teams of its own and deletes them "
+        "afterwards."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--steps", type=int, default=6000, help="Steps per throughput run.")
-        parser.add_argument(
-            "--steps-per-plan", type=int, default=50, help="Independent echo steps per plan."
-        )
+        def option(name: str, kind: Any, default: Any, text: str) -> None:
+            shown = "" if default is None else f" ({default})"
+            parser.add_argument(name, type=kind, default=default, help=f"{text}{shown}.")
+
+        option("--steps", int, 6000, "Steps per throughput run (throughput, peak, history)")
+        option("--steps-per-plan", int, 50, "Independent echo steps per plan")
         parser.add_argument(
             "--workers", default="1,2,4", help="Worker process counts to measure (comma list)."
         )
-        parser.add_argument(
-            "--concurrency", type=int, default=64, help="--concurrency of each worker."
-        )
-        parser.add_argument(
-            "--latency-samples", type=int, default=200, help="Approvals timed for latency."
-        )
-        parser.add_argument(
-            "--pgbench-seconds", type=int, default=10, help="Duration of each pgbench run."
-        )
+        option("--concurrency", int, 64, "--concurrency of each tuned worker")
+        option("--latency-samples", int, 200, "Approvals timed for latency (latency, hop)")
+        option("--pgbench-seconds", int, 10, "Duration of each pgbench run")
         parser.add_argument(
             "--parts",
-            default=",".join(PARTS),
-            help=f"Which measurements to run (comma list of {', '.join(PARTS)}).",
+            default=",".join(DEFAULT_PARTS),
+            help=f"Which measurements to run (comma list of {', '.join(PARTS)}; all but "
+            "history by default).",
+        )
+        option("--api-seconds", float, 5, "Duration of each API measurement")
+        option("--api-clients", int, 20, "Concurrent API clients")
+        option("--api-workers", int, 2, "Worker processes of the production server started")
+        option("--hop-steps", int, 30, "hop: steps in each chain")
+        option("--hop-chains", int, 1, "hop: chains run one after another")
+        option("--defaults-plans", int, 4, "defaults: plans submitted through the API")
+        option("--defaults-steps", int, 500, "defaults: steps in each of them")
+        option("--bigplan-steps", int, 5000, "bigplan: steps of the one big plan")
+        option("--bigplan-accept-steps", int, 10000, "bigplan: steps of the plan POSTed")
+        option("--bigplan-accept-tries", int, 3, "bigplan: POSTs timed (the median counts)")
+        option("--stream-rate", float, 10, "stream: plans submitted and approved per second")
+        option("--stream-seconds", float, 10, "stream: for how long")
+        option("--stream-steps", int, 20, "stream: steps in each plan")
+        option("--history-steps", int, 1_000_000, "history: finished steps seeded")
+        option("--history-events", int, 5_000_000, "history: events seeded")
+        option("--history-requests", int, 50, "history: requests timed per page")
+        option(
+            "--history-baseline",
+            float,
+            None,
+            "history: steps/s before seeding, when reusing kept rows",
         )
         parser.add_argument(
-            "--api-seconds", type=float, default=5, help="Duration of each API measurement."
+            "--history-keep",
+            action="store_true",
+            help="history: keep the seeded rows (team benchmark-history) for the next run.",
         )
-        parser.add_argument("--api-clients", type=int, default=20, help="Concurrent API clients.")
-        parser.add_argument(
-            "--api-workers",
-            type=int,
-            default=2,
-            help="Worker processes of the production server measured.",
-        )
+        option("--pages-steps", int, 1000, "pages: steps of the plan shown")
+        option("--pages-requests", int, 20, "pages: page renders timed")
+        option("--live-clients", int, 100, "live: WebSockets open on the plan's page")
+        option("--live-samples", int, 20, "live: changes committed")
+        option("--live-gap", float, 0.3, "live: seconds between changes")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -89,386 +120,59 @@ class Command(BaseCommand):
             counts = [int(n) for n in options["workers"].split(",")]
         except ValueError:
             raise CommandError("--workers must be a comma-separated list of numbers") from None
-        if any(n < 1 for n in counts) or options["steps"] < 1 or options["steps_per_plan"] < 1:
-            raise CommandError("worker counts and step counts must be positive")
+        sizes = [
+            "steps",
+            "steps_per_plan",
+            "hop_steps",
+            "hop_chains",
+            "defaults_plans",
+            "defaults_steps",
+            "bigplan_steps",
+            "bigplan_accept_steps",
+            "bigplan_accept_tries",
+            "stream_steps",
+            "history_steps",
+            "history_events",
+            "history_requests",
+            "pages_steps",
+            "pages_requests",
+            "live_clients",
+            "live_samples",
+        ]
+        if any(n < 1 for n in counts) or any(options[name] < 1 for name in sizes):
+            raise CommandError("worker counts, step counts and sample counts must be positive")
+        if options["stream_rate"] <= 0 or options["stream_seconds"] <= 0:
+            raise CommandError("--stream-rate and --stream-seconds must be positive")
         parts = {part.strip() for part in options["parts"].split(",") if part.strip()}
         if not parts or parts - set(PARTS):
             raise CommandError(f"--parts must be a comma-separated list of {', '.join(PARTS)}")
         if options["api_clients"] < 1 or options["api_workers"] < 1:
             raise CommandError("--api-clients and --api-workers must be positive")
+        # Separation of duties stays on: the benchmark approves with a token of its own.
         team = Team.objects.create(name=f"benchmark-{os.getpid()}-{int(time.time())}")
+        bench = Bench(team=team, options=options, stdout=self.stdout, stderr=self.stderr)
+        runs = {
+            "throughput": lambda: throughput.run(bench, counts),
+            "latency": lambda: latency.run(bench),
+            "pgbench": lambda: pgbench.run(bench),
+            "api": lambda: api.run(bench),
+            "hop": lambda: latency.hop(bench),
+            "defaults": lambda: defaults.run(bench),
+            "peak": lambda: throughput.peak(bench),
+            "bigplan": lambda: bigplan.run(bench),
+            "stream": lambda: stream.run(bench),
+            "history": lambda: history.run(bench),
+            "pages": lambda: pages.run(bench),
+            "live": lambda: live.run(bench),
+        }
         try:
-            self.out(f"Plangate benchmark on {self.server()}, {os.cpu_count()} CPU(s)")
-            if "throughput" in parts:
-                self.out(
-                    f"Durable no-op steps (echo; every step's state committed and its events "
-                    f"written), {options['steps']} steps in plans of "
-                    f"{options['steps_per_plan']}, --concurrency {options['concurrency']} per "
-                    f"worker:"
-                )
-                for n in counts:
-                    rate, took = self.throughput(
-                        team, n, options["steps"], options["steps_per_plan"], options["concurrency"]
-                    )
-                    self.out(f"  {n} worker(s): {rate:8.0f} steps/s  ({took:.2f} s)")
-            if "latency" in parts:
-                p50, p99, samples = self.latency(team, options["latency_samples"])
-                self.out(
-                    f"Approval to first step start, {samples} approvals, 1 idle worker: "
-                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
-                )
-            if "pgbench" in parts:
-                for clients in (1, 4):
-                    tps = self.pgbench(clients, options["pgbench_seconds"])
-                    self.out(
-                        f"pgbench single-row UPDATE, {clients} client(s): "
-                        + (f"{tps:8.0f} transactions/s" if tps else "not available")
-                    )
-            if "api" in parts:
-                self.api(
-                    team,
-                    clients=options["api_clients"],
-                    seconds=options["api_seconds"],
-                    workers=options["api_workers"],
-                )
+            bench.out(f"Plangate benchmark on {self.server()}, {os.cpu_count()} CPU(s)")
+            for part in PARTS:
+                if part in parts:
+                    runs[part]()
         finally:
             Plan.objects.filter(team=team).delete()
             team.delete()
-
-    # --- Measurements -------------------------------------------------------------------------
-
-    def throughput(
-        self, team: Team, workers: int, steps: int, per_plan: int, concurrency: int
-    ) -> tuple[float, float]:
-        plans = []
-        left = steps
-        while left > 0:
-            size = min(per_plan, left)
-            plans.append(self.submit(team, size, max_concurrency=concurrency))
-            left -= size
-        # Statistics as autovacuum keeps them on a live database, not those of empty tables.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE plans_plan, plans_planstep, plans_planevent")
-        with self.workers(workers, concurrency):
-            started = time.monotonic()
-            for plan in plans:
-                services.plan_approve(plan=plan, actor=ACTOR, version=plan.version)
-            ids = [p.pk for p in plans]
-            while Plan.objects.filter(
-                pk__in=ids, status__in=[PlanStatus.APPROVED, PlanStatus.EXECUTING]
-            ).exists():
-                time.sleep(0.02)
-            took = time.monotonic() - started
-        failed = PlanStep.objects.filter(plan_id__in=ids).exclude(status="completed").count()
-        if failed:
-            raise CommandError(f"{failed} step(s) did not complete; see the workers' logs")
-        return steps / took, took
-
-    def latency(self, team: Team, samples: int) -> tuple[float, float, int]:
-        plans = [self.submit(team, 1, max_concurrency=1) for _ in range(samples)]
-        waits: list[float] = []
-        with self.workers(1, 4):
-            for plan in plans:
-                services.plan_approve(plan=plan, actor=ACTOR, version=plan.version)
-                deadline = time.monotonic() + 10
-                while True:
-                    step = PlanStep.objects.filter(plan=plan).values("started_at").get()
-                    if step["started_at"] is not None or time.monotonic() > deadline:
-                        break
-                    time.sleep(0.002)
-                plan.refresh_from_db()
-                if step["started_at"] is None or plan.approved_at is None:
-                    raise CommandError("a benchmark step did not start within 10 s")
-                waits.append((step["started_at"] - plan.approved_at).total_seconds() * 1000)
-                # Let the worker finish the step, so the next sample starts from idle.
-                time.sleep(0.01)
-        waits.sort()
-        p99 = waits[min(len(waits) - 1, round(0.99 * (len(waits) - 1)))]
-        return statistics.median(waits), p99, len(waits)
-
-    def pgbench(self, clients: int, seconds: int) -> float | None:
-        binary = shutil.which("pgbench") or next(
-            iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"), reverse=True)), None
-        )
-        if binary is None:
-            self.stderr.write("pgbench not found (Debian: apt-get install postgresql-client)")
-            return None
-        db = connection.settings_dict
-        scratch = "plangate_pgbench"
-        env = {**os.environ, "PGHOST": db["HOST"] or "127.0.0.1", "PGPORT": str(db["PORT"] or 5432)}
-        if db["USER"]:
-            env["PGUSER"] = db["USER"]
-        if db["PASSWORD"]:
-            env["PGPASSWORD"] = db["PASSWORD"]
-        with self.admin() as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {scratch}")
-            admin.execute(f"CREATE DATABASE {scratch}")
-        try:
-            subprocess.run(  # noqa: S603 - pgbench, found on PATH, with our own arguments
-                [str(binary), "-i", "-q", "-s", "1", scratch],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-                script.write(
-                    "\\set aid random(1, 100000)\n"
-                    "UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid = :aid;\n"
-                )
-            try:
-                run = subprocess.run(  # noqa: S603 - as above
-                    [
-                        str(binary),
-                        "-n",
-                        "-c",
-                        str(clients),
-                        "-j",
-                        str(min(clients, os.cpu_count() or 1)),
-                        "-T",
-                        str(seconds),
-                        "-f",
-                        script.name,
-                        scratch,
-                    ],
-                    env=env,
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-            finally:
-                os.unlink(script.name)
-        finally:
-            with self.admin() as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {scratch}")
-        found = re.search(r"tps = ([\d.]+)", run.stdout)
-        return float(found.group(1)) if found else None
-
-    def api(self, team: Team, *, clients: int, seconds: float, workers: int) -> None:
-        """Requests/s and latency of a plan read and a plan submit through the JSON API, on the
-        production server and, for comparison, on one daphne process."""
-        _, token = services.token_create(team=team, name="benchmark")
-        plan = self.submit(team, 3, max_concurrency=1)
-        submit = {
-            "goal": "Benchmark",
-            "user_id": "benchmark",
-            "topic_id": "benchmark",
-            "steps": [{"key": f"s{i}", "task": f"no-op {i}"} for i in range(3)],
-        }
-        requests = [
-            ("plan read", "GET", f"/api/v1/plans/{plan.pk}", None),
-            ("plan submit", "POST", "/api/v1/plans", submit),
-        ]
-        servers = [
-            (
-                f"uvicorn, {workers} worker processes",
-                lambda port: serving.uvicorn_args(host="127.0.0.1", port=port, workers=workers),
-            ),
-            ("daphne, 1 process", lambda port: serving.daphne_args(host="127.0.0.1", port=port)),
-        ]
-        self.out(
-            f"API at {clients} concurrent clients (httpx in this process, on the same CPUs as "
-            f"the server), {seconds:g} s each:"
-        )
-        # httpx logs every request at INFO: a line per request would cost this process the CPU
-        # it shares with the servers it measures.
-        logging.getLogger("httpx").setLevel(logging.WARNING)
-        for label, args in servers:
-            with self.web_server(args, token, requests[0][2]) as base_url:
-                for name, method, path, body in requests:
-                    rate, p50, p99 = asyncio.run(
-                        self.load(base_url, token, method, path, body, clients, seconds)
-                    )
-                    self.out(
-                        f"  {label + ':':<30} {name:<12} {rate:6.0f} requests/s, "
-                        f"p50 {p50:6.1f} ms, p99 {p99:6.1f} ms"
-                    )
-
-    async def load(
-        self,
-        base_url: str,
-        token: str,
-        method: str,
-        path: str,
-        body: Any,
-        clients: int,
-        seconds: float,
-    ) -> tuple[float, float, float]:
-        """`clients` tasks sending one request after another for `seconds`, after a warm-up as
-        long (a second at most); returns requests/s, p50 and p99 in ms."""
-        latencies: list[float] = []
-        failures: list[int] = []
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(
-            base_url=base_url,
-            headers={"Authorization": f"Bearer {token}"},
-            limits=limits,
-            timeout=60,
-        ) as client:
-
-            async def one_client(until: float) -> None:
-                while time.monotonic() < until:
-                    started = time.perf_counter()
-                    response = await client.request(method, path, json=body)
-                    latencies.append((time.perf_counter() - started) * 1000)
-                    if not response.is_success:
-                        failures.append(response.status_code)
-
-            # Warm-up: every connection opened and every server process's first requests
-            # (imports, database connections) served before the clock starts.
-            warm = time.monotonic() + min(1.0, seconds)
-            await asyncio.gather(*(one_client(warm) for _ in range(clients)))
-            latencies.clear()
-            started = time.monotonic()
-            await asyncio.gather(*(one_client(started + seconds) for _ in range(clients)))
-            took = time.monotonic() - started
-        if failures:
-            raise CommandError(
-                f"{len(failures)} of {len(latencies)} {method} {path} requests failed "
-                f"(status {sorted(set(failures))})"
-            )
-        latencies.sort()
-        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-        return len(latencies) / took, statistics.median(latencies), p99
-
-    # --- Helpers --------------------------------------------------------------------------------
-
-    def submit(self, team: Team, steps: int, *, max_concurrency: int) -> Plan:
-        drafts = [StepDraft(key=f"s{i}", task=f"no-op {i}", executor="echo") for i in range(steps)]
-        submission = services.PlanSubmission(
-            user_id="benchmark",
-            topic_id="benchmark",
-            goal="Benchmark",
-            steps=drafts,
-            max_concurrency=max_concurrency,
-        )
-        return services.plan_submit(team=team, actor=ACTOR, submission=submission)
-
-    @contextmanager
-    def workers(self, count: int, concurrency: int) -> Iterator[None]:
-        env = self.child_env()
-        procs = [
-            subprocess.Popen(  # noqa: S603 - this interpreter running this project's manage.py
-                [
-                    sys.executable,
-                    str(ROOT / "manage.py"),
-                    "runworker",
-                    "--concurrency",
-                    str(concurrency),
-                    "--poll",
-                    "1",
-                    "--name",
-                    f"bench-{i}",
-                ],
-                env=env,
-                cwd=ROOT,
-                stdout=subprocess.DEVNULL,
-            )
-            for i in range(count)
-        ]
-        try:
-            self.wait_listening(count)
-            yield
-        finally:
-            for proc in procs:
-                with suppress(ProcessLookupError):
-                    proc.send_signal(signal.SIGTERM)
-            for proc in procs:
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-    @contextmanager
-    def web_server(self, args: Callable[[int], list[str]], token: str, probe: str) -> Iterator[str]:
-        """Start a web server on a free port; yield its base URL once `probe` answers 200."""
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        env = {**self.child_env(), "ALLOWED_HOSTS": "127.0.0.1"}
-        with tempfile.TemporaryFile() as log:
-            proc = subprocess.Popen(  # noqa: S603 - this interpreter running a server module
-                [sys.executable, *args(port)],
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                base_url = f"http://127.0.0.1:{port}"
-                deadline = time.monotonic() + 30
-                while True:
-                    with suppress(httpx.TransportError):
-                        answer = httpx.get(
-                            base_url + probe, headers={"Authorization": f"Bearer {token}"}
-                        )
-                        if answer.status_code == 200:
-                            break
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log.seek(0)
-                        raise CommandError(
-                            f"{' '.join(args(port))} did not answer within 30 s:\n"
-                            + log.read().decode(errors="replace")[-2000:]
-                        )
-                    time.sleep(0.2)
-                yield base_url
-            finally:
-                # SIGTERM: each server finishes its requests and stops its processes.
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=serving.GRACEFUL_SHUTDOWN_SECONDS + 10)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
-
-    def wait_listening(self, count: int) -> None:
-        """Until `count` workers hold a LISTEN connection, so no run starts with cold workers."""
-        deadline = time.monotonic() + 30
-        with self.admin() as admin:
-            while time.monotonic() < deadline:
-                row = admin.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'LISTEN %%'"
-                    " AND datname = current_database()"
-                ).fetchone()
-                if row and row[0] >= count:
-                    return
-                time.sleep(0.05)
-        raise CommandError(f"{count} worker(s) did not start listening within 30 s")
-
-    def child_env(self) -> dict[str, str]:
-        return {
-            **os.environ,
-            # The database this command uses, whatever DATABASE_URL says.
-            "DATABASE_URL": self.database_url(),
-            "DJANGO_SETTINGS_MODULE": os.environ.get(
-                "DJANGO_SETTINGS_MODULE", "orchestration.settings"
-            ),
-            "LOG_LEVEL": "WARNING",
-        }
-
-    @contextmanager
-    def admin(self) -> Iterator[psycopg.Connection[Any]]:
-        db = connection.settings_dict
-        params = {
-            "dbname": db["NAME"],
-            "user": db["USER"] or None,
-            "password": db["PASSWORD"] or None,
-            "host": db["HOST"] or None,
-            "port": db["PORT"] or None,
-        }
-        with psycopg.connect(
-            **{k: v for k, v in params.items() if v is not None}, autocommit=True
-        ) as conn:
-            yield conn
-
-    def database_url(self) -> str:
-        db = connection.settings_dict
-        auth = quote(db["USER"] or "", safe="")
-        if db["PASSWORD"]:
-            auth += ":" + quote(db["PASSWORD"], safe="")
-        host = db["HOST"] or "127.0.0.1"
-        port = f":{db['PORT']}" if db["PORT"] else ""
-        return f"postgres://{auth}{'@' if auth else ''}{host}{port}/{db['NAME']}"
 
     def server(self) -> str:
         with connection.cursor() as cursor:
@@ -476,7 +180,3 @@ class Command(BaseCommand):
             version = cursor.fetchone()[0]
         db = connection.settings_dict
         return f"PostgreSQL {version} ({db['HOST'] or 'local socket'}:{db['PORT'] or 5432})"
-
-    def out(self, line: str) -> None:
-        self.stdout.write(line)
-        self.stdout.flush()
