@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Count,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from plans.dependencies import attach_dependencies
@@ -107,14 +114,23 @@ def latest_event_id(plan_id: UUID | str) -> int:
     return last or 0
 
 
-def latest_event_id_for_teams(team_ids: list[int]) -> int:
+def log_position() -> int:
+    """The id of the newest event of any plan, 0 if none: one step down the primary key. A page
+    of several plans (the list, the inbox) shows what the log held up to here; events of its
+    teams with a greater id are news to it."""
+    return PlanEvent.objects.aggregate(newest=Max("id"))["newest"] or 0
+
+
+def latest_event_id_for_teams(team_ids: list[int], *, after: int = 0) -> int:
+    """The id of the newest event of the teams' plans above `after`; `after` if there is none.
+    Reads the log from its newest event down to `after`, so keep `after` recent."""
     last = (
-        PlanEvent.objects.filter(plan__team_id__in=team_ids)
+        PlanEvent.objects.filter(plan__team_id__in=team_ids, id__gt=after)
         .order_by("-id")
         .values_list("id", flat=True)
         .first()
     )
-    return last or 0
+    return after if last is None else last
 
 
 def dependents_of(step: PlanStep) -> list[str]:
@@ -146,17 +162,26 @@ def approved_plans() -> QuerySet[Plan]:
 # --- Reviewer pages -----------------------------------------------------------------------------
 
 
-def with_step_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    """Annotate each plan with `steps_total` and `steps_done` (completed, skipped or failed),
-    counting the plan's own steps, not the items of its fan-out steps."""
-    return plans.annotate(
-        steps_total=Count("steps", filter=Q(steps__parent=None)),
-        steps_done=Count("steps", filter=Q(steps__parent=None, steps__status__in=STEP_TERMINAL)),
-    )
+def attach_step_counts(plans: list[Plan]) -> list[Plan]:
+    """Set each plan's `steps_total` and `steps_done` (completed, skipped or failed), counting
+    the plan's own steps, not the items of its fan-out steps: one grouped query over the steps
+    of these plans only (a page of the list), however many steps other plans have."""
+    counts = {
+        row["plan_id"]: row
+        for row in PlanStep.objects.filter(plan__in=plans, parent=None)
+        .values("plan_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(status__in=STEP_TERMINAL)))
+    }
+    for plan in plans:
+        row = counts.get(plan.pk, {})
+        plan.steps_total = row.get("total", 0)  # type: ignore[attr-defined]
+        plan.steps_done = row.get("done", 0)  # type: ignore[attr-defined]
+    return plans
 
 
 def latest_event_id_for_user(user: Any) -> int:
-    return latest_event_id_for_teams(list(teams_for_user(user).values_list("id", flat=True)))
+    """Where a page of the user's plans starts reading the log (see log_position)."""
+    return log_position()
 
 
 def events_latest(plan: Plan, limit: int = 50) -> list[PlanEvent]:
