@@ -9,7 +9,7 @@ Imports only Django: the revision content (also run by migrations, with historic
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -26,10 +26,11 @@ class _Loaded(QuerySet[Any]):
         return self.model._default_manager.filter(dependents=self._owner)
 
 
-def attach_dependencies(steps: Sequence[Any]) -> None:
+def attach_dependencies(steps: Iterable[Any]) -> None:
     """Fill `depends_on` of each of `steps` (steps of one or more plans, as `PlanStep` or a
     migration's historical model) from one query; dependencies outside `steps` are loaded in one
     more. Each list is in position order, as the model orders steps."""
+    steps = list(steps)
     if not steps:
         return
     model = type(steps[0])
@@ -55,6 +56,6 @@ def attach_dependencies(steps: Sequence[Any]) -> None:
         loaded = _Loaded(model=model)
         loaded._owner = step
         loaded._result_cache = deps
-        loaded._prefetch_done = True
+        loaded._prefetch_done = True  # type: ignore[attr-defined]
         cache = step.__dict__.setdefault("_prefetched_objects_cache", {})
         cache["depends_on"] = loaded
