@@ -301,8 +301,11 @@ except ValueError as _error:
     raise ImproperlyConfigured(str(_error)) from None
 
 # Limits on what one plan may hold; each is named in the error when exceeded.
-PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "500"))
+PLANGATE_MAX_STEPS = int(os.environ.get("PLANGATE_MAX_STEPS", "10000"))
 PLANGATE_MAX_TREE_DEPTH = int(os.environ.get("PLANGATE_MAX_TREE_DEPTH", "50"))
+# Event retention (plans/retention/, `manage.py prune_events`): the events of plans that ended
+# more than this many days ago may be pruned, decisions kept. 0: keep every event (the default).
+PLANGATE_EVENT_RETENTION_DAYS = int(os.environ.get("PLANGATE_EVENT_RETENTION_DAYS", "0"))
 # Most items one fan-out step may have; a longer list fails the step as bad_input.
 PLANGATE_MAX_FAN_OUT = int(os.environ.get("PLANGATE_MAX_FAN_OUT", "1000"))
 

@@ -276,6 +276,9 @@ class Plan(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["team", "status", "-created_at"]),
+            # The list, newest first, of one team's plans: read from the index and stopped at
+            # the page's end, however many plans the team has.
+            models.Index(fields=["team", "-created_at", "-id"], name="plans_plan_team_newest"),
             models.Index(fields=["team", "user_id", "topic_id"]),
             models.Index(fields=["status"]),
         ]

@@ -14,9 +14,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import (
+    Count,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
+from plans.dependencies import attach_dependencies
 from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
 from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
@@ -45,7 +53,10 @@ def teams_for_user(user: Any) -> QuerySet[Team]:
 
 
 def plan_list_for_user(user: Any, **filters: str) -> QuerySet[Plan]:
-    plans = Plan.objects.filter(team__in=teams_for_user(user)).select_related("team")
+    # The teams' ids as values, not a subquery: for one team the database then reads the plans
+    # newest first from the (team, created_at, id) index and stops at the page's end.
+    team_ids = list(teams_for_user(user).values_list("id", flat=True))
+    plans = Plan.objects.filter(team_id__in=team_ids).select_related("team")
     return _filtered(plans, **filters)
 
 
@@ -54,15 +65,25 @@ def plan_list_for_team(team: Team, **filters: str) -> QuerySet[Plan]:
 
 
 def _with_details(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    # `plan.steps` holds the plan's own steps; the items of a fan-out step are its `children`,
-    # in item and stage order.
-    items = PlanStep.objects.order_by("item_index", "stage_index", "pk")
-    steps = PlanStep.objects.filter(parent=None).prefetch_related(
-        "depends_on", "dependents", Prefetch("children", queryset=items)
-    )
+    steps = PlanStep.objects.filter(parent=None)
     return plans.select_related("team", "approved_by", "approved_by_token").prefetch_related(
         Prefetch("steps", queryset=steps), "artifacts"
     )
+
+
+def _detailed(plans: QuerySet[Plan], plan_id: UUID | str) -> Plan:
+    """The plan with its own steps in `plan.steps`, their dependencies, and the items of each
+    fan-out step as its `children`, in item and stage order, in four queries however many steps
+    it has."""
+    plan = _with_details(plans).get(pk=plan_id)
+    steps = plan.steps.all()
+    # The steps' dependencies in one query, as the steps already loaded (plans/dependencies.py).
+    attach_dependencies(steps)
+    # Only fan-out steps have items: the others need no related query of their own each.
+    fan_outs = [s for s in steps if s.for_each is not None]
+    items = PlanStep.objects.order_by("item_index", "stage_index", "pk")
+    prefetch_related_objects(fan_outs, Prefetch("children", queryset=items))
+    return plan
 
 
 def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
@@ -70,12 +91,12 @@ def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
 
     Raises Plan.DoesNotExist unless the user is in the plan's team.
     """
-    return _with_details(Plan.objects.filter(team__in=teams_for_user(user))).get(pk=plan_id)
+    return _detailed(Plan.objects.filter(team__in=teams_for_user(user)), plan_id)
 
 
 def plan_get_for_team(team: Team, plan_id: UUID | str) -> Plan:
     """The plan with its steps and artifacts; raises Plan.DoesNotExist for another team's plan."""
-    return _with_details(Plan.objects.filter(team=team)).get(pk=plan_id)
+    return _detailed(Plan.objects.filter(team=team), plan_id)
 
 
 def user_can_see_plan(user: Any, plan_id: UUID | str) -> bool:
@@ -96,14 +117,23 @@ def latest_event_id(plan_id: UUID | str) -> int:
     return last or 0
 
 
-def latest_event_id_for_teams(team_ids: list[int]) -> int:
+def log_position() -> int:
+    """The id of the newest event of any plan, 0 if none: one step down the primary key. A page
+    of several plans (the list, the inbox) shows what the log held up to here; events of its
+    teams with a greater id are news to it."""
+    return PlanEvent.objects.aggregate(newest=Max("id"))["newest"] or 0
+
+
+def latest_event_id_for_teams(team_ids: list[int], *, after: int = 0) -> int:
+    """The id of the newest event of the teams' plans above `after`; `after` if there is none.
+    Reads the log from its newest event down to `after`, so keep `after` recent."""
     last = (
-        PlanEvent.objects.filter(plan__team_id__in=team_ids)
+        PlanEvent.objects.filter(plan__team_id__in=team_ids, id__gt=after)
         .order_by("-id")
         .values_list("id", flat=True)
         .first()
     )
-    return last or 0
+    return after if last is None else last
 
 
 def dependents_of(step: PlanStep) -> list[str]:
@@ -135,17 +165,26 @@ def approved_plans() -> QuerySet[Plan]:
 # --- Reviewer pages -----------------------------------------------------------------------------
 
 
-def with_step_counts(plans: QuerySet[Plan]) -> QuerySet[Plan]:
-    """Annotate each plan with `steps_total` and `steps_done` (completed, skipped or failed),
-    counting the plan's own steps, not the items of its fan-out steps."""
-    return plans.annotate(
-        steps_total=Count("steps", filter=Q(steps__parent=None)),
-        steps_done=Count("steps", filter=Q(steps__parent=None, steps__status__in=STEP_TERMINAL)),
-    )
+def attach_step_counts(plans: list[Plan]) -> list[Plan]:
+    """Set each plan's `steps_total` and `steps_done` (completed, skipped or failed), counting
+    the plan's own steps, not the items of its fan-out steps: one grouped query over the steps
+    of these plans only (a page of the list), however many steps other plans have."""
+    counts = {
+        row["plan_id"]: row
+        for row in PlanStep.objects.filter(plan__in=plans, parent=None)
+        .values("plan_id")
+        .annotate(total=Count("pk"), done=Count("pk", filter=Q(status__in=STEP_TERMINAL)))
+    }
+    for plan in plans:
+        row = counts.get(plan.pk, {})
+        plan.steps_total = row.get("total", 0)  # type: ignore[attr-defined]
+        plan.steps_done = row.get("done", 0)  # type: ignore[attr-defined]
+    return plans
 
 
 def latest_event_id_for_user(user: Any) -> int:
-    return latest_event_id_for_teams(list(teams_for_user(user).values_list("id", flat=True)))
+    """Where a page of the user's plans starts reading the log (see log_position)."""
+    return log_position()
 
 
 def events_latest(plan: Plan, limit: int = 50) -> list[PlanEvent]:

@@ -80,6 +80,15 @@ PLAN_WAIT_ENDS = frozenset(
 GATE_WAIT_ENDS = frozenset(
     {EventKind.STEP_APPROVED, EventKind.STEP_SKIPPED, EventKind.DECISION_TIMED_OUT}
 )
+# Every kind the export and the time to decision read: pruning old events keeps these.
+AUDIT_KINDS = frozenset(
+    DECISION_KINDS
+    | DECIDED_BY_SOMEONE_KINDS
+    | PLAN_WAIT_STARTS
+    | PLAN_WAIT_ENDS
+    | GATE_WAIT_ENDS
+    | {EventKind.STEP_AWAITING_APPROVAL}
+)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import json
 from typing import Any
 
 from plans.deadlines.rules import Deadline
+from plans.dependencies import attach_dependencies
 from plans.models import Plan, PlanRevision, PlanStep
 from plans.states import StepStatus
 
@@ -81,7 +82,8 @@ def step_content(step: PlanStep) -> dict[str, Any]:
 
 def plan_content(plan: Plan) -> dict[str, Any]:
     """The plan's content as it is in the database now (its own steps, not fan-out items)."""
-    steps = plan.steps.filter(parent=None).order_by("position").prefetch_related("depends_on")
+    steps = list(plan.steps.filter(parent=None).order_by("position"))
+    attach_dependencies(steps)
     deadline: dict[str, Any] = {}
     # (getattr: a migration that records revisions reads plan rows from before deadlines.)
     submitted_deadline = getattr(plan, "decision_deadline", None)

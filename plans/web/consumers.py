@@ -164,8 +164,28 @@ class PlanListConsumer(_LiveConsumer):
         self.team_ids = await database_sync_to_async(_team_ids)(user)
         return [realtime.team_group(team_id) for team_id in self.team_ids]
 
+    # The log up to here has been read (less LATE_COMMITS, read again each time).
+    _read_up_to = 0
+
     async def latest_event_id(self) -> int:
-        return await database_sync_to_async(selectors.latest_event_id_for_teams)(self.team_ids)
+        return await database_sync_to_async(self._latest_of_teams)()
+
+    def _latest_of_teams(self) -> int:
+        # Each poll reads only the log past what the last one read, however busy other teams
+        # are: from the page's own position at first. A little before it, too, since ids are
+        # taken before their transactions commit: an event that commits late, with a lower id
+        # than one already read, is then still found.
+        start = max(self._read_up_to, self.announced)
+        newest = selectors.log_position()
+        found = selectors.latest_event_id_for_teams(
+            self.team_ids, after=max(0, start - LATE_COMMITS)
+        )
+        self._read_up_to = newest
+        return found
+
+
+# How far back of what it read a list page's poll reads again, in event ids.
+LATE_COMMITS = 1000
 
 
 def _team_ids(user: Any) -> list[int]:

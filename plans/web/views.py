@@ -162,8 +162,10 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
     # Read the log position before the plans: a change committing in between is then newer than
     # what the page says it shows, so the next nudge fetches it instead of it being missed.
     last_event_id = selectors.latest_event_id_for_user(request.user)
-    plans = selectors.with_step_counts(selectors.plan_list_for_user(request.user, **filters))
+    plans = selectors.plan_list_for_user(request.user, **filters)
     page = Paginator(plans, PLANS_PER_PAGE).get_page(request.GET.get("page"))
+    # The steps of the plans on this page only are counted.
+    page.object_list = selectors.attach_step_counts(list(page.object_list))
     context = {
         "form": form,
         "page": page,
