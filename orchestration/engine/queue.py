@@ -233,6 +233,11 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
         if not tried:
             circuits.trial_unused(trial)
         rows += tried
+    return _claims(rows)
+
+
+def _claims(rows: list[dict[str, Any]]) -> list[Claim]:
+    """The claims for claimed rows, with each step's inputs from its dependencies."""
     if not rows:
         return []
     inputs = _inputs_for([row["id"] for row in rows if row["parent_id"] is None])
@@ -290,30 +295,44 @@ def _claim_postgres(
         params["plan_ids"] = [row[0] for row in cursor.fetchall()]
         if not params["plan_ids"]:
             return []
+        return _claim_locked_postgres(params)
+
+
+def _claim_locked_postgres(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Claim from the plans in params["plan_ids"], which this transaction has locked."""
+    with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-        for row in rows:
-            for column in _JSON_COLUMNS:
-                # Django reads jsonb as text and decodes in the field; raw SQL does it here.
-                if isinstance(row[column], str):
-                    row[column] = json.loads(row[column])
-        _publish_on_commit((row["plan_id"], row["team_id"], row["event_id"]) for row in rows)
+    for row in rows:
+        for column in _JSON_COLUMNS:
+            # Django reads jsonb as text and decodes in the field; raw SQL does it here.
+            if isinstance(row[column], str):
+                row[column] = json.loads(row[column])
+    _publish_on_commit((row["plan_id"], row["team_id"], row["event_id"]) for row in rows)
     return rows
 
 
 def _claim_portable(
-    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str], only: str
+    worker: str,
+    actor: Actor,
+    limit: int,
+    lease_seconds: float,
+    paused: list[str],
+    only: str,
+    plan_ids: Sequence[UUID] | None = None,
 ) -> list[dict[str, Any]]:
     # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
     # so the reads and writes below cannot interleave with another writer's.
     with transaction.atomic():
         now = timezone.now()
+        candidates = PlanStep.objects.filter(
+            status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
+        )
+        if plan_ids is not None:
+            candidates = candidates.filter(plan_id__in=list(plan_ids))
         ready = (
-            PlanStep.objects.filter(
-                status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
-            )
-            .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+            candidates.filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
             .order_by("plan__started_at", "plan_id", "position", "pk")
             .values_list(
                 "pk",
@@ -638,10 +657,40 @@ def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
     if not reports:
         return set()
     with transaction.atomic():
-        return _finish(reports, actor)
+        return _finish(reports, actor, None)[0]
 
 
-def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
+@dataclass(frozen=True)
+class Slots:
+    """Free slots of a worker that records outcomes, to fill in the same transaction."""
+
+    worker: str
+    limit: int
+    lease_seconds: float
+
+
+def steps_finish_and_claim(
+    *, reports: Sequence[Report], actor: Actor, slots: Slots
+) -> tuple[set[int], list[Claim]]:
+    """steps_finish(), then, in the same transaction, claim for `slots.worker` up to
+    `slots.limit` ready steps of the plans these reports belong to: the dependents the outcomes
+    just let go, or the next steps of a plan that had no free slot. Returns the ids accepted and
+    the claims.
+
+    The plans are locked already, so this claim costs one statement and no wake-up of another
+    worker: a chain of steps goes on without a round trip through NOTIFY. The claim is the same
+    as steps_claim()'s (max_concurrency counted across workers, open circuits left alone).
+    """
+    if not reports:
+        return set(), []
+    with transaction.atomic():
+        accepted, rows = _finish(reports, actor, slots)
+        return accepted, _claims(rows)
+
+
+def _finish(
+    reports: Sequence[Report], actor: Actor, slots: Slots | None
+) -> tuple[set[int], list[dict[str, Any]]]:
     now = timezone.now()
     plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
     # Counted first: a failure that leaves its executor's circuit open does not use up an
@@ -652,7 +701,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     accepted = _write_verdicts(verdicts, now)
     spent = spending.record(reports, plans)
     if not accepted:
-        return set()
+        return set(), _claim_next(plans, slots, actor)
     kept = [v for v in verdicts if v.report.claim.id in accepted]
     recovering.write([v.recovery for v in kept if v.recovery is not None])
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
@@ -680,8 +729,6 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
     release_dependents(completed)
-    if completed:
-        notify_workers()
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
     # completes (fanout.py). Before the plans are checked, so a plan can end with it.
     fanout.children_finished(
@@ -699,7 +746,36 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     spending.hold_spent_plans(reports, plans, actor)
-    return accepted
+    rows = _claim_next(plans, slots, actor)
+    # Steps let go that this worker did not take (it had too few free slots, or it claims
+    # nothing here): wake the others. When it took fewer than it could, these plans have no
+    # ready step left that another worker could claim, and no one needs waking.
+    if completed and (slots is None or len(rows) >= slots.limit):
+        notify_workers()
+    return accepted, rows
+
+
+def _claim_next(plans: dict[UUID, Plan], slots: Slots | None, actor: Actor) -> list[dict[str, Any]]:
+    """Claim for the finishing worker from the plans it has locked (see steps_finish_and_claim).
+    Steps of a (team, executor) whose circuit is not closed are left alone: a half-open
+    circuit's trial is taken only by steps_claim()."""
+    if slots is None or slots.limit < 1 or not plans:
+        return []
+    paused = circuits.not_closed()
+    if is_postgres():
+        params: dict[str, Any] = {
+            "worker": slots.worker,
+            "actor": actor.label,
+            "limit": slots.limit,
+            "lease": slots.lease_seconds,
+            "paused": paused,
+            "only": "",
+            "plan_ids": list(plans),
+        }
+        return _claim_locked_postgres(params)
+    return _claim_portable(
+        slots.worker, actor, slots.limit, slots.lease_seconds, paused, "", list(plans)
+    )
 
 
 def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
