@@ -133,7 +133,16 @@ FOR NO KEY UPDATE OF p SKIP LOCKED
 # its max_concurrency still allows, marks them in progress under this worker's lease, and
 # writes their step.started events.
 _CLAIM_SQL = """
-WITH candidate_plans AS (
+WITH paused AS (
+    -- The circuits the caller named, and with %(unclosed)s every circuit not closed (read here
+    -- rather than in a statement of its own when claiming as outcomes are recorded).
+    SELECT unnest(%(paused)s::text[]) AS k
+    UNION ALL
+    SELECT e.team_id::text || ':' || e.executor
+    FROM plans_executorcircuit e
+    WHERE %(unclosed)s AND e.state <> 'closed'
+),
+candidate_plans AS (
     SELECT p.id, p.team_id, p.started_at,
            p.max_concurrency - (
                SELECT count(*) FROM plans_planstep s
@@ -152,10 +161,12 @@ picked AS (
         WHERE s.plan_id = c.id AND s.status = 'pending' AND s.waiting_on = 0
           AND (s.run_after IS NULL OR s.run_after <= now())
           AND NOT ((c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
-                   = ANY(%(paused)s))
+                   = ANY(ARRAY(SELECT k FROM paused)))
           AND (%(only)s = ''
                OR (c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
                   = %(only)s)
+          -- Claiming as outcomes are recorded: only the steps they let go.
+          AND (%(released)s::bigint[] IS NULL OR s.id = ANY(%(released)s::bigint[]))
         ORDER BY s.position, s.id
         LIMIT greatest(c.free, 0)
     ) ready
@@ -289,6 +300,8 @@ def _claim_postgres(
         "paused": paused,
         # A (team, executor) key: claim only its steps (a circuit's trial); "" for any.
         "only": only,
+        "unclosed": False,
+        "released": None,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_PLANS_SQL, params)
@@ -320,7 +333,7 @@ def _claim_portable(
     lease_seconds: float,
     paused: list[str],
     only: str,
-    plan_ids: Sequence[UUID] | None = None,
+    step_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
     # so the reads and writes below cannot interleave with another writer's.
@@ -329,8 +342,8 @@ def _claim_portable(
         candidates = PlanStep.objects.filter(
             status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
         )
-        if plan_ids is not None:
-            candidates = candidates.filter(plan_id__in=list(plan_ids))
+        if step_ids is not None:
+            candidates = candidates.filter(pk__in=list(step_ids))
         ready = (
             candidates.filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
             .order_by("plan__started_at", "plan_id", "position", "pk")
@@ -669,28 +682,36 @@ class Slots:
     lease_seconds: float
 
 
-def steps_finish_and_claim(
-    *, reports: Sequence[Report], actor: Actor, slots: Slots
-) -> tuple[set[int], list[Claim]]:
+@dataclass
+class Finished:
+    """What steps_finish_and_claim() did."""
+
+    accepted: set[int]
+    claims: list[Claim]
+    # False when other workers were woken: the outcomes left steps to claim (or slots free)
+    # beyond those claimed here.
+    settled: bool
+
+
+def steps_finish_and_claim(*, reports: Sequence[Report], actor: Actor, slots: Slots) -> Finished:
     """steps_finish(), then, in the same transaction, claim for `slots.worker` up to
-    `slots.limit` ready steps of the plans these reports belong to: the dependents the outcomes
-    just let go, or the next steps of a plan that had no free slot. Returns the ids accepted and
-    the claims.
+    `slots.limit` of the steps the outcomes let go (dependents now waiting on nothing). Returns
+    what was accepted and claimed.
 
     The plans are locked already, so this claim costs one statement and no wake-up of another
     worker: a chain of steps goes on without a round trip through NOTIFY. The claim is the same
     as steps_claim()'s (max_concurrency counted across workers, open circuits left alone).
     """
     if not reports:
-        return set(), []
+        return Finished(set(), [], settled=True)
     with transaction.atomic():
-        accepted, rows = _finish(reports, actor, slots)
-        return accepted, _claims(rows)
+        accepted, rows, settled = _finish(reports, actor, slots)
+        return Finished(accepted, _claims(rows), settled)
 
 
 def _finish(
     reports: Sequence[Report], actor: Actor, slots: Slots | None
-) -> tuple[set[int], list[dict[str, Any]]]:
+) -> tuple[set[int], list[dict[str, Any]], bool]:
     now = timezone.now()
     plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
     # Counted first: a failure that leaves its executor's circuit open does not use up an
@@ -701,7 +722,7 @@ def _finish(
     accepted = _write_verdicts(verdicts, now)
     spent = spending.record(reports, plans)
     if not accepted:
-        return set(), _claim_next(plans, slots, actor)
+        return set(), [], True
     kept = [v for v in verdicts if v.report.claim.id in accepted]
     recovering.write([v.recovery for v in kept if v.recovery is not None])
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
@@ -728,7 +749,7 @@ def _finish(
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
-    release_dependents(completed)
+    released = release_dependents(completed)
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
     # completes (fanout.py). Before the plans are checked, so a plan can end with it.
     fanout.children_finished(
@@ -746,35 +767,44 @@ def _finish(
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     spending.hold_spent_plans(reports, plans, actor)
-    rows = _claim_next(plans, slots, actor)
-    # Steps let go that this worker did not take (it had too few free slots, or it claims
-    # nothing here): wake the others. When it took fewer than it could, these plans have no
-    # ready step left that another worker could claim, and no one needs waking.
-    if completed and (slots is None or len(rows) >= slots.limit):
+    rows = _claim_released(plans, released, slots, actor)
+    # Wake the other workers unless this one took every step the outcomes let go, one for each
+    # slot they freed in their plans: then no other worker finds more to claim than before.
+    settled = not completed or (len(rows) == len(released) and len(rows) >= len(completed))
+    if not settled:
         notify_workers()
-    return accepted, rows
+    return accepted, rows, settled
 
 
-def _claim_next(plans: dict[UUID, Plan], slots: Slots | None, actor: Actor) -> list[dict[str, Any]]:
-    """Claim for the finishing worker from the plans it has locked (see steps_finish_and_claim).
-    Steps of a (team, executor) whose circuit is not closed are left alone: a half-open
-    circuit's trial is taken only by steps_claim()."""
-    if slots is None or slots.limit < 1 or not plans:
+def _claim_released(
+    plans: dict[UUID, Plan], released: list[int], slots: Slots | None, actor: Actor
+) -> list[dict[str, Any]]:
+    """Claim for the finishing worker the steps its outcomes let go, from the plans it has
+    locked (see steps_finish_and_claim). Steps of a (team, executor) whose circuit is not closed
+    are left alone: a half-open circuit's trial is taken only by steps_claim()."""
+    if slots is None or slots.limit < 1 or not released:
         return []
-    paused = circuits.not_closed()
     if is_postgres():
         params: dict[str, Any] = {
             "worker": slots.worker,
             "actor": actor.label,
             "limit": slots.limit,
             "lease": slots.lease_seconds,
-            "paused": paused,
+            "paused": [],
+            "unclosed": True,
             "only": "",
             "plan_ids": list(plans),
+            "released": released,
         }
         return _claim_locked_postgres(params)
     return _claim_portable(
-        slots.worker, actor, slots.limit, slots.lease_seconds, paused, "", list(plans)
+        slots.worker,
+        actor,
+        slots.limit,
+        slots.lease_seconds,
+        circuits.not_closed(),
+        "",
+        released,
     )
 
 

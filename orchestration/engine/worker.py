@@ -302,6 +302,7 @@ class Worker:
         self._next_cancel_check = now
         self._next_housekeeping = now
         self._dispatch_owed = False
+        self._expanded = False
 
     def __enter__(self) -> Worker:
         return self
@@ -362,28 +363,24 @@ class Worker:
         """One round of work. True if anything happened.
 
         The hot path (timeouts, recording outcomes and claiming in the same transaction the
-        steps they let go) runs every round. The rest (leases, cancels, reclaims, starting
-        approved plans, claiming from other plans, notifications, timers) runs when a
-        notification came, every HOUSEKEEPING_SECONDS while steps run, and in every round of a
-        worker that runs nothing: a worker running a chain of cheap steps does not pay for it
-        at every hop, and an idle one misses nothing.
+        steps they let go) runs every round. Housekeeping (leases, cancels, reclaims, starting
+        approved plans, notifications, timers) runs when a notification came, every
+        HOUSEKEEPING_SECONDS while steps run, and in every round of a worker that runs nothing.
+        Claiming for free slots runs with it, and after outcomes that freed slots the finish
+        did not fill. A worker running a chain of cheap steps pays for neither at every hop,
+        and an idle one misses nothing.
         """
+        self._expanded = False
         timed_out = self.enforce_timeouts()
         recorded = self.reap_finished()
         busy = timed_out or recorded
-        idle = not busy and not self.running
+        due = time.monotonic() >= self._next_housekeeping or self._announced.is_set()
         housekept = dispatched = False
-        if idle or time.monotonic() >= self._next_housekeeping or self._announced.is_set():
+        if due or not (busy or self.running):
             housekept = self.housekeep()
-            # Claiming from other plans waits for the next round when this one recorded
-            # outcomes: a fan-out step claimed with them has just made its items, which are
-            # claimed no sooner than they would have been had it been claimed here.
-            if busy:
-                self._dispatch_owed = True
-            else:
-                dispatched = self.dispatch_ready_steps()
-        elif self._dispatch_owed:
-            self._dispatch_owed = False
+        if self._expanded:
+            self._dispatch_owed = True
+        elif due or self._dispatch_owed or not (busy or self.running):
             dispatched = self.dispatch_ready_steps()
         return busy or housekept or dispatched
 
@@ -481,6 +478,7 @@ class Worker:
         """Claim as many ready steps as there are free slots, in one statement, and start them.
         True if any."""
         self._dispatch_owed = False
+        self._expanded = False
         free = self.concurrency - len(self.running)
         if self.stopping or free <= 0:
             return False
@@ -548,17 +546,21 @@ class Worker:
             return False
         # The output guardrails and quality gate decide what a success records.
         reports = [guarding.report(job.claim, job.result(), job.screened) for job in done]
-        # The slots these outcomes free, and any others: filled from the same plans in the same
-        # transaction, so the next step of a chain starts without waiting for another round.
+        # The slots these outcomes free, and any others: the steps the outcomes let go are
+        # claimed in the same transaction, so the next step of a chain starts at once.
         free = 0 if self.stopping else self.concurrency - len(self.running) + len(done)
         claims: list[queue.Claim] = []
         began = time.monotonic()
+        # Unless the finish took care of it, claim from other plans in this round too.
+        self._dispatch_owed = True
         try:
-            accepted, claims = queue.steps_finish_and_claim(
+            finished = queue.steps_finish_and_claim(
                 reports=reports,
                 actor=self.actor,
                 slots=queue.Slots(self.name, free, self.lease_seconds),
             )
+            accepted, claims = finished.accepted, finished.claims
+            self._dispatch_owed = not finished.settled
         except DataError:
             # The database refused something in one of the outcomes (checked() should have
             # caught it): record them one by one, so that one bad outcome cannot hold back the
@@ -590,6 +592,10 @@ class Worker:
         if claims:
             telemetry.steps_claimed(claims, seconds=time.monotonic() - began)
             for claim in claims:
+                if claim.for_each is not None and claim.parent_id is None:
+                    # A fan-out step makes its items now: they are claimed in the next round,
+                    # as they would be had the step been claimed by dispatch_ready_steps().
+                    self._expanded = True
                 self._start(claim)
         return True
 
