@@ -311,7 +311,10 @@ PLANGATE_MAX_FAN_OUT = int(os.environ.get("PLANGATE_MAX_FAN_OUT", "1000"))
 
 # Worker: how often it looks for work when idle, and how many steps it runs at once.
 PLANGATE_WORKER_POLL_SECONDS = float(os.environ.get("PLANGATE_WORKER_POLL_SECONDS", "0.5"))
-PLANGATE_WORKER_CONCURRENCY = int(os.environ.get("PLANGATE_WORKER_CONCURRENCY", "4"))
+# A slot is a task on the worker's event loop for an async executor, or a thread for a sync one:
+# steps mostly wait (on a model, a webhook, a subprocess), so many cost little, and cheap steps
+# need no tuning to go fast. What a plan may run at once is its max_concurrency, below.
+PLANGATE_WORKER_CONCURRENCY = int(os.environ.get("PLANGATE_WORKER_CONCURRENCY", "64"))
 # A plan's steps running at once, over all workers, unless the plan sets max_concurrency.
 PLANGATE_PLAN_MAX_CONCURRENCY = int(os.environ.get("PLANGATE_PLAN_MAX_CONCURRENCY", "8"))
 # A worker holds each running step for this long and renews it every third of it; when a worker

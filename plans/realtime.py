@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Sequence
 from uuid import UUID
 
@@ -30,6 +31,57 @@ def publish(*, plan_id: UUID | str, team_id: int, event_id: int) -> None:
     publish_many([(plan_id, team_id, event_id)])
 
 
+class _Sender:
+    """An event loop on a thread of its own that sends nudges without the caller waiting."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="plangate-publish", daemon=True
+        )
+        self.thread.start()
+
+    def stop(self, timeout: float) -> None:
+        async def drain() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            if tasks:
+                await asyncio.wait(tasks, timeout=timeout)
+
+        try:
+            asyncio.run_coroutine_threadsafe(drain(), self.loop).result(timeout + 1)
+        except Exception:
+            logger.warning("nudges still being sent at shutdown were dropped", exc_info=True)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+_sender: _Sender | None = None
+
+
+def publish_in_background() -> None:
+    """From now on, send this process's nudges from a thread of its own, not waiting for them.
+
+    For the worker: each of its transactions publishes after commit, and a round trip to the
+    channel layer (a new event loop and Redis connection per call when sent in the caller's
+    thread) would cost each step more than recording it. A nudge lost at a crash costs nothing
+    but latency (see above). Stop with publish_in_foreground().
+    """
+    global _sender
+    if _sender is None:
+        _sender = _Sender()
+
+
+def publish_in_foreground(timeout: float = 2.0) -> None:
+    """Send the nudges still queued (waiting up to `timeout`), then publish in the caller's
+    thread again."""
+    global _sender
+    sender, _sender = _sender, None
+    if sender is not None:
+        sender.stop(timeout)
+
+
 def publish_many(changes: Sequence[tuple[UUID | str, int, int]]) -> None:
     """Nudge the pages of several plans, (plan id, team id, newest event id) each, in one go: the
     worker finishes steps of many plans per transaction. Never raises."""
@@ -45,6 +97,16 @@ def publish_many(changes: Sequence[tuple[UUID | str, int, int]]) -> None:
             sends.append(layer.group_send(team_group(team_id), message))
         await asyncio.gather(*sends)
 
+    async def send_all_logged() -> None:
+        try:
+            await send_all()
+        except Exception:
+            logger.warning("could not publish changes of %d plan(s)", len(changes), exc_info=True)
+
+    sender = _sender
+    if sender is not None:
+        asyncio.run_coroutine_threadsafe(send_all_logged(), sender.loop)
+        return
     try:
         async_to_sync(send_all)()
     except Exception:

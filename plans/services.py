@@ -51,6 +51,7 @@ from plans.models import (
     PlanEvent,
     PlanningArtifact,
     PlanStep,
+    StepApproval,
     Team,
     default_scopes,
 )
@@ -873,7 +874,7 @@ def notify_workers() -> None:
             cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
 
 
-def release_dependents(done_ids: Iterable[int]) -> None:
+def release_dependents(done_ids: Iterable[int]) -> list[int]:
     """Count down `waiting_on` of the steps that depend on these steps, which are now done for
     their dependents: newly completed, or skipped with nothing left to wait for (by as many of
     them as each depends on).
@@ -881,9 +882,15 @@ def release_dependents(done_ids: Iterable[int]) -> None:
     A skipped step stands in for what it waited for: its dependents wait for it until its own
     `waiting_on` reaches 0, then go on without its result. So a skipped step counted down to 0
     here releases its dependents in turn, through any chain of skipped steps.
+
+    Returns the ids of the steps that are ready now (pending, waiting on nothing, not held at a
+    gate).
     """
     done_ids = list(done_ids)
+    if connection.vendor == "postgresql":
+        return _release_dependents_postgres(done_ids)
     Through = PlanStep.depends_on.through
+    counted: set[int] = set()
     # Each round goes one edge further down an acyclic graph, and a skipped step reaches 0 once:
     # this ends, and no step is counted down twice for one dependency.
     while done_ids:
@@ -901,11 +908,60 @@ def release_dependents(done_ids: Iterable[int]) -> None:
         # A gated step that is ready now waits for a reviewer instead, in this same transaction,
         # so no worker can claim it first (plans/gates/hold.py).
         gates_hold(PlanStep.objects.filter(pk__in=list(counts)))
+        counted |= set(counts)
         done_ids = list(
             PlanStep.objects.filter(
                 pk__in=list(counts), status=StepStatus.SKIPPED, waiting_on=0
             ).values_list("pk", flat=True)
         )
+    if not counted:
+        return []
+    return list(
+        PlanStep.objects.filter(
+            pk__in=list(counted), status=StepStatus.PENDING, waiting_on=0
+        ).values_list("pk", flat=True)
+    )
+
+
+def _release_dependents_postgres(done_ids: list[int]) -> list[int]:
+    # The same rounds as release_dependents()'s, each one statement that counts down and
+    # returns what it changed: the worker calls this for every step that completes.
+    released: list[int] = []
+    while done_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE plans_planstep s
+                SET waiting_on = s.waiting_on - d.n
+                FROM (
+                    SELECT from_planstep_id AS id, count(*) AS n
+                    FROM plans_planstep_depends_on
+                    WHERE to_planstep_id = ANY(%s)
+                    GROUP BY from_planstep_id
+                ) d
+                WHERE s.id = d.id
+                RETURNING s.id, s.status, s.waiting_on, s.approval, s.gate_approved_at
+                """,
+                [done_ids],
+            )
+            rows = cursor.fetchall()
+        ready = [row for row in rows if row[2] == 0]
+        gated = [
+            pk
+            for pk, status, _, approval, approved_at in ready
+            if status == StepStatus.PENDING
+            and approval == StepApproval.REQUIRED
+            and approved_at is None
+        ]
+        if gated:
+            # A gated step that is ready now waits for a reviewer instead, in this same
+            # transaction, so no worker can claim it first (plans/gates/hold.py).
+            gates_hold(PlanStep.objects.filter(pk__in=gated))
+        released += [
+            row[0] for row in ready if row[1] == StepStatus.PENDING and row[0] not in gated
+        ]
+        done_ids = [row[0] for row in ready if row[1] == StepStatus.SKIPPED]
+    return released
 
 
 def nudge_waiting_plans(team_id: int, executor: str) -> None:

@@ -34,6 +34,16 @@ def key(team_id: int, executor: str) -> str:
     return f"{team_id}:{executor}"
 
 
+def not_closed() -> list[str]:
+    """The (team, executor) keys of every circuit that is open or half open."""
+    return [
+        key(team_id, executor)
+        for team_id, executor in ExecutorCircuit.objects.exclude(
+            state=CircuitState.CLOSED
+        ).values_list("team_id", "executor")
+    ]
+
+
 def claim_filter() -> tuple[list[str], list[str]]:
     """For a claim: the (team, executor) keys whose steps must not be claimed now (open, or half
     open with a trial under way), and the half-open trials this worker takes, one step each.

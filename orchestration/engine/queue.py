@@ -133,7 +133,16 @@ FOR NO KEY UPDATE OF p SKIP LOCKED
 # its max_concurrency still allows, marks them in progress under this worker's lease, and
 # writes their step.started events.
 _CLAIM_SQL = """
-WITH candidate_plans AS (
+WITH paused AS (
+    -- The circuits the caller named, and with %(unclosed)s every circuit not closed (read here
+    -- rather than in a statement of its own when claiming as outcomes are recorded).
+    SELECT unnest(%(paused)s::text[]) AS k
+    UNION ALL
+    SELECT e.team_id::text || ':' || e.executor
+    FROM plans_executorcircuit e
+    WHERE %(unclosed)s AND e.state <> 'closed'
+),
+candidate_plans AS (
     SELECT p.id, p.team_id, p.started_at,
            p.max_concurrency - (
                SELECT count(*) FROM plans_planstep s
@@ -152,10 +161,12 @@ picked AS (
         WHERE s.plan_id = c.id AND s.status = 'pending' AND s.waiting_on = 0
           AND (s.run_after IS NULL OR s.run_after <= now())
           AND NOT ((c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
-                   = ANY(%(paused)s))
+                   = ANY(ARRAY(SELECT k FROM paused)))
           AND (%(only)s = ''
                OR (c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
                   = %(only)s)
+          -- Claiming as outcomes are recorded: only the steps they let go.
+          AND (%(released)s::bigint[] IS NULL OR s.id = ANY(%(released)s::bigint[]))
         ORDER BY s.position, s.id
         LIMIT greatest(c.free, 0)
     ) ready
@@ -233,6 +244,11 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
         if not tried:
             circuits.trial_unused(trial)
         rows += tried
+    return _claims(rows)
+
+
+def _claims(rows: list[dict[str, Any]]) -> list[Claim]:
+    """The claims for claimed rows, with each step's inputs from its dependencies."""
     if not rows:
         return []
     inputs = _inputs_for([row["id"] for row in rows if row["parent_id"] is None])
@@ -284,36 +300,52 @@ def _claim_postgres(
         "paused": paused,
         # A (team, executor) key: claim only its steps (a circuit's trial); "" for any.
         "only": only,
+        "unclosed": False,
+        "released": None,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_PLANS_SQL, params)
         params["plan_ids"] = [row[0] for row in cursor.fetchall()]
         if not params["plan_ids"]:
             return []
+        return _claim_locked_postgres(params)
+
+
+def _claim_locked_postgres(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Claim from the plans in params["plan_ids"], which this transaction has locked."""
+    with connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL, params)
         columns = [c.name for c in cursor.description]
         rows = [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
-        for row in rows:
-            for column in _JSON_COLUMNS:
-                # Django reads jsonb as text and decodes in the field; raw SQL does it here.
-                if isinstance(row[column], str):
-                    row[column] = json.loads(row[column])
-        _publish_on_commit((row["plan_id"], row["team_id"], row["event_id"]) for row in rows)
+    for row in rows:
+        for column in _JSON_COLUMNS:
+            # Django reads jsonb as text and decodes in the field; raw SQL does it here.
+            if isinstance(row[column], str):
+                row[column] = json.loads(row[column])
+    _publish_on_commit((row["plan_id"], row["team_id"], row["event_id"]) for row in rows)
     return rows
 
 
 def _claim_portable(
-    worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str], only: str
+    worker: str,
+    actor: Actor,
+    limit: int,
+    lease_seconds: float,
+    paused: list[str],
+    only: str,
+    step_ids: Sequence[int] | None = None,
 ) -> list[dict[str, Any]]:
     # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
     # so the reads and writes below cannot interleave with another writer's.
     with transaction.atomic():
         now = timezone.now()
+        candidates = PlanStep.objects.filter(
+            status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
+        )
+        if step_ids is not None:
+            candidates = candidates.filter(pk__in=list(step_ids))
         ready = (
-            PlanStep.objects.filter(
-                status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
-            )
-            .filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
+            candidates.filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
             .order_by("plan__started_at", "plan_id", "position", "pk")
             .values_list(
                 "pk",
@@ -638,10 +670,48 @@ def steps_finish(*, reports: Sequence[Report], actor: Actor) -> set[int]:
     if not reports:
         return set()
     with transaction.atomic():
-        return _finish(reports, actor)
+        return _finish(reports, actor, None)[0]
 
 
-def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
+@dataclass(frozen=True)
+class Slots:
+    """Free slots of a worker that records outcomes, to fill in the same transaction."""
+
+    worker: str
+    limit: int
+    lease_seconds: float
+
+
+@dataclass
+class Finished:
+    """What steps_finish_and_claim() did."""
+
+    accepted: set[int]
+    claims: list[Claim]
+    # False when other workers were woken: the outcomes left steps to claim (or slots free)
+    # beyond those claimed here.
+    settled: bool
+
+
+def steps_finish_and_claim(*, reports: Sequence[Report], actor: Actor, slots: Slots) -> Finished:
+    """steps_finish(), then, in the same transaction, claim for `slots.worker` up to
+    `slots.limit` of the steps the outcomes let go (dependents now waiting on nothing). Returns
+    what was accepted and claimed.
+
+    The plans are locked already, so this claim costs one statement and no wake-up of another
+    worker: a chain of steps goes on without a round trip through NOTIFY. The claim is the same
+    as steps_claim()'s (max_concurrency counted across workers, open circuits left alone).
+    """
+    if not reports:
+        return Finished(set(), [], settled=True)
+    with transaction.atomic():
+        accepted, rows, settled = _finish(reports, actor, slots)
+        return Finished(accepted, _claims(rows), settled)
+
+
+def _finish(
+    reports: Sequence[Report], actor: Actor, slots: Slots | None
+) -> tuple[set[int], list[dict[str, Any]], bool]:
     now = timezone.now()
     plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
     # Counted first: a failure that leaves its executor's circuit open does not use up an
@@ -652,7 +722,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     accepted = _write_verdicts(verdicts, now)
     spent = spending.record(reports, plans)
     if not accepted:
-        return set()
+        return set(), [], True
     kept = [v for v in verdicts if v.report.claim.id in accepted]
     recovering.write([v.recovery for v in kept if v.recovery is not None])
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
@@ -679,9 +749,7 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
-    release_dependents(completed)
-    if completed:
-        notify_workers()
+    released = release_dependents(completed)
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
     # completes (fanout.py). Before the plans are checked, so a plan can end with it.
     fanout.children_finished(
@@ -699,7 +767,45 @@ def _finish(reports: Sequence[Report], actor: Actor) -> set[int]:
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     spending.hold_spent_plans(reports, plans, actor)
-    return accepted
+    rows = _claim_released(plans, released, slots, actor)
+    # Wake the other workers unless this one took every step the outcomes let go, one for each
+    # slot they freed in their plans: then no other worker finds more to claim than before.
+    settled = not completed or (len(rows) == len(released) and len(rows) >= len(completed))
+    if not settled:
+        notify_workers()
+    return accepted, rows, settled
+
+
+def _claim_released(
+    plans: dict[UUID, Plan], released: list[int], slots: Slots | None, actor: Actor
+) -> list[dict[str, Any]]:
+    """Claim for the finishing worker the steps its outcomes let go, from the plans it has
+    locked (see steps_finish_and_claim). Steps of a (team, executor) whose circuit is not closed
+    are left alone: a half-open circuit's trial is taken only by steps_claim()."""
+    if slots is None or slots.limit < 1 or not released:
+        return []
+    if is_postgres():
+        params: dict[str, Any] = {
+            "worker": slots.worker,
+            "actor": actor.label,
+            "limit": slots.limit,
+            "lease": slots.lease_seconds,
+            "paused": [],
+            "unclosed": True,
+            "only": "",
+            "plan_ids": list(plans),
+            "released": released,
+        }
+        return _claim_locked_postgres(params)
+    return _claim_portable(
+        slots.worker,
+        actor,
+        slots.limit,
+        slots.lease_seconds,
+        circuits.not_closed(),
+        "",
+        released,
+    )
 
 
 def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:

@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_GRACE_SECONDS = 30.0
 # How often running steps are checked for a cancel when no notification says so.
 CANCEL_CHECK_SECONDS = 0.25
+# How often a busy worker does its housekeeping (leases, cancels, reclaims, approved plans,
+# notifications, timers) when no notification asks for it sooner.
+HOUSEKEEPING_SECONDS = 0.1
 # How often each worker looks for expired leases (with jitter, so workers take turns).
 RECLAIM_SECONDS = 1.0
 # At shutdown, how long stopped async executors get to clean up (the shell executor gives a
@@ -277,6 +280,9 @@ class Worker:
         self._wake = threading.Event()
         # Set by notifications: check running steps for a cancel now.
         self._notified = threading.Event()
+        # Set by notifications: do the housekeeping in the next round (a plan may have been
+        # approved), however busy the hot path is.
+        self._announced = threading.Event()
         self._closed = False
         # The event loop for async executors, started with the first of them.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -294,6 +300,9 @@ class Worker:
         self._next_heartbeat = now + self.lease_seconds / 3
         self._next_reclaim = now + random.uniform(0, RECLAIM_SECONDS)  # noqa: S311
         self._next_cancel_check = now
+        self._next_housekeeping = now
+        self._dispatch_owed = False
+        self._expanded = False
 
     def __enter__(self) -> Worker:
         return self
@@ -351,27 +360,42 @@ class Worker:
         logger.info("worker %s stopped", self.name)
 
     def run_once(self) -> bool:
-        """One round of every unit of work. True if anything happened."""
+        """One round of work. True if anything happened.
+
+        The hot path (timeouts, recording outcomes and claiming in the same transaction the
+        steps they let go) runs every round. Housekeeping (leases, cancels, reclaims, starting
+        approved plans, notifications, timers) runs when a notification came, every
+        HOUSEKEEPING_SECONDS while steps run, and in every round of a worker that runs nothing.
+        Claiming for free slots runs with it, and after outcomes that freed slots the finish
+        did not fill. A worker running a chain of cheap steps pays for neither at every hop,
+        and an idle one misses nothing.
+        """
+        self._expanded = False
         timed_out = self.enforce_timeouts()
         recorded = self.reap_finished()
+        busy = timed_out or recorded
+        due = time.monotonic() >= self._next_housekeeping or self._announced.is_set()
+        housekept = dispatched = False
+        if due or not (busy or self.running):
+            housekept = self.housekeep()
+        if self._expanded:
+            self._dispatch_owed = True
+        elif due or self._dispatch_owed or not (busy or self.running):
+            dispatched = self.dispatch_ready_steps()
+        return busy or housekept or dispatched
+
+    def housekeep(self) -> bool:
+        """Every unit of work off the hot path, once. True if any of them did something."""
+        self._announced.clear()
+        self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
         self.heartbeat()
         signalled = self.signal_cancelled_steps()
         reclaimed = self.reclaim_expired()
         started = self.start_approved_plans()
-        dispatched = self.dispatch_ready_steps()
         notified = self.deliver_notifications()
         deadlines = self.fire_due_timers()
         telemetry.plans_ended()
-        return (
-            timed_out
-            or recorded
-            or signalled
-            or reclaimed
-            or started
-            or dispatched
-            or notified
-            or deadlines
-        )
+        return signalled or reclaimed or started or notified or deadlines
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -453,6 +477,8 @@ class Worker:
     def dispatch_ready_steps(self) -> bool:
         """Claim as many ready steps as there are free slots, in one statement, and start them.
         True if any."""
+        self._dispatch_owed = False
+        self._expanded = False
         free = self.concurrency - len(self.running)
         if self.stopping or free <= 0:
             return False
@@ -520,8 +546,21 @@ class Worker:
             return False
         # The output guardrails and quality gate decide what a success records.
         reports = [guarding.report(job.claim, job.result(), job.screened) for job in done]
+        # The slots these outcomes free, and any others: the steps the outcomes let go are
+        # claimed in the same transaction, so the next step of a chain starts at once.
+        free = 0 if self.stopping else self.concurrency - len(self.running) + len(done)
+        claims: list[queue.Claim] = []
+        began = time.monotonic()
+        # Unless the finish took care of it, claim from other plans in this round too.
+        self._dispatch_owed = True
         try:
-            accepted = queue.steps_finish(reports=reports, actor=self.actor)
+            finished = queue.steps_finish_and_claim(
+                reports=reports,
+                actor=self.actor,
+                slots=queue.Slots(self.name, free, self.lease_seconds),
+            )
+            accepted, claims = finished.accepted, finished.claims
+            self._dispatch_owed = not finished.settled
         except DataError:
             # The database refused something in one of the outcomes (checked() should have
             # caught it): record them one by one, so that one bad outcome cannot hold back the
@@ -550,6 +589,14 @@ class Worker:
                     job.claim.max_attempts,
                     outcome.error,
                 )
+        if claims:
+            telemetry.steps_claimed(claims, seconds=time.monotonic() - began)
+            for claim in claims:
+                if claim.for_each is not None and claim.parent_id is None:
+                    # A fan-out step makes its items now: they are claimed in the next round,
+                    # as they would be had the step been claimed by dispatch_ready_steps().
+                    self._expanded = True
+                self._start(claim)
         return True
 
     def _finish_one_by_one(self, reports: list[queue.Report]) -> set[int]:
@@ -732,6 +779,7 @@ class Worker:
 
     def _on_notify(self) -> None:
         self._notified.set()
+        self._announced.set()
         self._wake.set()
 
     def _idle_timeout(self) -> float:
@@ -743,6 +791,7 @@ class Worker:
                 timeout,
                 max(nearest - now, 0.001),
                 max(self._next_heartbeat - now, 0.001),
+                max(self._next_housekeeping - now, 0.001),
                 CANCEL_CHECK_SECONDS,
             )
         return timeout

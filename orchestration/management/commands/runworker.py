@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from orchestration.engine.worker import DEFAULT_GRACE_SECONDS, Worker
 from orchestration.telemetry import tracing, worker_metrics
+from plans import realtime
 
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -119,9 +120,12 @@ class Command(BaseCommand):
             worker.stop(from_signal=True)
 
         previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+        # Recording a step must not wait for Redis: pages are nudged from a thread of their own.
+        realtime.publish_in_background()
         try:
             worker.run_forever(once=options["once"])
         finally:
+            realtime.publish_in_foreground()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             # Spans still in the batch processor go out before the process ends.
