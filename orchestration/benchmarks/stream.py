@@ -22,7 +22,7 @@ def run(bench: Bench) -> None:
     concurrency = o["concurrency"]
     with bench.api_server() as client, bench.workers(4, concurrency):
         ids, late = asyncio.run(
-            arrive(bench, str(client.base_url), dict(client.headers), rate, seconds, size)
+            arrive(bench.decide(), str(client.base_url), dict(client.headers), rate, seconds, size)
         )
         bench.wait_done(ids)
     took = Plan.objects.filter(pk__in=ids).aggregate(
@@ -52,7 +52,7 @@ def run(bench: Bench) -> None:
 
 
 async def arrive(
-    bench: Bench,
+    decide: dict[str, str],
     base_url: str,
     headers: dict[str, str],
     rate: float,
@@ -60,8 +60,9 @@ async def arrive(
     size: int,
 ) -> tuple[list[Any], float]:
     """Submit and approve a plan every 1/rate s for `seconds`, each without waiting for the
-    one before; returns the plans' ids and how far the last submission fell behind."""
-    decide = bench.decide()
+    one before; returns the plans' ids and how far the last submission fell behind. `decide`:
+    the approving token's headers, made before the event loop runs (the database is not
+    called from it)."""
     ids: list[Any] = []
     late = 0.0
     body = plan_body(size)
