@@ -87,13 +87,13 @@ def fresh(plan: Plan) -> Plan:
     return selectors.plan_get_for_team(plan.team, plan.pk)
 
 
-def _render(plan: Plan) -> dict[str, Any]:
+def render_plan(plan: Plan) -> dict[str, Any]:
     # Encoded as every other response is, so a replayed response is byte-for-byte the original.
     data = PlanOut.from_orm(fresh(plan)).model_dump()
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 
 
-def _submission(payload: PlanIn) -> services.PlanSubmission:
+def submission_of(payload: PlanIn) -> services.PlanSubmission:
     steps = None
     if payload.steps is not None:
         steps = [step_draft(i, s) for i, s in enumerate(payload.steps)]
@@ -164,17 +164,17 @@ def create_plan(
     """
     token = token_of(request)
     actor = services.Actor.for_token(token)
-    submission = _submission(payload)
+    submission = submission_of(payload)
     if not idempotency_key:
         plan = services.plan_submit(team=token.team, actor=actor, submission=submission)
-        return JsonResponse(_render(plan), status=201)
+        return JsonResponse(render_plan(plan), status=201)
     response, replayed = services.plan_submit_once(
         team=token.team,
         actor=actor,
         submission=submission,
         key=idempotency_key[:200],
         request_hash=body_hash(request),
-        render=_render,
+        render=render_plan,
     )
     return created(response, replayed=replayed)
 

@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema
 from pydantic import StringConstraints
 
 from plans.api.auth import TokenAuth, needs
-from plans.api.endpoints import _render, answers, plan_of, token_of
+from plans.api.endpoints import answers, plan_of, render_plan, token_of
 from plans.api.schemas import ErrorOut, PlanOut, RequestBody, Text
 from plans.models import Scope
 from plans.planning.services import (
@@ -115,7 +115,7 @@ def propose_plan(request: HttpRequest, payload: ProposeIn) -> HttpResponse:
         return JsonResponse({"detail": problems, "repairs": exc.repairs}, status=422)
     except PlannerUnavailable as exc:
         return JsonResponse({"detail": str(exc)}, status=503, headers={"Retry-After": "30"})
-    return JsonResponse(_render(plan), status=201)
+    return JsonResponse(render_plan(plan), status=201)
 
 
 @router.post(

@@ -21,7 +21,7 @@ from pydantic import Field, ValidationError
 
 from plans import selectors, services
 from plans.access.checks import AccessDenied
-from plans.api.endpoints import _submission as submission_from
+from plans.api.endpoints import submission_of as submission_from
 from plans.api.schemas import PlanIn, PlanOut
 from plans.catalog.selectors import actions_for
 from plans.catalog.services import plan_inputs_supply

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -46,6 +46,7 @@ from plans.states import DomainError
 from plans.validation import PlanInvalid, Problem
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 ARTIFACT_TITLE = "Planning"
 
@@ -202,10 +203,30 @@ def _draft(
     previous: Candidate | None,
     problems: list[Problem],
 ) -> Candidate:
+    try:
+        candidate = _call(
+            team,
+            planner,
+            trail,
+            lambda: planner.draft(brief, previous=previous, problems=problems),
+        )
+    except CannotPlan as exc:
+        raise PlanInvalid([Problem(("goal",), str(exc))]) from None
+    trail.used(candidate.usage)
+    return candidate
+
+
+def _call(
+    team: Team, planner: Backend, trail: Trail, ask: Callable[[], T], *, plan: Plan | None = None
+) -> T:
+    """`ask` the backend through the team's circuit for it: refused at once while the circuit
+    is open, a failure that says the backend is unwell counted against it (what the calls
+    consumed so far charged to the team, and to `plan` if there is one), a success closing a
+    circuit that was failing."""
     circuit = _circuit(planner)
     refusing = breakers.admit(team.pk, circuit)
     if refusing is not None:
-        _charge(team, None, trail)
+        _charge(team, plan, trail)
         until = refusing.open_until or refusing.trial_until or timezone.now()
         raise PlannerUnavailable(
             f"the planner ({planner.name}) failed {refusing.consecutive_failures} times in a "
@@ -213,18 +234,15 @@ def _draft(
             f"{refusing.last_error or '(none)'}"
         )
     try:
-        candidate = planner.draft(brief, previous=previous, problems=problems)
+        answer = ask()
     except BackendUnavailable as exc:
         trail.used(exc.usage)
         if exc.counted:
             breakers.count(team.pk, circuit, [(False, str(exc))])
-        _charge(team, None, trail)
+        _charge(team, plan, trail)
         raise PlannerUnavailable(f"the planner ({planner.name}) cannot answer: {exc}") from None
-    except CannotPlan as exc:
-        raise PlanInvalid([Problem(("goal",), str(exc))]) from None
     _succeeded(team.pk, circuit)
-    trail.used(candidate.usage)
-    return candidate
+    return answer
 
 
 def _succeeded(team_id: int, circuit: str) -> None:
@@ -335,23 +353,8 @@ def inputs_parse(*, plan: Plan, actor: Actor, message: str) -> ParsedInputs:
     team = plan.team
     planner = config.backend()
     _refuse_if_spent(team, planner)
-    circuit = _circuit(planner)
     trail = Trail(backend=planner.name, model=planner.model)
-    refusing = breakers.admit(team.pk, circuit)
-    if refusing is not None:
-        raise PlannerUnavailable(
-            f"the planner ({planner.name}) is not called until its circuit closes; last error: "
-            f"{refusing.last_error or '(none)'}"
-        )
-    try:
-        extraction = planner.extract(missing, message)
-    except BackendUnavailable as exc:
-        trail.used(exc.usage)
-        if exc.counted:
-            breakers.count(team.pk, circuit, [(False, str(exc))])
-        _charge(team, plan, trail)
-        raise PlannerUnavailable(f"the planner ({planner.name}) cannot answer: {exc}") from None
-    _succeeded(team.pk, circuit)
+    extraction = _call(team, planner, trail, lambda: planner.extract(missing, message), plan=plan)
     trail.used(extraction.usage)
     _charge(team, plan, trail)
     schemas = {m.name: m.schema for m in missing}
