@@ -32,14 +32,48 @@ def publish(*, plan_id: UUID | str, team_id: int, event_id: int) -> None:
 
 
 class _Sender:
-    """An event loop on a thread of its own that sends nudges without the caller waiting."""
+    """An event loop on a thread of its own that sends nudges without the caller waiting.
+
+    Nudges waiting to be sent are merged by plan, keeping the newest event id: a page reads
+    everything after the id it has seen, so one nudge carries all of them. However many
+    transactions a busy worker commits, each plan gets at most one nudge per round trip to the
+    channel layer.
+    """
 
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(
             target=self.loop.run_forever, name="plangate-publish", daemon=True
         )
+        self._lock = threading.Lock()
+        # plan id -> (team id, newest event id), waiting to be sent.
+        self._waiting: dict[str, tuple[int, int]] = {}
+        self._draining = False
         self.thread.start()
+
+    def add(self, changes: Sequence[tuple[UUID | str, int, int]]) -> None:
+        with self._lock:
+            for plan_id, team_id, event_id in changes:
+                key = str(plan_id)
+                known = self._waiting.get(key)
+                if known is None or event_id > known[1]:
+                    self._waiting[key] = (team_id, event_id)
+            if self._draining:
+                return
+            self._draining = True
+        asyncio.run_coroutine_threadsafe(self._drain(), self.loop)
+
+    async def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._waiting = self._waiting, {}
+                if not batch:
+                    self._draining = False
+                    return
+            try:
+                await _send([(plan, team, event) for plan, (team, event) in batch.items()])
+            except Exception:
+                logger.warning("could not publish changes of %d plan(s)", len(batch), exc_info=True)
 
     def stop(self, timeout: float) -> None:
         async def drain() -> None:
@@ -82,33 +116,29 @@ def publish_in_foreground(timeout: float = 2.0) -> None:
         sender.stop(timeout)
 
 
+async def _send(changes: Sequence[tuple[UUID | str, int, int]]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    sends = []
+    for plan_id, team_id, event_id in changes:
+        message = {"type": "plan.changed", "plan_id": str(plan_id), "event_id": event_id}
+        sends.append(layer.group_send(plan_group(plan_id), message))
+        sends.append(layer.group_send(team_group(team_id), message))
+    await asyncio.gather(*sends)
+
+
 def publish_many(changes: Sequence[tuple[UUID | str, int, int]]) -> None:
     """Nudge the pages of several plans, (plan id, team id, newest event id) each, in one go: the
     worker finishes steps of many plans per transaction. Never raises."""
-    layer = get_channel_layer()
-    if layer is None or not changes:
+    if not changes or get_channel_layer() is None:
         return
-
-    async def send_all() -> None:
-        sends = []
-        for plan_id, team_id, event_id in changes:
-            message = {"type": "plan.changed", "plan_id": str(plan_id), "event_id": event_id}
-            sends.append(layer.group_send(plan_group(plan_id), message))
-            sends.append(layer.group_send(team_group(team_id), message))
-        await asyncio.gather(*sends)
-
-    async def send_all_logged() -> None:
-        try:
-            await send_all()
-        except Exception:
-            logger.warning("could not publish changes of %d plan(s)", len(changes), exc_info=True)
-
     sender = _sender
     if sender is not None:
-        asyncio.run_coroutine_threadsafe(send_all_logged(), sender.loop)
+        sender.add(changes)
         return
     try:
-        async_to_sync(send_all)()
+        async_to_sync(_send)(changes)
     except Exception:
         # Pages still catch up from the event log on their next poll or reconnect.
         logger.warning("could not publish changes of %d plan(s)", len(changes), exc_info=True)

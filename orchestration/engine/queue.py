@@ -32,7 +32,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -46,6 +46,7 @@ from plans.services import (
     Actor,
     end_plan_if_done,
     notify_workers,
+    plan_start,
     release_dependents,
 )
 from plans.states import PlanStatus, StepStatus
@@ -165,8 +166,6 @@ picked AS (
           AND (%(only)s = ''
                OR (c.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
                   = %(only)s)
-          -- Claiming as outcomes are recorded: only the steps they let go.
-          AND (%(released)s::bigint[] IS NULL OR s.id = ANY(%(released)s::bigint[]))
         ORDER BY s.position, s.id
         LIMIT greatest(c.free, 0)
     ) ready
@@ -206,12 +205,20 @@ events AS (
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
        c.item, c.lost_leases, c.spared_attempts, c.guardrails, c.quality, c.recover,
-       c.recoveries, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id
+       c.recoveries, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id,
+       -- What the step receives: the results of its completed dependencies by key (a skipped
+       -- one passes nothing). Its dependency rows, then each by primary key: the status check
+       -- is written so that it cannot steer the planner to scan every completed step.
+       (SELECT jsonb_object_agg(d.key, d.result)
+        FROM plans_planstep_depends_on t
+        JOIN plans_planstep d ON d.id = t.to_planstep_id
+        WHERE t.from_planstep_id = c.id AND d.status || '' = 'completed') AS inputs
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
 """
 
 _JSON_COLUMNS = (
+    "inputs",
     "params",
     "context",
     "for_each",
@@ -251,7 +258,9 @@ def _claims(rows: list[dict[str, Any]]) -> list[Claim]:
     """The claims for claimed rows, with each step's inputs from its dependencies."""
     if not rows:
         return []
-    inputs = _inputs_for([row["id"] for row in rows if row["parent_id"] is None])
+    # PostgreSQL's claim reads them in the same statement; elsewhere they are read here.
+    unread = [row["id"] for row in rows if row["parent_id"] is None and "inputs" not in row]
+    inputs = _inputs_for(unread)
     return [
         Claim(
             id=row["id"],
@@ -279,7 +288,7 @@ def _claims(rows: list[dict[str, Any]]) -> list[Claim]:
             inputs=(
                 {"item": row["item"], "index": row["item_index"]}
                 if row["parent_id"] is not None
-                else inputs.get(row["id"], {})
+                else row.get("inputs") or inputs.get(row["id"], {})
             ),
         )
         for row in rows
@@ -301,7 +310,6 @@ def _claim_postgres(
         # A (team, executor) key: claim only its steps (a circuit's trial); "" for any.
         "only": only,
         "unclosed": False,
-        "released": None,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_PLANS_SQL, params)
@@ -333,7 +341,7 @@ def _claim_portable(
     lease_seconds: float,
     paused: list[str],
     only: str,
-    step_ids: Sequence[int] | None = None,
+    plan_ids: Sequence[UUID] | None = None,
 ) -> list[dict[str, Any]]:
     # SQLite: the IMMEDIATE transaction holds the database's write lock from its first statement,
     # so the reads and writes below cannot interleave with another writer's.
@@ -342,8 +350,8 @@ def _claim_portable(
         candidates = PlanStep.objects.filter(
             status=StepStatus.PENDING, waiting_on=0, plan__status=PlanStatus.EXECUTING
         )
-        if step_ids is not None:
-            candidates = candidates.filter(pk__in=list(step_ids))
+        if plan_ids is not None:
+            candidates = candidates.filter(plan_id__in=list(plan_ids))
         ready = (
             candidates.filter(Q(run_after__isnull=True) | Q(run_after__lte=now))
             .order_by("plan__started_at", "plan_id", "position", "pk")
@@ -695,11 +703,12 @@ class Finished:
 
 def steps_finish_and_claim(*, reports: Sequence[Report], actor: Actor, slots: Slots) -> Finished:
     """steps_finish(), then, in the same transaction, claim for `slots.worker` up to
-    `slots.limit` of the steps the outcomes let go (dependents now waiting on nothing). Returns
-    what was accepted and claimed.
+    `slots.limit` ready steps of the outcomes' plans: the dependents the outcomes let go, and the
+    steps that waited for the slots they freed. Returns what was accepted and claimed.
 
     The plans are locked already, so this claim costs one statement and no wake-up of another
-    worker: a chain of steps goes on without a round trip through NOTIFY. The claim is the same
+    worker: a chain of steps goes on without a round trip through NOTIFY, and a plan of many
+    independent steps refills its slots in the transaction that empties them. The claim is the same
     as steps_claim()'s (max_concurrency counted across workers, open circuits left alone).
     """
     if not reports:
@@ -749,7 +758,7 @@ def _finish(
         events[claim.plan_id].append(_event(plan, kind, actor, claim.key, data))
     _save_all_events(events, plans)
     completed = [v.report.claim.id for v in kept if v.status == StepStatus.COMPLETED]
-    released = release_dependents(completed)
+    release_dependents(completed)
     # Fan-out items: each item's chain moves on, and a fan-out step whose items have all ended
     # completes (fanout.py). Before the plans are checked, so a plan can end with it.
     fanout.children_finished(
@@ -767,22 +776,43 @@ def _finish(
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     spending.hold_spent_plans(reports, plans, actor)
-    rows = _claim_released(plans, released, slots, actor)
-    # Wake the other workers unless this one took every step the outcomes let go, one for each
-    # slot they freed in their plans: then no other worker finds more to claim than before.
-    settled = not completed or (len(rows) == len(released) and len(rows) >= len(completed))
+    rows = _claim_more(plans, slots, actor) if accepted else []
+    # Wake the other workers unless this one had slots to spare after claiming: then it took
+    # everything these plans give out now (their ready steps, up to their max_concurrency), and
+    # no other worker would find more there than before.
+    settled = len(rows) < slots.limit if slots is not None and slots.limit > 0 else not accepted
     if not settled:
         notify_workers()
     return accepted, rows, settled
 
 
-def _claim_released(
-    plans: dict[UUID, Plan], released: list[int], slots: Slots | None, actor: Actor
-) -> list[dict[str, Any]]:
-    """Claim for the finishing worker the steps its outcomes let go, from the plans it has
-    locked (see steps_finish_and_claim). Steps of a (team, executor) whose circuit is not closed
-    are left alone: a half-open circuit's trial is taken only by steps_claim()."""
-    if slots is None or slots.limit < 1 or not released:
+def plan_start_and_claim(*, plan: Plan, actor: Actor, slots: Slots) -> Started:
+    """Start an approved plan (plans/services.py: plan_start) and, in the same transaction, claim
+    for `slots.worker` up to `slots.limit` of its ready steps: the first steps start as soon as
+    the plan does, without another round. Started.started is False if another worker started
+    the plan first or it was cancelled meanwhile."""
+    with transaction.atomic():
+        if not plan_start(plan=plan, actor=actor):
+            return Started(False, [])
+        # plan_start holds the plan's row lock until this transaction ends. A plan it held
+        # (a spent budget) or ended (nothing left to run) is not executing: nothing is claimed.
+        return Started(True, _claims(_claim_more({plan.pk: plan}, slots, actor)))
+
+
+@dataclass
+class Started:
+    """What plan_start_and_claim() did."""
+
+    started: bool
+    claims: list[Claim]
+
+
+def _claim_more(plans: dict[UUID, Plan], slots: Slots | None, actor: Actor) -> list[dict[str, Any]]:
+    """Claim for the finishing worker the ready steps of the plans it has locked (see
+    steps_finish_and_claim): the dependents its outcomes let go, and the steps waiting for the
+    slots its outcomes freed. Steps of a (team, executor) whose circuit is not closed are left
+    alone: a half-open circuit's trial is taken only by steps_claim()."""
+    if slots is None or slots.limit < 1 or not plans:
         return []
     if is_postgres():
         params: dict[str, Any] = {
@@ -794,7 +824,6 @@ def _claim_released(
             "unclosed": True,
             "only": "",
             "plan_ids": list(plans),
-            "released": released,
         }
         return _claim_locked_postgres(params)
     return _claim_portable(
@@ -804,38 +833,48 @@ def _claim_released(
         slots.lease_seconds,
         circuits.not_closed(),
         "",
-        released,
+        plan_ids=list(plans),
     )
 
 
 def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
     """Of these plans, those that may have ended: nothing pending or running, or a failed step.
-    One query for the batch; end_plan_if_done then decides for each of these."""
+    One query for the batch, two index probes per plan (however many steps it has);
+    end_plan_if_done then decides for each of these."""
     ids = list(plan_ids)
     if not ids:
         return []
-    busy: set[UUID] = set()
-    failing: set[UUID] = set()
-    for plan_id, status, top_level in (
-        PlanStep.objects.filter(
-            plan_id__in=ids,
-            # A step awaiting a gate decision keeps its plan going, as a pending one does.
-            status__in=[
-                StepStatus.PENDING,
-                StepStatus.AWAITING_APPROVAL,
-                StepStatus.IN_PROGRESS,
-                StepStatus.FAILED,
-            ],
-        )
-        .values_list("plan_id", "status", "parent_id")
-        .distinct()
-    ):
-        if status == StepStatus.FAILED:
-            if top_level is None:
-                failing.add(plan_id)
-        else:
-            busy.add(plan_id)
-    return [plan_id for plan_id in ids if plan_id in failing or plan_id not in busy]
+    if is_postgres():
+        # The query below, without building it anew for every batch of outcomes.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                SELECT p.id FROM plans_plan p
+                WHERE p.id = ANY(%s::uuid[])
+                  AND (EXISTS (SELECT 1 FROM plans_planstep s
+                               WHERE s.plan_id = p.id AND s.status = 'failed'
+                                 AND s.parent_id IS NULL)
+                       OR NOT EXISTS (SELECT 1 FROM plans_planstep s
+                                      WHERE s.plan_id = p.id
+                                        AND s.status IN ('pending', 'awaiting_approval',
+                                                         'in_progress')))
+                """,
+                [ids],
+            )
+            ended = {row[0] for row in cursor.fetchall()}
+        return [plan_id for plan_id in ids if plan_id in ended]
+    steps = PlanStep.objects.filter(plan=OuterRef("pk"))
+    # A step awaiting a gate decision keeps its plan going, as a pending one does.
+    busy = steps.filter(
+        status__in=[StepStatus.PENDING, StepStatus.AWAITING_APPROVAL, StepStatus.IN_PROGRESS]
+    )
+    failing = steps.filter(status=StepStatus.FAILED, parent=None)
+    ended = set(
+        Plan.objects.filter(pk__in=ids)
+        .filter(Exists(failing) | ~Exists(busy))
+        .values_list("pk", flat=True)
+    )
+    return [plan_id for plan_id in ids if plan_id in ended]
 
 
 def _verdict(report: Report, now: datetime, opened: set[str]) -> _Verdict:
@@ -964,8 +1003,42 @@ def _save_all_events(events: dict[UUID, list[PlanEvent]], plans: dict[UUID, Plan
     rows = [e for plan_id in sorted(events, key=str) for e in events[plan_id]]
     if not rows:
         return
-    saved = PlanEvent.objects.bulk_create(rows)
-    _publish_on_commit((e.plan_id, plans[e.plan_id].team_id, e.pk) for e in saved)
+    if not is_postgres():
+        saved = PlanEvent.objects.bulk_create(rows)
+        _publish_on_commit((e.plan_id, plans[e.plan_id].team_id, e.pk) for e in saved)
+        return
+    # The same rows as bulk_create() writes, without its work per object: the worker writes
+    # an event for every outcome.
+    values = [
+        {
+            "plan_id": str(e.plan_id),
+            "kind": e.kind,
+            "step_key": e.step_key,
+            "actor": e.actor,
+            "actor_user_id": e.actor_user_id,
+            "source": e.source,
+            "role": e.role,
+            "data": e.data,
+        }
+        for e in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO plans_planevent
+                (plan_id, kind, step_key, actor, actor_user_id, source, role, data, created_at)
+            SELECT (v.e ->> 'plan_id')::uuid, v.e ->> 'kind', v.e ->> 'step_key', v.e ->> 'actor',
+                   (v.e ->> 'actor_user_id')::integer, v.e ->> 'source', v.e ->> 'role',
+                   v.e -> 'data', now()
+            -- In the order given, so that ids follow it.
+            FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS v(e, n)
+            ORDER BY v.n
+            RETURNING id, plan_id
+            """,
+            [json.dumps(values)],
+        )
+        saved = cursor.fetchall()
+    _publish_on_commit((plan_id, plans[plan_id].team_id, pk) for pk, plan_id in saved)
 
 
 def _save_events(plan: Plan, events: list[PlanEvent]) -> None:

@@ -388,10 +388,11 @@ class Worker:
         """Every unit of work off the hot path, once. True if any of them did something."""
         self._announced.clear()
         self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+        # Approved plans first: a reviewer is waiting to see the plan start.
+        started = self.start_approved_plans()
         self.heartbeat()
         signalled = self.signal_cancelled_steps()
         reclaimed = self.reclaim_expired()
-        started = self.start_approved_plans()
         notified = self.deliver_notifications()
         deadlines = self.fire_due_timers()
         telemetry.plans_ended()
@@ -456,15 +457,25 @@ class Worker:
     # --- Units of work --------------------------------------------------------------------------
 
     def start_approved_plans(self) -> bool:
-        """Move approved plans to executing. True if this worker started any."""
+        """Move approved plans to executing, each claiming its first steps for this worker's
+        free slots in the same transaction. True if this worker started any."""
         if self.stopping:
             return False
         started = False
         for plan in list(selectors.approved_plans()[:100]):
+            free = self.concurrency - len(self.running)
+            began = time.monotonic()
+            done = queue.plan_start_and_claim(
+                plan=plan, actor=self.actor, slots=queue.Slots(self.name, free, self.lease_seconds)
+            )
             # False: another worker started it first, or it was cancelled meanwhile.
-            if services.plan_start(plan=plan, actor=self.actor):
-                started = True
-                logger.info("plan %s started", plan.pk)
+            if not done.started:
+                continue
+            started = True
+            logger.info("plan %s started", plan.pk)
+            if done.claims:
+                telemetry.steps_claimed(done.claims, seconds=time.monotonic() - began)
+                self._start_claims(done.claims)
         return started
 
     def fire_due_timers(self) -> bool:
@@ -578,7 +589,10 @@ class Worker:
                 logger.info("%s: result refused after %.2fs (the step moved on)", job.label, took)
                 continue
             if outcome.ok:
-                logger.info("%s completed in %.2fs", job.label, took)
+                # Every step's start and end are in its plan's event log; here only at DEBUG, so
+                # that a worker running thousands of steps a second does not spend its time
+                # writing log lines.
+                logger.debug("%s completed in %.2fs", job.label, took)
             else:
                 logger.warning(
                     "%s failed in %.2fs (%s, attempt %d of %d): %s",
@@ -591,13 +605,17 @@ class Worker:
                 )
         if claims:
             telemetry.steps_claimed(claims, seconds=time.monotonic() - began)
-            for claim in claims:
-                if claim.for_each is not None and claim.parent_id is None:
-                    # A fan-out step makes its items now: they are claimed in the next round,
-                    # as they would be had the step been claimed by dispatch_ready_steps().
-                    self._expanded = True
-                self._start(claim)
+            self._start_claims(claims)
         return True
+
+    def _start_claims(self, claims: list[queue.Claim]) -> None:
+        """Start steps claimed along with other work (an outcome recorded, a plan started)."""
+        for claim in claims:
+            if claim.for_each is not None and claim.parent_id is None:
+                # A fan-out step makes its items now: they are claimed in the next round, as
+                # they would be had the step been claimed by dispatch_ready_steps().
+                self._expanded = True
+            self._start(claim)
 
     def _finish_one_by_one(self, reports: list[queue.Report]) -> set[int]:
         accepted: set[int] = set()

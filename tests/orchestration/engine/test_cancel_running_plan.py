@@ -38,8 +38,9 @@ def test_it_stops_a_running_step_when_its_plan_is_cancelled(team, worker, allow_
             ],
         )
     )
+    # Starting the plan claims its first steps.
     assert worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
+    assert worker.running
 
     services.plan_cancel(plan=plan, actor=services.SYSTEM, reason="changed my mind")
     assert worker.signal_cancelled_steps()

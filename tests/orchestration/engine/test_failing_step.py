@@ -55,7 +55,6 @@ def test_it_fails_the_plan_after_the_steps_in_flight_end(team, worker, allow_fun
         )
     )
     assert worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
     assert len(worker.running) == 2
     BREAK.set()
     run_until(

@@ -60,8 +60,35 @@ def test_it_claims_no_more_than_the_free_slots_and_the_plans_max_concurrency(tea
 
     finished = finish_and_claim(claim(plan, "a"), limit=10)
     assert [c.key for c in finished.claims] == ["s0", "s1"]
-    # The others wait for a slot; other workers are told there is work.
+    # The others wait for a slot of this plan: no other worker could take them now, so none is
+    # woken for them.
+    assert finished.settled
+
+
+def test_it_wakes_other_workers_when_its_own_slots_run_out(team: Any) -> None:
+    plan = approve(submit_plan(team, [step("a"), *(step(f"s{i}", "a") for i in range(4))]))
+    services.plan_start(plan=plan, actor=WORKER)
+
+    finished = finish_and_claim(claim(plan, "a"), limit=1)
+
+    assert [c.key for c in finished.claims] == ["s0"]
+    # s1..s3 are ready and the plan has slots for them: other workers are told.
     assert not finished.settled
+    assert started(plan) == ["s0"]
+
+
+def test_a_finish_refills_the_slots_it_frees_with_the_plans_other_ready_steps(team: Any) -> None:
+    # Independent steps: an outcome lets no dependent go, but it frees a slot of its plan, and
+    # the next ready step takes it in the same transaction.
+    plan = approve(submit_plan(team, [step(f"s{i}") for i in range(5)], max_concurrency=2))
+    services.plan_start(plan=plan, actor=WORKER)
+    first, _ = queue.steps_claim(worker="test", actor=WORKER, limit=10, lease_seconds=60)
+
+    finished = finish_and_claim(first)
+
+    assert [c.key for c in finished.claims] == ["s2"]
+    assert started(plan) == ["s1", "s2"]
+    assert finished.settled
 
 
 def test_it_leaves_alone_the_steps_of_an_executor_whose_circuit_is_open(team: Any) -> None:

@@ -42,8 +42,8 @@ def test_it_lets_running_steps_finish_and_claims_nothing_more(team, allow_functi
     allow_functions(wait_for_gate=f"{__name__}.wait_for_gate")
     plan = approve(submit_plan(team, [gated("a"), step("b", "a")]))
     worker = Worker(name="test", concurrency=2, poll_seconds=0.02, grace_seconds=10)
-    worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
+    assert worker.start_approved_plans()
+    assert worker.running
     later = approve(submit_plan(team, [step("x")]))
 
     worker.stop()
@@ -69,7 +69,6 @@ def test_it_releases_steps_still_running_after_the_grace_period(team, allow_func
     plan = approve(submit_plan(team, [gated("a"), step("b", "a")]))
     worker = Worker(name="test", concurrency=2, poll_seconds=0.02, grace_seconds=0.2)
     worker.start_approved_plans()
-    worker.dispatch_ready_steps()
 
     worker.stop()
     worker.shutdown()
@@ -121,7 +120,6 @@ def test_it_kills_a_stubborn_subprocess_before_handing_its_step_back(team, setti
     )
     worker = Worker(name="test", concurrency=1, poll_seconds=0.02, grace_seconds=0.1)
     worker.start_approved_plans()
-    worker.dispatch_ready_steps()
     wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), "the command to start")
     group = int(pid_file.read_text())
 

@@ -37,8 +37,8 @@ def test_it_keeps_running_a_step_whose_lease_lapsed_and_renews_it(team, worker, 
     plan = approve(
         submit_plan(team, [step("a", executor="python", params={"function": "wait_for_gate"})])
     )
-    worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
+    assert worker.start_approved_plans()
+    assert worker.running
     PlanStep.objects.filter(plan=plan).update(lease_expires_at=timezone.now() - timedelta(1))
 
     worker._next_reclaim = 0  # a reclaim round is due

@@ -53,8 +53,8 @@ def test_it_runs_no_more_steps_at_once_than_its_concurrency(team, worker, allow_
     gated = {"executor": "python", "params": {"function": "wait_for_gate"}}
     plan = approve(submit_plan(team, [step("a", **gated), step("b", **gated), step("c", **gated)]))
 
-    worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
+    assert worker.start_approved_plans()
+    assert len(worker.running) == 2
     assert not worker.dispatch_ready_steps()
     statuses = sorted(s.status for s in steps_of(plan).values())
     assert statuses == ["in_progress", "in_progress", "pending"]

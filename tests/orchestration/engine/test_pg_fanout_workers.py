@@ -51,8 +51,10 @@ def test_a_pipeline_fans_out_across_workers_and_survives_one_of_them_dying(
         max_concurrency=WINDOW,
     )
     with ExitStack() as stack:
+        # Fewer slots per worker than the window: the items need every worker there is, so
+        # the one started late takes part.
         workers = WorkerProcesses(
-            stack, tmp_path, args=["--concurrency", "4"], PLANGATE_LEASE_SECONDS="2"
+            stack, tmp_path, args=["--concurrency", "2"], PLANGATE_LEASE_SECONDS="2"
         )
         first, second = workers.start("w0"), workers.start("w1")
         workers.wait_until_listening([first, second])

@@ -66,7 +66,7 @@ def hung_then_other(team: Any, worker: Worker, hung: Any) -> tuple[Plan, Plan, f
     has completed. Returns both plans and the seconds it took."""
     stuck = approve(submit_plan(team, [hung], goal="hangs"))
     assert worker.start_approved_plans()
-    assert worker.dispatch_ready_steps()
+    assert worker.running
     began = time.monotonic()
     other = approve(submit_plan(team, [step("quick")], goal="waits for the slot"))
     run_until(
