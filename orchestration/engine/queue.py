@@ -176,7 +176,9 @@ claimed AS (
     UPDATE plans_planstep s
     SET status = 'in_progress',
         attempts = s.attempts + 1,
-        started_at = now(),
+        -- The moment of the claim itself, not the start of its transaction (which may have
+        -- recorded outcomes or started the plan first).
+        started_at = clock_timestamp(),
         finished_at = NULL,
         run_after = NULL,
         lease_owner = %(worker)s,
