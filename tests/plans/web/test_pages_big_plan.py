@@ -158,3 +158,25 @@ def test_a_big_plans_picture_is_drawn_when_asked_for(
     assert '<a href="?page=1&amp;graph=1#step-s000" class="node' in drawn
     assert '<a href="#step-s150" class="node' in drawn
     assert f'data-live-url="/plans/{plan.pk}/live?page=2&amp;graph=1"' in drawn
+
+
+def test_an_action_sent_from_a_page_answers_with_that_pages_rows(
+    client: Client, reviewer: Any, team: Any
+) -> None:
+    plan = big_plan(team)
+    client.force_login(reviewer)
+
+    answer = client.post(
+        f"/plans/{plan.pk}/skip",
+        {"key": "s120", "reason": "not needed"},
+        headers={
+            "HX-Request": "true",
+            "HX-Current-URL": f"http://testserver/plans/{plan.pk}/?page=2",
+        },
+    )
+
+    body = answer.content.decode()
+    assert answer.status_code == 200
+    assert rows(body) == keys(100, 200)
+    row = body[body.index('<tr id="step-s120"') :]
+    assert '<span class="badge badge-skipped">Skipped</span>' in row[: row.index("</tr>")]
