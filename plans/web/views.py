@@ -326,7 +326,10 @@ def action_done(request: HtmxHttpRequest, plan_id: UUID, message: str) -> HttpRe
     messages.success(request, message)
     if request.htmx:
         return plan_page(request, plan_id)
-    return redirect("plans:detail", plan_id=plan_id)
+    # Back to the page of rows the form was sent from.
+    shown = {k: v for k, v in _shown_query(request, plan_id).items() if k in {"page", "graph"}}
+    url = reverse("plans:detail", args=[plan_id])
+    return redirect(f"{url}?{urlencode(shown)}" if shown else url)
 
 
 def plan_page(
@@ -468,9 +471,9 @@ def plan_page(
 
 def _shown_query(request: HtmxHttpRequest, plan_id: UUID) -> QueryDict:
     """What says which page of rows to render: the request's query (a page, its live fetches),
-    or for an htmx action sent from the plan page, that page's (its fragments then swap the rows
-    the reviewer has in front of them)."""
-    current = request.htmx.current_url if request.htmx else None
+    or for an action sent from the plan page, that page's (htmx names it, a plain form post has
+    it as its Referer): its answer then shows the rows the reviewer had in front of them."""
+    current = request.htmx.current_url if request.htmx else request.headers.get("Referer")
     if request.method == "GET" or not current:
         return request.GET
     parts = urlsplit(current)

@@ -180,3 +180,21 @@ def test_an_action_sent_from_a_page_answers_with_that_pages_rows(
     assert rows(body) == keys(100, 200)
     row = body[body.index('<tr id="step-s120"') :]
     assert '<span class="badge badge-skipped">Skipped</span>' in row[: row.index("</tr>")]
+
+
+def test_a_form_sent_from_a_page_returns_to_that_page(
+    client: Client, reviewer: Any, team: Any
+) -> None:
+    plan = big_plan(team)
+    client.force_login(reviewer)
+    page_2 = f"http://testserver/plans/{plan.pk}/?page=2"
+
+    answer = client.post(
+        f"/plans/{plan.pk}/skip",
+        {"key": "s120", "reason": "not needed"},
+        headers={"Referer": page_2},
+    )
+
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/plans/{plan.pk}/?page=2"
+    assert "s120" in rows(client.get(answer["Location"]).content.decode())
