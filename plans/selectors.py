@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from plans.dependencies import attach_dependencies
+from plans.dependencies import attach_dependencies, loaded_dependencies
 from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
 from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
@@ -216,7 +216,7 @@ def still_waited_for_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
     def waited_for(step: PlanStep) -> list[str]:
         if step.key not in found:
             keys: dict[str, None] = {}
-            for d in sorted(step.depends_on.all(), key=lambda d: (d.position, d.pk)):
+            for d in sorted(loaded_dependencies(step), key=lambda d: (d.position, d.pk)):
                 dep = by_key.get(d.key, d)
                 if dep.status == StepStatus.COMPLETED:
                     continue
@@ -247,7 +247,7 @@ def dependents_by_key(
     steps = list(steps)
     waited_on_by: dict[str, set[str]] = {s.key: set() for s in steps}
     for s in steps:
-        for d in s.depends_on.all():
+        for d in loaded_dependencies(s):
             waited_on_by.setdefault(d.key, set()).add(s.key)
     found: dict[str, list[str]] = {}
     for key in [s.key for s in steps] if only is None else only:
@@ -269,7 +269,7 @@ def dependent_counts(steps: Iterable[PlanStep]) -> dict[str, int]:
     (the union of its direct dependents' own), however long the plan's chains are."""
     steps = list(steps)
     index = {s.key: i for i, s in enumerate(steps)}
-    waits_for = [[index[d.key] for d in s.depends_on.all() if d.key in index] for s in steps]
+    waits_for = [[index[d.key] for d in loaded_dependencies(s) if d.key in index] for s in steps]
     waited_on_by: list[list[int]] = [[] for _ in steps]
     for i, deps in enumerate(waits_for):
         for d in deps:
