@@ -89,15 +89,25 @@ class StepsPage:
             out.append(n)
         return out
 
-    def query(self, number: int | None = None) -> str:
-        """The query string of page `number` (this one by default), with the picture if asked;
-        "" for a plan of one page without it."""
+    def query(self, number: int | None = None, *, graph: bool | None = None) -> str:
+        """The query string of page `number` (this one by default), with the picture if it was
+        asked for (or as `graph` says); "" for a plan of one page without it."""
         params: dict[str, int] = {}
         if self.paged:
             params["page"] = self.number if number is None else number
-        if self.graph:
+        if self.graph if graph is None else graph:
             params["graph"] = 1
         return f"?{urlencode(params)}" if params else ""
+
+    @property
+    def draw_query(self) -> str:
+        """This page with the dependency picture drawn."""
+        return self.query(graph=True)
+
+    @property
+    def fold_query(self) -> str:
+        """This page without it."""
+        return self.query(graph=False)
 
     def href(self, key: str, prefix: str = "") -> str:
         """A link to the step's row (or to `prefix` + its row's id): an anchor on this page, or

@@ -152,12 +152,14 @@ def test_a_big_plans_picture_is_drawn_when_asked_for(
     drawn = client.get(f"/plans/{plan.pk}/?page=2&graph=1").content.decode()
 
     assert 'class="node ' not in body
-    assert 'href="?page=1&amp;graph=1#plan-graph">Draw the dependency picture</a>' in body
+    draw = f'href="/plans/{plan.pk}/?page=1&amp;graph=1#plan-graph">Draw the dependency picture'
+    assert draw in body
     assert drawn.count('class="node node-pending"') == 250
     # Its boxes link to the page holding their step, the picture kept.
     assert '<a href="?page=1&amp;graph=1#step-s000" class="node' in drawn
     assert '<a href="#step-s150" class="node' in drawn
     assert f'data-live-url="/plans/{plan.pk}/live?page=2&amp;graph=1"' in drawn
+    assert f'href="/plans/{plan.pk}/?page=2#plan-graph">Fold the picture</a>' in drawn
 
 
 def test_an_action_sent_from_a_page_answers_with_that_pages_rows(
