@@ -390,6 +390,8 @@ def plan_page(
     for comment in comments:
         if comment.step_key:
             comments_by_step.setdefault(comment.step_key, []).append(comment)
+    # One empty form for every row: unbound, it is only read.
+    blank_skip = SkipForm()
     rows = [
         StepRow(
             step=s,
@@ -399,7 +401,7 @@ def plan_page(
                 dependent_counts[s.key] - len(dependents[s.key]) if s.key in dependent_counts else 0
             ),
             still_waited_for=still_waited_for.get(s.key, []),
-            form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
+            form=skip_form if skip_form is not None and s.key == skip_key else blank_skip,
             error=skip_error if s.key == skip_key else "",
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
             items=selectors.item_table(s) if s.for_each is not None else None,
