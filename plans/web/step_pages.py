@@ -84,7 +84,11 @@ class StepsPage:
         shown = sorted({1, self.count, *near})
         out: list[int | None] = []
         for n in shown:
-            if out and n - (out[-1] or 0) > 1:
+            before = out[-1] if out else n - 1
+            if before is not None and n - before == 2:
+                # One page between: its number takes no more room than the "…".
+                out.append(n - 1)
+            elif before is not None and n - before > 2:
                 out.append(None)
             out.append(n)
         return out
