@@ -24,7 +24,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from plans.dependencies import attach_dependencies
+from plans.dependencies import attach_dependencies, loaded_dependencies
 from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
 from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
@@ -153,6 +153,19 @@ def dependents_of(step: PlanStep) -> list[str]:
     return found
 
 
+def step_row_key(plan: Plan, key: str) -> str | None:
+    """The key of the plan's own step whose row shows step `key`: itself, or for a fan-out item
+    the step it belongs to; None if the plan has no such step."""
+    if any(s.key == key for s in plan.steps.all()):
+        return key
+    return (
+        PlanStep.objects.filter(plan=plan, key=key)
+        .exclude(parent=None)
+        .values_list("parent__key", flat=True)
+        .first()
+    )
+
+
 def step_inputs(step: PlanStep) -> dict[str, Any]:
     """Results of the step's completed dependencies, by key. Skipped ones pass nothing on."""
     return {d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED}
@@ -203,7 +216,7 @@ def still_waited_for_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
     def waited_for(step: PlanStep) -> list[str]:
         if step.key not in found:
             keys: dict[str, None] = {}
-            for d in sorted(step.depends_on.all(), key=lambda d: (d.position, d.pk)):
+            for d in sorted(loaded_dependencies(step), key=lambda d: (d.position, d.pk)):
                 dep = by_key.get(d.key, d)
                 if dep.status == StepStatus.COMPLETED:
                     continue
@@ -221,26 +234,59 @@ def still_waited_for_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
     return found
 
 
-def dependents_by_key(steps: Iterable[PlanStep]) -> dict[str, list[str]]:
-    """For every step, what `dependents_of` gives, computed at once from steps already loaded
-    with `depends_on` prefetched (one page render would otherwise query the plan per step)."""
+def dependents_by_key(
+    steps: Iterable[PlanStep],
+    *,
+    only: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> dict[str, list[str]]:
+    """For every step (or those `only` names), what `dependents_of` gives, computed at once from
+    steps already loaded with `depends_on` prefetched (one page render would otherwise query the
+    plan per step). With `limit`, at most that many keys each, the nearest first: the search stops
+    there, so a long chain costs no more than `limit` steps per key."""
     steps = list(steps)
     waited_on_by: dict[str, set[str]] = {s.key: set() for s in steps}
     for s in steps:
-        for d in s.depends_on.all():
+        for d in loaded_dependencies(s):
             waited_on_by.setdefault(d.key, set()).add(s.key)
     found: dict[str, list[str]] = {}
-    for s in steps:
-        seen = {s.key}
+    for key in [s.key for s in steps] if only is None else only:
+        seen = {key}
         out: list[str] = []
-        frontier = {s.key}
-        while frontier:
+        frontier = {key}
+        while frontier and (limit is None or len(out) < limit):
             nxt = {k for f in frontier for k in waited_on_by.get(f, ())} - seen
             out.extend(sorted(nxt))
             seen |= nxt
             frontier = nxt
-        found[s.key] = out
+        found[key] = out if limit is None else out[:limit]
     return found
+
+
+def dependent_counts(steps: Iterable[PlanStep]) -> dict[str, int]:
+    """How many steps wait for each step, directly or through others, from steps loaded with
+    `depends_on` prefetched. One pass in dependency order, each step's dependents a bit set
+    (the union of its direct dependents' own), however long the plan's chains are."""
+    steps = list(steps)
+    index = {s.key: i for i, s in enumerate(steps)}
+    waits_for = [[index[d.key] for d in loaded_dependencies(s) if d.key in index] for s in steps]
+    waited_on_by: list[list[int]] = [[] for _ in steps]
+    for i, deps in enumerate(waits_for):
+        for d in deps:
+            waited_on_by[d].append(i)
+    # Dependency order (Kahn): a step after everything it waits for.
+    left = [len(deps) for deps in waits_for]
+    order = [i for i, n in enumerate(left) if n == 0]
+    for i in order:
+        for j in waited_on_by[i]:
+            left[j] -= 1
+            if left[j] == 0:
+                order.append(j)
+    below = [0] * len(steps)
+    for i in reversed(order):
+        for j in waited_on_by[i]:
+            below[i] |= below[j] | (1 << j)
+    return {s.key: below[i].bit_count() for i, s in enumerate(steps)}
 
 
 def token_names_for_team(team_id: int) -> dict[str, str]:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from grandalf.graphs import Edge, Graph, Vertex
 from grandalf.layouts import SugiyamaLayout
 
+from plans.dependencies import loaded_dependencies
 from plans.models import PlanStep
 from plans.states import STEP_TERMINAL
 
@@ -91,7 +92,7 @@ def plan_graph(steps: Iterable[PlanStep]) -> PlanGraph:
     edges = tuple(
         (d.key, s.key)
         for s in steps
-        for d in sorted(s.depends_on.all(), key=lambda d: (d.position, d.pk))
+        for d in sorted(loaded_dependencies(s), key=lambda d: (d.position, d.pk))
         if d.key in known
     )
     boxes, paths, width, height = _layout((keys, edges))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plans.catalog.selectors import actions_for
+from plans.dependencies import loaded_dependencies
 from plans.models import PlanStep
 from plans.stages import stages_of, window
 from plans.validation import split_over
@@ -70,7 +71,7 @@ class StepSpec:
 
 def step_spec(step: PlanStep) -> StepSpec:
     """The spec of a step loaded with `depends_on` prefetched."""
-    inputs = [d.key for d in sorted(step.depends_on.all(), key=lambda d: (d.position, d.pk))]
+    inputs = [d.key for d in sorted(loaded_dependencies(step), key=lambda d: (d.position, d.pk))]
     fan_out = None
     if step.for_each is not None:
         spec = step.for_each if isinstance(step.for_each, dict) else {}

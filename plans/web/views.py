@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -49,6 +50,8 @@ from plans.web.gate_boxes import GateBox, GateRefusal, gate_boxes
 from plans.web.graph import plan_graph
 from plans.web.revisions import page_context
 from plans.web.spec import StepSpec, step_spec
+from plans.web.step_pages import DEPENDENTS_LISTED, GRAPH_STEPS, steps_page
+from plans.web.templatetags.plan_tags import step_dom_id
 
 LIST_TEMPLATE = "plans/plan_list.html"
 DETAIL_TEMPLATE = "plans/plan_detail.html"
@@ -132,6 +135,8 @@ class StepRow:
     can_skip: bool
     dependents: list[str]
     form: SkipForm
+    # Steps depending on it beyond those in `dependents` (a paged plan lists DEPENDENTS_LISTED).
+    dependents_more: int = 0
     # What its dependents would still wait for were it skipped (what it waits for itself).
     still_waited_for: list[str] = field(default_factory=list)
     error: str = ""
@@ -185,7 +190,25 @@ def plan_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def plan_detail(request: HtmxHttpRequest, plan_id: UUID) -> HttpResponse:
+    """The plan page; `?step=<key>` sends the reviewer to the page of rows holding that step, at
+    its row (a fan-out item's: at its step's)."""
+    key = request.GET.get("step")
+    if key is not None:
+        return _to_step(request, plan_id, key)
     return plan_page(request, plan_id, fragments=False)
+
+
+def _to_step(request: HtmxHttpRequest, plan_id: UUID, key: str) -> HttpResponse:
+    plan = plan_or_404(request, plan_id)
+    steps = list(plan.steps.all())
+    holder = selectors.step_row_key(plan, key)
+    url = reverse("plans:detail", args=[plan.pk])
+    page = steps_page(steps, request.GET)
+    if holder is None:
+        messages.error(request, f"This plan has no step {key}.")
+        return redirect(f"{url}{page.query(1)}")
+    number = page.page_of.get(holder, 1)
+    return redirect(f"{url}{page.query(number)}#{step_dom_id(holder)}")
 
 
 @never_cache
@@ -303,7 +326,10 @@ def action_done(request: HtmxHttpRequest, plan_id: UUID, message: str) -> HttpRe
     messages.success(request, message)
     if request.htmx:
         return plan_page(request, plan_id)
-    return redirect("plans:detail", plan_id=plan_id)
+    # Back to the page of rows the form was sent from.
+    shown = {k: v for k, v in _shown_query(request, plan_id).items() if k in {"page", "graph"}}
+    url = reverse("plans:detail", args=[plan_id])
+    return redirect(f"{url}?{urlencode(shown)}" if shown else url)
 
 
 def plan_page(
@@ -328,10 +354,20 @@ def plan_page(
     last_event_id = selectors.latest_event_id(plan_id)
     plan = plan_or_404(request, plan_id)
     steps = list(plan.steps.all())
+    # The rows shown: a big plan's page of them (plans/web/step_pages.py); the rest of the page
+    # (progress, the picture, the header) still covers the whole plan.
+    page = steps_page(steps, _shown_query(request, plan_id))
+    shown = page.steps
     # What each step's guardrails found, shown in its row (one query for the plan).
-    guardrail_selectors.attach(plan, steps)
+    guardrail_selectors.attach(plan, shown)
     skippable = plan.status in PLAN_STATUSES_ALLOWING_SKIP
-    dependents = selectors.dependents_by_key(steps) if skippable else {}
+    listed = DEPENDENTS_LISTED if page.paged else None
+    dependents = (
+        selectors.dependents_by_key(steps, only=[s.key for s in shown], limit=listed)
+        if skippable
+        else {}
+    )
+    dependent_counts = selectors.dependent_counts(steps) if skippable and page.paged else {}
     still_waited_for = selectors.still_waited_for_by_key(steps) if skippable else {}
     skip_key, skip_form, skip_error = skip or ("", None, "")
     gates = gate_boxes(steps, gate)
@@ -354,13 +390,18 @@ def plan_page(
     for comment in comments:
         if comment.step_key:
             comments_by_step.setdefault(comment.step_key, []).append(comment)
+    # One empty form for every row: unbound, it is only read.
+    blank_skip = SkipForm()
     rows = [
         StepRow(
             step=s,
             can_skip=skippable and s.status == StepStatus.PENDING,
             dependents=dependents.get(s.key, []),
+            dependents_more=(
+                dependent_counts[s.key] - len(dependents[s.key]) if s.key in dependent_counts else 0
+            ),
             still_waited_for=still_waited_for.get(s.key, []),
-            form=skip_form if skip_form is not None and s.key == skip_key else SkipForm(),
+            form=skip_form if skip_form is not None and s.key == skip_key else blank_skip,
             error=skip_error if s.key == skip_key else "",
             paused=s.executor in paused and s.status == StepStatus.PENDING and not s.waiting_on,
             items=selectors.item_table(s) if s.for_each is not None else None,
@@ -370,7 +411,7 @@ def plan_page(
             quorum=gate_quorums.get(s.key),
             approved_by_me=s.key in gate_quorums and gate_quorums[s.key].has(me),
         )
-        for s in steps
+        for s in shown
     ]
     if fragments is None:
         fragments = bool(request.htmx)
@@ -386,8 +427,12 @@ def plan_page(
         "clear_messages": moved_on,
         "progress": Progress.of(steps),
         # Steps waiting at their gate, named in the plan's header.
-        "awaiting": [r.step.key for r in rows if r.gate is not None],
-        "graph": plan_graph(steps),
+        "awaiting": [s.key for s in steps if s.key in gates],
+        "steps_page": page,
+        "graph": plan_graph(steps) if len(steps) <= GRAPH_STEPS or page.graph else None,
+        # Reversed once for the page, not in each row.
+        "skip_url": reverse("plans:skip_step", args=[plan.pk]),
+        "comment_url": reverse("plans:comment", args=[plan.pk]),
         "tokens": _token_names(plan, events),
         # Circuits that are not closed: the page says which executors its steps wait for.
         "circuits": [c for c in plan_circuits if c.state != CircuitState.CLOSED],
@@ -406,7 +451,8 @@ def plan_page(
         "comments": comments,
         "change_request": discussion.latest_change_request(plan),
         "comment_form": CommentForm(),
-        "changes_form": RequestChangesForm(step_keys=[s.key for s in steps]),
+        # A field for each step shown (the view reads them for every step of the plan).
+        "changes_form": RequestChangesForm(step_keys=[s.key for s in shown]),
         # Plan inputs its steps still need (plans/catalog/): approval waits for them.
         "missing_inputs": (
             catalog_selectors.plan_missing_inputs(plan, steps) if plan.status in REVISABLE else []
@@ -423,6 +469,19 @@ def plan_page(
         )
     template = f"{DETAIL_TEMPLATE}#live" if fragments else DETAIL_TEMPLATE
     return render(request, template, context, status=status)
+
+
+def _shown_query(request: HtmxHttpRequest, plan_id: UUID) -> QueryDict:
+    """What says which page of rows to render: the request's query (a page, its live fetches),
+    or for an action sent from the plan page, that page's (htmx names it, a plain form post has
+    it as its Referer): its answer then shows the rows the reviewer had in front of them."""
+    current = request.htmx.current_url if request.htmx else request.headers.get("Referer")
+    if request.method == "GET" or not current:
+        return request.GET
+    parts = urlsplit(current)
+    if parts.path != reverse("plans:detail", args=[plan_id]):
+        return request.GET
+    return QueryDict(parts.query)
 
 
 def _token_names(plan: Plan, events: list[PlanEvent]) -> dict[str, str]:

@@ -35,6 +35,22 @@ def step_dom_id(key: str) -> str:
     )
 
 
+@register.simple_tag(takes_context=True)
+def step_href(context: template.Context, key: str, prefix: str = "") -> str:
+    """A link to a step's row (or to the element `prefix` + its row's id) on the plan page: on a
+    plan shown in pages (plans/web/step_pages.py), to the page holding it."""
+    page = context.get("steps_page")
+    if page is None:
+        return f"#{prefix}{step_dom_id(key)}"
+    return str(page.href(key, prefix))
+
+
+@register.filter
+def page_query(page: Any, number: int) -> str:
+    """The query string of another page of a plan's steps (plans/web/step_pages.py)."""
+    return str(page.query(number))
+
+
 @register.filter
 def pretty_json(value: Any, limit: int = JSON_DISPLAY_LIMIT) -> str:
     """Indented JSON, cut at `limit` characters. Left unsafe: the template escapes it."""

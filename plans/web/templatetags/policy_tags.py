@@ -26,4 +26,6 @@ def policy_panel(context: template.Context, plan: Plan) -> dict[str, Any]:
         "matched": matched,
         "acted": [m for m in matched if not m["shadow"]],
         "shadow": [m for m in matched if m["shadow"]],
+        # Its links to steps land on the page of rows holding them.
+        "steps_page": context.get("steps_page"),
     }

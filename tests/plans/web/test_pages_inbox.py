@@ -30,7 +30,7 @@ def test_it_lists_each_item_with_its_kind_version_and_wait(
     assert "waiting 3 h" in page and "waiting 2 h" in page and "waiting 20 min" in page
     assert '<span class="badge badge-revised">Revised</span>' in page
     assert "Step <code>deploy</code>" in page
-    assert f'href="/plans/{gated.pk}/#step-deploy" data-inbox-approve' in page
+    assert f'href="/plans/{gated.pk}/?step=deploy#step-deploy" data-inbox-approve' in page
     assert "Approve version 2" in page
     assert "Someone else" not in page
     # Waiting for its agent: listed apart, not as something to decide.

@@ -60,7 +60,7 @@ def test_it_lists_what_waits_now_oldest_first_with_links(client: Client, team: A
 
     items = re.findall(r"<li data-waiting-item>(.*?)</li>", page, re.S)
     assert len(items) == 2
-    assert "5 h" in items[0] and f'href="/plans/{gated.pk}/#step-deploy"' in items[0]
+    assert "5 h" in items[0] and f'href="/plans/{gated.pk}/?step=deploy#step-deploy"' in items[0]
     assert "3 h" in items[1] and f'href="/plans/{plan.pk}/"' in items[1]
 
 
