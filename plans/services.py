@@ -616,7 +616,9 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
 # --- Execution (called by the worker) -----------------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint: the worker calls this inside the transaction that also claims the plan's first
+# steps, and an error here rolls all of it back anyway (a savepoint is two round trips more).
+@transaction.atomic(savepoint=False)
 def plan_start(*, plan: Plan, actor: Actor) -> bool:
     """Move an approved plan to executing. Returns False if another worker got there first or the
     plan was cancelled meanwhile."""
