@@ -59,3 +59,16 @@ def attach_dependencies(steps: Iterable[Any]) -> None:
         loaded._prefetch_done = True  # type: ignore[attr-defined]
         cache = step.__dict__.setdefault("_prefetched_objects_cache", {})
         cache["depends_on"] = loaded
+
+
+def keep_dependencies(step: Any, dependencies: list[Any]) -> None:
+    """Give a step just written its dependencies (step objects, in position order), for
+    `dependencies_of`, without a query or a queryset of its own."""
+    step.__dict__["_kept_dependencies"] = dependencies
+
+
+def dependencies_of(step: Any) -> list[Any]:
+    """A step's dependencies in position order: as kept when it was written, else as
+    attached (or read)."""
+    kept = step.__dict__.get("_kept_dependencies")
+    return kept if kept is not None else list(step.depends_on.all())
