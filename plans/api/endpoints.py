@@ -34,6 +34,7 @@ from plans.api.schemas import (
     StepIn,
     TooLargeOut,
 )
+from plans.api.submitted import submitted_answer
 from plans.models import ApiToken, Plan, PlanEvent, Scope
 from plans.validation import StepDraft
 
@@ -90,6 +91,12 @@ def fresh(plan: Plan) -> Plan:
 def render_plan(plan: Plan) -> dict[str, Any]:
     # Encoded as every other response is, so a replayed response is byte-for-byte the original.
     data = PlanOut.from_orm(fresh(plan)).model_dump()
+    return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+
+
+def render_submitted(submitted: services.Submitted) -> dict[str, Any]:
+    """`render_plan` of a plan just submitted, from its steps as written."""
+    data = submitted_answer(submitted.plan.team, submitted)
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 
 
@@ -166,15 +173,19 @@ def create_plan(
     actor = services.Actor.for_token(token)
     submission = submission_of(payload)
     if not idempotency_key:
-        plan = services.plan_submit(team=token.team, actor=actor, submission=submission)
-        return JsonResponse(render_plan(plan), status=201)
+        submitted = services.plan_submit_written(
+            team=token.team, actor=actor, submission=submission
+        )
+        # Encoded once, as `render_plan` and JsonResponse together would: the same bytes.
+        body = json.dumps(submitted_answer(token.team, submitted), cls=NinjaJSONEncoder)
+        return HttpResponse(body, status=201, content_type="application/json")
     response, replayed = services.plan_submit_once(
         team=token.team,
         actor=actor,
         submission=submission,
         key=idempotency_key[:200],
         request_hash=body_hash(request),
-        render=render_plan,
+        render=render_submitted,
     )
     return created(response, replayed=replayed)
 
