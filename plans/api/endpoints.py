@@ -13,7 +13,7 @@ from ninja import Header, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
 
 from executors import registry
-from plans import checkpoints, selectors, services
+from plans import bulk, checkpoints, selectors, services
 from plans.api.auth import TokenAuth, needs
 from plans.api.schemas import (
     ApproveIn,
@@ -171,23 +171,25 @@ def create_plan(
     """
     token = token_of(request)
     actor = services.Actor.for_token(token)
-    submission = submission_of(payload)
-    if not idempotency_key:
-        submitted = services.plan_submit_written(
-            team=token.team, actor=actor, submission=submission
+    # A plan of thousands of steps is held as several objects per step until it is answered.
+    with bulk.collector_paused():
+        submission = submission_of(payload)
+        if not idempotency_key:
+            submitted = services.plan_submit_written(
+                team=token.team, actor=actor, submission=submission
+            )
+            # Encoded once, as `render_plan` and JsonResponse together would: the same bytes.
+            body = json.dumps(submitted_answer(token.team, submitted), cls=NinjaJSONEncoder)
+            return HttpResponse(body, status=201, content_type="application/json")
+        response, replayed = services.plan_submit_once(
+            team=token.team,
+            actor=actor,
+            submission=submission,
+            key=idempotency_key[:200],
+            request_hash=body_hash(request),
+            render=render_submitted,
         )
-        # Encoded once, as `render_plan` and JsonResponse together would: the same bytes.
-        body = json.dumps(submitted_answer(token.team, submitted), cls=NinjaJSONEncoder)
-        return HttpResponse(body, status=201, content_type="application/json")
-    response, replayed = services.plan_submit_once(
-        team=token.team,
-        actor=actor,
-        submission=submission,
-        key=idempotency_key[:200],
-        request_hash=body_hash(request),
-        render=render_submitted,
-    )
-    return created(response, replayed=replayed)
+        return created(response, replayed=replayed)
 
 
 def body_hash(request: HttpRequest, *, scope: str = "") -> str:
