@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import gc
 import json
+import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -132,6 +133,19 @@ def _json(value: Any) -> str | None:
     if not value and isinstance(value, dict | list):
         return "{}" if isinstance(value, dict) else "[]"
     return json.dumps(value)
+
+
+# A number as Python writes it that jsonb reads back as another python value: in exponent form
+# (1e+20 comes back as the int 100000000000000000000), or a negative zero (comes back as 0.0).
+# Also matches such text inside a string: a false alarm costs only a read-back.
+_RENUMBERED = re.compile(r"[0-9]e[+-]?[0-9]|(?<![0-9.])-0\.0(?![0-9])")
+
+
+def reads_back_otherwise(value: Any) -> bool:
+    """Whether a JSON value may read back from the database as other python values than it was
+    written with (PostgreSQL's jsonb keeps numbers as decimals, so some floats come back as
+    ints or lose their sign); None and empty objects and lists never do."""
+    return bool(value) and _RENUMBERED.search(json.dumps(value)) is not None
 
 
 class Defaults:

@@ -38,7 +38,7 @@ from plans.catalog import compile as catalog_compile
 from plans.catalog import selectors as catalog
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
-from plans.dependencies import keep_dependencies
+from plans.dependencies import attach_dependencies, keep_dependencies
 from plans.gates.hold import gates_hold
 from plans.guardrails import spec as guardrail_spec
 from plans.models import (
@@ -83,6 +83,8 @@ from plans.validation import (
 
 logger = logging.getLogger(__name__)
 
+# The steps' JSON columns as `create_steps` writes them.
+JSON_COLUMNS = ("params", "context", "for_each", "guardrails", "quality", "recover", "inputs")
 # Set on the steps as written, so reading them back is not needed.
 STEP_PLAN = PlanStep.plan.field
 STEP_GROUP = PlanStep.approval_group.field
@@ -410,6 +412,11 @@ def create_steps(
             }
         )
     bulk.rows_insert(PlanStep, rows)
+    if any(bulk.reads_back_otherwise(row[name]) for row in rows for name in JSON_COLUMNS):
+        # A number the database gives back otherwise (1e+20 as 100000000000000000000): the
+        # revision's hash, which approval checks against the steps as read, and the answer
+        # must hold the values as stored, so these steps are read back.
+        return _steps_read_back(plan, drafts)
     # The only read: the ids the database gave, by the key unique in the plan.
     ids = dict(PlanStep.objects.filter(plan=plan).values_list("key", "pk"))
     defaults = bulk.Defaults(PlanStep)
@@ -428,6 +435,23 @@ def create_steps(
         # In position order, as a step's dependencies read back.
         keep_dependencies(step, sorted(deps, key=lambda s: s.position))
     bulk.rows_insert(PlanStep.depends_on.through, pairs)
+    return steps
+
+
+def _steps_read_back(plan: Plan, drafts: list[StepDraft]) -> list[PlanStep]:
+    """`create_steps`'s end for steps whose values read back otherwise than written."""
+    ids = dict(PlanStep.objects.filter(plan=plan).values_list("key", "pk"))
+    Through = PlanStep.depends_on.through
+    bulk.rows_insert(
+        Through,
+        [
+            {"from_planstep_id": ids[d.key], "to_planstep_id": ids[dep]}
+            for d in drafts
+            for dep in dict.fromkeys(d.depends_on)
+        ],
+    )
+    steps = list(plan.steps.filter(parent=None).order_by("position"))
+    attach_dependencies(steps)
     return steps
 
 

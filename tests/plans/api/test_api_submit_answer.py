@@ -172,3 +172,19 @@ def test_a_big_plan_is_written_whole_with_every_dependency(api: ApiClient) -> No
         f"s{count - 3}",
         f"s{count - 2}",
     ]
+
+
+def test_numbers_the_database_keeps_otherwise_are_answered_as_stored_and_approvable(
+    api: ApiClient,
+) -> None:
+    # PostgreSQL's jsonb gives 1e+20 back as 100000000000000000000, and -0.0 as 0.0.
+    params = {"big": 1e20, "zero": -0.0, "small": 1e-7, "text": "1e5 -0.0"}
+    steps = [{"key": "a", "task": "t", "params": params}, {"key": "b", "task": "t"}]
+
+    answer = api.post("/plans", {"goal": "g", "user_id": "u", "topic_id": "t", "steps": steps})
+
+    body = answer.json()
+    assert body == api.get(f"/plans/{body['id']}").json()
+    approved = api.post(f"/plans/{body['id']}/approve", {"version": body["version"]})
+    assert approved.status_code == 200, approved.content[:500]
+    assert approved.json()["status"] == "approved"
