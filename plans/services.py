@@ -371,6 +371,7 @@ def create_steps(
     reading them back: one statement per table, whatever the number of steps."""
     gate_fields = approvals.step_gate_fields(plan.team, drafts)
     now = timezone.now()
+    fail = OnFailure.FAIL.value
     rows: list[dict[str, Any]] = []
     groups: list[Any] = []
     for i, d in enumerate(drafts):
@@ -393,7 +394,7 @@ def create_steps(
                 "max_attempts": d.max_attempts,
                 "timeout_seconds": d.timeout_seconds,
                 "for_each": d.for_each,
-                "on_failure": d.on_failure or on_failure or OnFailure.FAIL,
+                "on_failure": d.on_failure or on_failure or fail,
                 "deadline_seconds": seconds,
                 # As it reads back: in UTC.
                 "deadline_until": None if until is None else until.astimezone(UTC),
@@ -412,7 +413,8 @@ def create_steps(
             }
         )
     bulk.rows_insert(PlanStep, rows)
-    if any(bulk.reads_back_otherwise(row[name]) for row in rows for name in JSON_COLUMNS):
+    given = [value for row in rows for name in JSON_COLUMNS if (value := row[name])]
+    if any(bulk.reads_back_otherwise(value) for value in given):
         # A number the database gives back otherwise (1e+20 as 100000000000000000000): the
         # revision's hash, which approval checks against the steps as read, and the answer
         # must hold the values as stored, so these steps are read back.

@@ -10,6 +10,9 @@ import hashlib
 import json
 from typing import Any
 
+from django.db.models import JSONField, Value
+from django.db.models.functions import Cast
+
 from plans.deadlines.rules import Deadline
 from plans.dependencies import attach_dependencies, dependencies_of
 from plans.models import Plan, PlanRevision, PlanStep
@@ -136,10 +139,11 @@ def revision_record(
     is what the team's policy decided about it (plans/policy/), kept beside the content;
     `steps` the plan's steps as just written, if the caller has them."""
     text = canonical(plan_content(plan, steps))
-    return PlanRevision.objects.create(
+    revision = PlanRevision(
         plan=plan,
         version=plan.version,
-        content=json.loads(text),
+        # The canonical text as it is, not encoded again (at 10,000 steps, megabytes).
+        content=Cast(Value(text), output_field=JSONField()),
         # `content_hash(content)`, without encoding it again: canonical JSON read back encodes
         # to the same text.
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
@@ -148,6 +152,9 @@ def revision_record(
         comment=comment,
         policy=policy,
     )
+    revision.save()
+    revision.content = json.loads(text)
+    return revision
 
 
 def plan_content_hash(plan: Plan) -> str:
