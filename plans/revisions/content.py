@@ -138,7 +138,8 @@ def revision_record(
     record the same version (the unique (plan, version) index would refuse it anyway). `policy`
     is what the team's policy decided about it (plans/policy/), kept beside the content;
     `steps` the plan's steps as just written, if the caller has them."""
-    text = canonical(plan_content(plan, steps))
+    content = plan_content(plan, steps)
+    text = canonical(content)
     revision = PlanRevision(
         plan=plan,
         version=plan.version,
@@ -153,7 +154,8 @@ def revision_record(
         policy=policy,
     )
     revision.save()
-    revision.content = json.loads(text)
+    # What was written, as values (the database holds them with its own key order).
+    revision.content = content
     return revision
 
 
