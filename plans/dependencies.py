@@ -66,3 +66,16 @@ def loaded_dependencies(step: Any) -> QuerySet[Any] | list[Any]:
     attached or prefetched: at a thousand steps, read several times a page, that is what costs."""
     loaded = step.__dict__.get("_prefetched_objects_cache", {}).get("depends_on")
     return loaded if loaded is not None else step.depends_on.all()
+
+
+def keep_dependencies(step: Any, dependencies: list[Any]) -> None:
+    """Give a step just written its dependencies (step objects, in position order), for
+    `dependencies_of`, without a query or a queryset of its own."""
+    step.__dict__["_kept_dependencies"] = dependencies
+
+
+def dependencies_of(step: Any) -> list[Any]:
+    """A step's dependencies in position order: as kept when it was written, else as
+    attached (or read)."""
+    kept = step.__dict__.get("_kept_dependencies")
+    return kept if kept is not None else list(loaded_dependencies(step))

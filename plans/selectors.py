@@ -86,6 +86,15 @@ def _detailed(plans: QuerySet[Plan], plan_id: UUID | str) -> Plan:
     return plan
 
 
+def plan_header_for_team(team: Team, plan_id: UUID | str) -> Plan:
+    """The plan with its artifacts, not its steps (for an answer that has them in hand); raises
+    Plan.DoesNotExist for another team's plan."""
+    plans = Plan.objects.filter(team=team).select_related(
+        "team", "approved_by", "approved_by_token"
+    )
+    return plans.prefetch_related("artifacts").get(pk=plan_id)
+
+
 def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
     """The plan with its steps and artifacts.
 

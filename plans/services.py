@@ -17,6 +17,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC
 from functools import partial
 from typing import Any
 
@@ -27,7 +28,7 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import FailureClass
-from plans import realtime, tokens
+from plans import bulk, realtime, tokens
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
 from plans.approvals import services as approvals
@@ -37,6 +38,7 @@ from plans.catalog import compile as catalog_compile
 from plans.catalog import selectors as catalog
 from plans.deadlines import schedule as deadlines
 from plans.delegation import compile_tree
+from plans.dependencies import attach_dependencies, keep_dependencies
 from plans.gates.hold import gates_hold
 from plans.guardrails import spec as guardrail_spec
 from plans.models import (
@@ -80,6 +82,12 @@ from plans.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The steps' JSON columns as `create_steps` writes them.
+JSON_COLUMNS = ("params", "context", "for_each", "guardrails", "quality", "recover", "inputs")
+# Set on the steps as written, so reading them back is not needed.
+STEP_PLAN = PlanStep.plan.field
+STEP_GROUP = PlanStep.approval_group.field
 
 CANCELLED_REASON = "cancelled"
 PLAN_CANCELLED_SKIP_REASON = "plan cancelled"
@@ -260,9 +268,25 @@ def prepare_steps(
     return goal, topological_order(drafts)
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class Submitted:
+    """A plan just submitted, with its steps as written (in position order, each with its
+    dependencies); `steps` is None when a policy rule approved the plan on the spot, which may
+    have changed them since."""
+
+    plan: Plan
+    steps: list[PlanStep] | None
+
+
 def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan:
     """Create a draft plan with its steps and artifacts. Raises PlanInvalid; writes nothing then."""
+    return plan_submit_written(team=team, actor=actor, submission=submission).plan
+
+
+@transaction.atomic
+def plan_submit_written(*, team: Team, actor: Actor, submission: PlanSubmission) -> Submitted:
+    """`plan_submit`, answering also the steps as written, for an answer that need not read
+    them back. Raises PlanInvalid; writes nothing then."""
     quorum = approvals.quorum_problems(
         team=team,
         required_approvals=submission.required_approvals,
@@ -324,6 +348,7 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
         actor_user=actor.user,
         comment="submitted",
         policy=verdict.as_json(),
+        steps=steps,
     )
     _record(
         plan, EventKind.PLAN_CREATED, actor, data={"version": plan.version, "steps": len(steps)}
@@ -331,7 +356,8 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     # A plan still missing inputs waits for them, whatever a rule says (plans/catalog/).
     if (rule := verdict.auto_approve) is not None and not catalog.plan_missing_required(plan):
         plan_approve(plan=plan, actor=Actor.for_policy(rule.name), version=plan.version)
-    return plan
+        return Submitted(plan=plan, steps=None)
+    return Submitted(plan=plan, steps=steps)
 
 
 def create_steps(
@@ -339,46 +365,95 @@ def create_steps(
 ) -> list[PlanStep]:
     """Save the steps (in dependency order) and their dependencies for a new or revised plan.
     `on_failure` is the plan's default for steps that set none. Raises PlanInvalid for a gate's
-    approver group the team does not have."""
+    approver group the team does not have.
+
+    Returns the steps as written, each with its dependencies (`plans.dependencies`), without
+    reading them back: one statement per table, whatever the number of steps."""
     gate_fields = approvals.step_gate_fields(plan.team, drafts)
     now = timezone.now()
-    gate_deadlines = [deadlines.step_deadline(team=plan.team, draft=d, now=now) for d in drafts]
-    steps = PlanStep.objects.bulk_create(
-        PlanStep(
-            plan=plan,
-            key=d.key,
-            position=i,
-            title=d.title,
-            task=d.task,
-            hint=d.hint,
-            executor=d.executor,
-            params=d.params,
-            context=d.context,
-            waiting_on=len(set(d.depends_on)),
-            max_attempts=d.max_attempts,
-            timeout_seconds=d.timeout_seconds,
-            for_each=d.for_each,
-            on_failure=d.on_failure or on_failure or OnFailure.FAIL,
-            deadline_seconds=gate_deadlines[i][0],
-            deadline_until=gate_deadlines[i][1],
-            on_timeout=gate_deadlines[i][2],
-            guardrails=d.guardrails,
-            quality=d.quality,
-            recover=d.recover,
-            estimated_cost=budget_rules.amount(d.estimated_cost),
-            action=d.action,
-            inputs=d.inputs if d.action else None,
-            **gate_fields[d.key],
+    fail = OnFailure.FAIL.value
+    rows: list[dict[str, Any]] = []
+    groups: list[Any] = []
+    for i, d in enumerate(drafts):
+        seconds, until, on_timeout = deadlines.step_deadline(team=plan.team, draft=d, now=now)
+        gate = gate_fields[d.key]
+        group = gate.get("approval_group")
+        groups.append(group)
+        rows.append(
+            {
+                "plan_id": plan.pk,
+                "key": d.key,
+                "position": i,
+                "title": d.title,
+                "task": d.task,
+                "hint": d.hint,
+                "executor": d.executor,
+                "params": d.params,
+                "context": d.context,
+                "waiting_on": len(set(d.depends_on)),
+                "max_attempts": d.max_attempts,
+                "timeout_seconds": d.timeout_seconds,
+                "for_each": d.for_each,
+                "on_failure": d.on_failure or on_failure or fail,
+                "deadline_seconds": seconds,
+                # As it reads back: in UTC.
+                "deadline_until": None if until is None else until.astimezone(UTC),
+                "on_timeout": on_timeout,
+                "guardrails": d.guardrails,
+                "quality": d.quality,
+                "recover": d.recover,
+                "estimated_cost": (
+                    None if d.estimated_cost is None else budget_rules.amount(d.estimated_cost)
+                ),
+                "action": d.action,
+                "inputs": d.inputs if d.action else None,
+                "approval": gate["approval"],
+                "approval_group_id": None if group is None else group.pk,
+                "approval_count": gate.get("approval_count", 1),
+            }
         )
-        for i, d in enumerate(drafts)
-    )
-    ids = {s.key: s.pk for s in steps}
+    bulk.rows_insert(PlanStep, rows)
+    given = [value for row in rows for name in JSON_COLUMNS if (value := row[name])]
+    if any(bulk.reads_back_otherwise(value) for value in given):
+        # A number the database gives back otherwise (1e+20 as 100000000000000000000): the
+        # revision's hash, which approval checks against the steps as read, and the answer
+        # must hold the values as stored, so these steps are read back.
+        return _steps_read_back(plan, drafts)
+    # The only read: the ids the database gave, by the key unique in the plan.
+    ids = dict(PlanStep.objects.filter(plan=plan).values_list("key", "pk"))
+    defaults = bulk.Defaults(PlanStep)
+    steps: list[PlanStep] = []
+    by_key: dict[str, PlanStep] = {}
+    for row, group in zip(rows, groups, strict=True):
+        step = bulk.loaded(defaults, {**row, "id": ids[row["key"]]})
+        STEP_PLAN.set_cached_value(step, plan)
+        STEP_GROUP.set_cached_value(step, group)
+        steps.append(step)
+        by_key[step.key] = step
+    pairs: list[dict[str, int]] = []
+    for d, step in zip(drafts, steps, strict=True):
+        deps = [by_key[dep] for dep in dict.fromkeys(d.depends_on)]
+        pairs.extend({"from_planstep_id": step.pk, "to_planstep_id": dep.pk} for dep in deps)
+        # In position order, as a step's dependencies read back.
+        keep_dependencies(step, sorted(deps, key=lambda s: s.position))
+    bulk.rows_insert(PlanStep.depends_on.through, pairs)
+    return steps
+
+
+def _steps_read_back(plan: Plan, drafts: list[StepDraft]) -> list[PlanStep]:
+    """`create_steps`'s end for steps whose values read back otherwise than written."""
+    ids = dict(PlanStep.objects.filter(plan=plan).values_list("key", "pk"))
     Through = PlanStep.depends_on.through
-    Through.objects.bulk_create(
-        Through(from_planstep_id=ids[d.key], to_planstep_id=ids[dep])
-        for d in drafts
-        for dep in dict.fromkeys(d.depends_on)
+    bulk.rows_insert(
+        Through,
+        [
+            {"from_planstep_id": ids[d.key], "to_planstep_id": ids[dep]}
+            for d in drafts
+            for dep in dict.fromkeys(d.depends_on)
+        ],
     )
+    steps = list(plan.steps.filter(parent=None).order_by("position"))
+    attach_dependencies(steps)
     return steps
 
 
@@ -1057,7 +1132,7 @@ def plan_submit_once(
     submission: PlanSubmission,
     key: str,
     request_hash: str,
-    render: Callable[[Plan], dict[str, Any]],
+    render: Callable[[Submitted], dict[str, Any]],
 ) -> tuple[dict[str, Any], bool]:
     """Submit a plan at most once per (team, Idempotency-Key).
 
@@ -1070,7 +1145,7 @@ def plan_submit_once(
         key=key,
         request_hash=request_hash,
         status_code=201,
-        make=lambda: render(plan_submit(team=team, actor=actor, submission=submission)),
+        make=lambda: render(plan_submit_written(team=team, actor=actor, submission=submission)),
     )
 
 

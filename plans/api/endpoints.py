@@ -13,7 +13,7 @@ from ninja import Header, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
 
 from executors import registry
-from plans import checkpoints, selectors, services
+from plans import bulk, checkpoints, selectors, services
 from plans.api.auth import TokenAuth, needs
 from plans.api.schemas import (
     ApproveIn,
@@ -34,6 +34,7 @@ from plans.api.schemas import (
     StepIn,
     TooLargeOut,
 )
+from plans.api.submitted import submitted_answer
 from plans.models import ApiToken, Plan, PlanEvent, Scope
 from plans.validation import StepDraft
 
@@ -90,6 +91,12 @@ def fresh(plan: Plan) -> Plan:
 def render_plan(plan: Plan) -> dict[str, Any]:
     # Encoded as every other response is, so a replayed response is byte-for-byte the original.
     data = PlanOut.from_orm(fresh(plan)).model_dump()
+    return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
+
+
+def render_submitted(submitted: services.Submitted) -> dict[str, Any]:
+    """`render_plan` of a plan just submitted, from its steps as written."""
+    data = submitted_answer(submitted.plan.team, submitted)
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 
 
@@ -164,19 +171,25 @@ def create_plan(
     """
     token = token_of(request)
     actor = services.Actor.for_token(token)
-    submission = submission_of(payload)
-    if not idempotency_key:
-        plan = services.plan_submit(team=token.team, actor=actor, submission=submission)
-        return JsonResponse(render_plan(plan), status=201)
-    response, replayed = services.plan_submit_once(
-        team=token.team,
-        actor=actor,
-        submission=submission,
-        key=idempotency_key[:200],
-        request_hash=body_hash(request),
-        render=render_plan,
-    )
-    return created(response, replayed=replayed)
+    # A plan of thousands of steps is held as several objects per step until it is answered.
+    with bulk.collector_paused():
+        submission = submission_of(payload)
+        if not idempotency_key:
+            submitted = services.plan_submit_written(
+                team=token.team, actor=actor, submission=submission
+            )
+            # Encoded once, as `render_plan` and JsonResponse together would: the same bytes.
+            body = json.dumps(submitted_answer(token.team, submitted), cls=NinjaJSONEncoder)
+            return HttpResponse(body, status=201, content_type="application/json")
+        response, replayed = services.plan_submit_once(
+            team=token.team,
+            actor=actor,
+            submission=submission,
+            key=idempotency_key[:200],
+            request_hash=body_hash(request),
+            render=render_submitted,
+        )
+        return created(response, replayed=replayed)
 
 
 def body_hash(request: HttpRequest, *, scope: str = "") -> str:

@@ -10,8 +10,11 @@ import hashlib
 import json
 from typing import Any
 
+from django.db.models import JSONField, Value
+from django.db.models.functions import Cast
+
 from plans.deadlines.rules import Deadline
-from plans.dependencies import attach_dependencies
+from plans.dependencies import attach_dependencies, dependencies_of
 from plans.models import Plan, PlanRevision, PlanStep
 from plans.states import StepStatus
 
@@ -43,7 +46,7 @@ def step_content(step: PlanStep) -> dict[str, Any]:
     content: dict[str, Any] = {}
     for name in STEP_FIELDS:
         if name == "depends_on":
-            content[name] = sorted(d.key for d in step.depends_on.all())
+            content[name] = sorted(d.key for d in dependencies_of(step))
         else:
             content[name] = getattr(step, name)
     for name in OPTIONAL_STEP_FIELDS:
@@ -80,10 +83,12 @@ def step_content(step: PlanStep) -> dict[str, Any]:
     return content
 
 
-def plan_content(plan: Plan) -> dict[str, Any]:
-    """The plan's content as it is in the database now (its own steps, not fan-out items)."""
-    steps = list(plan.steps.filter(parent=None).order_by("position"))
-    attach_dependencies(steps)
+def plan_content(plan: Plan, steps: list[PlanStep] | None = None) -> dict[str, Any]:
+    """The plan's content as it is in the database now (its own steps, not fan-out items).
+    `steps`: its steps as just written (`plans.services.create_steps`), not read again."""
+    if steps is None:
+        steps = list(plan.steps.filter(parent=None).order_by("position"))
+        attach_dependencies(steps)
     deadline: dict[str, Any] = {}
     # (getattr: a migration that records revisions reads plan rows from before deadlines.)
     submitted_deadline = getattr(plan, "decision_deadline", None)
@@ -126,22 +131,32 @@ def revision_record(
     actor_user: Any = None,
     comment: str = "",
     policy: dict[str, Any] | None = None,
+    steps: list[PlanStep] | None = None,
 ) -> Any:
     """Record the plan's current version as a revision. Called inside the transaction that made
     the version, with the plan locked, so the content is the version's and no other writer can
     record the same version (the unique (plan, version) index would refuse it anyway). `policy`
-    is what the team's policy decided about it (plans/policy/), kept beside the content."""
-    content = json.loads(canonical(plan_content(plan)))
-    return PlanRevision.objects.create(
+    is what the team's policy decided about it (plans/policy/), kept beside the content;
+    `steps` the plan's steps as just written, if the caller has them."""
+    content = plan_content(plan, steps)
+    text = canonical(content)
+    revision = PlanRevision(
         plan=plan,
         version=plan.version,
-        content=content,
-        content_hash=content_hash(content),
+        # The canonical text as it is, not encoded again (at 10,000 steps, megabytes).
+        content=Cast(Value(text), output_field=JSONField()),
+        # `content_hash(content)`, without encoding it again: canonical JSON read back encodes
+        # to the same text.
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
         actor=actor,
         actor_user=actor_user,
         comment=comment,
         policy=policy,
     )
+    revision.save()
+    # What was written, as values (the database holds them with its own key order).
+    revision.content = content
+    return revision
 
 
 def plan_content_hash(plan: Plan) -> str:
