@@ -40,15 +40,21 @@ def notifications_enqueue(events: Iterable[PlanEvent]) -> int:
     if not events:
         return 0
     plan_ids = {e.plan_id for e in events}
+    # Subscriptions first: most teams have none, and then the plans (with their step counts,
+    # which the payload carries) need not be read at all.
+    teams = dict(Plan.objects.filter(pk__in=plan_ids).values_list("pk", "team_id"))
+    subscriptions = active_subscriptions(teams.values())
+    if not subscriptions:
+        return 0
     plans = {
         p.pk: p
-        for p in Plan.objects.filter(pk__in=plan_ids)
+        for p in Plan.objects.filter(
+            pk__in=[pk for pk, team_id in teams.items() if team_id in subscriptions]
+        )
         .select_related("team")
         .annotate(step_count=Count("steps"))
     }
-    subscriptions = active_subscriptions(p.team_id for p in plans.values())
-    if not subscriptions:
-        return 0
+    events = [e for e in events if e.plan_id in plans]
     audience = Audience()
     now = timezone.now()
     rows: list[OutboxMessage] = []
