@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from django.db import connections
-from django.db.models import AutoField, BigAutoField, JSONField, Model
+from django.db.models import AutoField, BigAutoField, FloatField, JSONField, Model
 from django.db.models.base import ModelState
 
 M = TypeVar("M", bound=Model)
@@ -155,6 +155,8 @@ class Defaults:
         self.model = model
         self.values: dict[str, Any] = {}
         self.mutable: list[str] = []
+        # Float columns: a whole number written to one reads back as a float (30 as 30.0).
+        self.floats = [f.attname for f in model._meta.concrete_fields if isinstance(f, FloatField)]
         for f in model._meta.concrete_fields:
             value = f.get_default()
             self.values[f.attname] = value
@@ -164,12 +166,16 @@ class Defaults:
 
 def loaded(defaults: Defaults, values: Mapping[str, Any], using: str = "default") -> Any:
     """The model instance of a row as written: `values` (attname -> value, the primary key
-    included) over the fields' defaults, as if read back, without a query or `__init__`."""
+    included) over the fields' defaults, as if read back (whole numbers in float columns as
+    floats), without a query or `__init__`."""
     instance = defaults.model.__new__(defaults.model)
     state = {**defaults.values, **values}
     for name in defaults.mutable:
         if name not in values:
             state[name] = copy.copy(state[name])
+    for name in defaults.floats:
+        if type(state[name]) is int:
+            state[name] = float(state[name])
     model_state = ModelState()
     model_state.adding = False
     model_state.db = using

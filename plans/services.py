@@ -283,10 +283,6 @@ def plan_submit(*, team: Team, actor: Actor, submission: PlanSubmission) -> Plan
     return plan_submit_written(team=team, actor=actor, submission=submission).plan
 
 
-def _as_float(value: float | None) -> float | None:
-    return None if value is None else float(value)
-
-
 @transaction.atomic
 def plan_submit_written(*, team: Team, actor: Actor, submission: PlanSubmission) -> Submitted:
     """`plan_submit`, answering also the steps as written, for an answer that need not read
@@ -396,11 +392,10 @@ def create_steps(
                 "context": d.context,
                 "waiting_on": len(set(d.depends_on)),
                 "max_attempts": d.max_attempts,
-                # Float columns: as they read back (30.0 for 30), for the revision's hash.
-                "timeout_seconds": _as_float(d.timeout_seconds),
+                "timeout_seconds": d.timeout_seconds,
                 "for_each": d.for_each,
                 "on_failure": d.on_failure or on_failure or fail,
-                "deadline_seconds": _as_float(seconds),
+                "deadline_seconds": seconds,
                 # As it reads back: in UTC.
                 "deadline_until": None if until is None else until.astimezone(UTC),
                 "on_timeout": on_timeout,
