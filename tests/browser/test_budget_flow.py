@@ -7,12 +7,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
 from playwright.sync_api import Page, expect
 
+from plans import selectors
 from tests.browser.test_review_flow import ARTIFACTS, chromium
 from tests.factories import approve, step, submit_plan
 from tests.processes import running, serving
@@ -28,6 +31,13 @@ COSTS_ONE = {"usage": {"model": "small", "input_tokens": 1200, "output_tokens": 
 def server() -> Iterator[str]:
     with serving(log=ARTIFACTS / "budget-server.log") as live:
         yield f"http://{live.address}"
+
+
+def latest_event_id(plan_id: Any) -> int:
+    try:
+        return selectors.latest_event_id(plan_id)
+    finally:
+        connection.close()
 
 
 def shoot(page: Page, name: str, box: str) -> None:
@@ -78,6 +88,12 @@ def test_a_reviewer_raises_the_budget_and_the_plan_completes(
         page.evaluate("window.__stillTheSamePage = true")
         shoot(page, "budget-reached", "#plan-budget")
 
+        # Every change so far has reached the page: no live update re-renders the box after
+        # the form's answer below.
+        # (Read on a thread of its own: Playwright's loop runs on this one.)
+        with ThreadPoolExecutor(1) as reader:
+            latest = str(reader.submit(latest_event_id, plan.pk).result())
+        expect(page.locator("#live-state")).to_have_attribute("data-last-event-id", latest)
         box.get_by_label("Raise to").fill("1")
         box.get_by_role("button", name="Raise budget").click()
         expect(box).to_contain_text("must be a number above what the plan spent (2.00)")
