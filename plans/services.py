@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC
 from functools import partial
@@ -694,9 +694,13 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
 # No savepoint: the worker calls this inside the transaction that also claims the plan's first
 # steps, and an error here rolls all of it back anyway (a savepoint is two round trips more).
 @transaction.atomic(savepoint=False)
-def plan_start(*, plan: Plan, actor: Actor) -> bool:
+def plan_start(*, plan: Plan, actor: Actor, settle: bool = True) -> bool:
     """Move an approved plan to executing. Returns False if another worker got there first or the
-    plan was cancelled meanwhile."""
+    plan was cancelled meanwhile.
+
+    With `settle` False the caller claims the plan's first steps in the same transaction and
+    then does what is left: ends the plan if it has nothing to run (every step was skipped
+    before approval), and wakes the other workers if it left ready steps unclaimed."""
     plan = _lock(plan)
     if plan.status != PlanStatus.APPROVED:
         return False
@@ -709,9 +713,10 @@ def plan_start(*, plan: Plan, actor: Actor) -> bool:
     if reason := budget_holds.team_reason(plan):  # the team's monthly budget is spent
         budget_holds.hold(plan, actor, reason, record=_record)
         return True
-    notify_workers()
-    # A plan whose every step was skipped before approval has nothing left to run.
-    end_plan_if_done(plan, actor)
+    if settle:
+        notify_workers()
+        # A plan whose every step was skipped before approval has nothing left to run.
+        end_plan_if_done(plan, actor)
     return True
 
 
@@ -1021,24 +1026,32 @@ def _release_dependents_postgres(done_ids: list[int]) -> list[int]:
                 """,
                 [done_ids],
             )
-            rows = cursor.fetchall()
-        ready = [row for row in rows if row[2] == 0]
-        gated = [
-            pk
-            for pk, status, _, approval, approved_at in ready
-            if status == StepStatus.PENDING
-            and approval == StepApproval.REQUIRED
-            and approved_at is None
-        ]
-        if gated:
-            # A gated step that is ready now waits for a reviewer instead, in this same
-            # transaction, so no worker can claim it first (plans/gates/hold.py).
-            gates_hold(PlanStep.objects.filter(pk__in=gated))
-        released += [
-            row[0] for row in ready if row[1] == StepStatus.PENDING and row[0] not in gated
-        ]
-        done_ids = [row[0] for row in ready if row[1] == StepStatus.SKIPPED]
+            ready, done_ids = dependents_counted(cursor.fetchall())
+        released += ready
     return released
+
+
+def dependents_counted(rows: Iterable[Sequence[Any]]) -> tuple[list[int], list[int]]:
+    """After one round of counting down (rows of id, status, waiting_on, approval,
+    gate_approved_at, as the count-down statement returns them): hold the gated steps that are
+    ready now, and return the ids of the steps that are ready to run and of the skipped steps
+    that reached 0, whose own dependents are counted down in the next round."""
+    ready = [row for row in rows if row[2] == 0]
+    gated = [
+        pk
+        for pk, status, _, approval, approved_at in ready
+        if status == StepStatus.PENDING
+        and approval == StepApproval.REQUIRED
+        and approved_at is None
+    ]
+    if gated:
+        # A gated step that is ready now waits for a reviewer instead, in this same
+        # transaction, so no worker can claim it first (plans/gates/hold.py).
+        gates_hold(PlanStep.objects.filter(pk__in=gated))
+    return (
+        [row[0] for row in ready if row[1] == StepStatus.PENDING and row[0] not in gated],
+        [row[0] for row in ready if row[1] == StepStatus.SKIPPED],
+    )
 
 
 def nudge_waiting_plans(team_id: int, executor: str) -> None:

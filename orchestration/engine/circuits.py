@@ -17,7 +17,7 @@ it their error text. What pages and the API show of a circuit is read in plans/s
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from django.db.models import Q
 from django.utils import timezone
@@ -85,10 +85,18 @@ def trial_unused(circuit_key: str) -> None:
     ).update(trial_until=timezone.now())
 
 
-def record(outcomes: Sequence[tuple[int, str, StepOutcome]]) -> set[str]:
+def record(
+    outcomes: Sequence[tuple[int, str, StepOutcome]],
+    *,
+    unclean: Collection[tuple[int, str]] | None = None,
+) -> set[str]:
     """Count finished attempts (team id, executor, outcome), in the order they happened, against
     the circuits. Called inside the transaction that records the outcomes. Returns the keys of
-    the circuits open once they are counted: their failed steps wait for them."""
+    the circuits open once they are counted: their failed steps wait for them.
+
+    `unclean`: the (team id, executor) pairs of these outcomes whose circuit is not closed with
+    no failures counted, when the caller has read them already (the finish reads them along with
+    its plan locks); else they are read here."""
     by_key: dict[tuple[int, str], list[StepOutcome]] = {}
     for team_id, executor, outcome in outcomes:
         if outcome.ok or outcome.failure_class in BREAKER_COUNTED:
@@ -98,16 +106,16 @@ def record(outcomes: Sequence[tuple[int, str, StepOutcome]]) -> set[str]:
     failing = {k for k, seen in by_key.items() if any(not o.ok for o in seen)}
     # The common case, successes on closed circuits, writes nothing: only circuits that have
     # something to reset, or failures to count, are touched (and locked).
-    teams = {team_id for team_id, _ in by_key}
-    dirty = {
-        (team_id, executor)
-        for team_id, executor in ExecutorCircuit.objects.filter(
-            team_id__in=teams, executor__in={executor for _, executor in by_key}
+    if unclean is None:
+        unclean = set(
+            ExecutorCircuit.objects.filter(
+                team_id__in={team_id for team_id, _ in by_key},
+                executor__in={executor for _, executor in by_key},
+            )
+            .exclude(state=CircuitState.CLOSED, consecutive_failures=0)
+            .values_list("team_id", "executor")
         )
-        .exclude(state=CircuitState.CLOSED, consecutive_failures=0)
-        .values_list("team_id", "executor")
-        if (team_id, executor) in by_key
-    }
+    dirty = {pair for pair in unclean if pair in by_key}
     opened = set()
     for team_id, executor in sorted(failing | dirty):
         seen = [(o.ok, o.error) for o in by_key[(team_id, executor)]]

@@ -38,12 +38,13 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import BREAKER_COUNTED, FailureClass
-from orchestration.engine import circuits, fanout, recovering, spending
+from orchestration.engine import circuits, fanout, finishing, recovering, spending
 from orchestration.engine.claims import Claim, Report
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.services import (
     Actor,
+    dependents_counted,
     end_plan_if_done,
     notify_workers,
     plan_start,
@@ -724,16 +725,79 @@ def _finish(
     reports: Sequence[Report], actor: Actor, slots: Slots | None
 ) -> tuple[set[int], list[dict[str, Any]], bool]:
     now = timezone.now()
-    plans = {p.pk: p for p in _lock_plans({r.claim.plan_id for r in reports})}
+    plan_ids = {r.claim.plan_id for r in reports}
+    unclean: set[tuple[int, str]] | None = None
+    if is_postgres():
+        plans, unclean = finishing.lock_plans(plan_ids, {r.claim.executor for r in reports})
+    else:
+        plans = {p.pk: p for p in _lock_plans(plan_ids)}
     # Counted first: a failure that leaves its executor's circuit open does not use up an
     # attempt; the step waits for the circuit instead. (A refused late result counts too: it
     # says as much about the executor's health.)
-    opened = circuits.record([(r.claim.team_id, r.claim.executor, r.outcome) for r in reports])
+    opened = circuits.record(
+        [(r.claim.team_id, r.claim.executor, r.outcome) for r in reports], unclean=unclean
+    )
     verdicts = [_verdict(r, now, opened) for r in reports]
+    if is_postgres() and all(_plain_success(v) for v in verdicts):
+        accepted = _complete(verdicts, plans, actor, now)
+    else:
+        accepted = _record(verdicts, plans, actor, now)
+    rows = _claim_more(plans, slots, actor) if accepted else []
+    # Wake the other workers unless this one had slots to spare after claiming: then it took
+    # everything these plans give out now (their ready steps, up to their max_concurrency), and
+    # no other worker would find more there than before.
+    settled = len(rows) < slots.limit if slots is not None and slots.limit > 0 else not accepted
+    if accepted and not settled:
+        notify_workers()
+    return accepted, rows, settled
+
+
+def _plain_success(verdict: _Verdict) -> bool:
+    """A success that needs no more than the one statement of finishing.complete: not a fan-out
+    item (whose parent may complete with it), no recovery, nothing consumed to charge."""
+    claim, outcome = verdict.report.claim, verdict.report.outcome
+    return (
+        verdict.status == StepStatus.COMPLETED
+        and verdict.recovery is None
+        and claim.parent_id is None
+        and outcome.usage is None
+    )
+
+
+def _complete(
+    verdicts: list[_Verdict], plans: dict[UUID, Plan], actor: Actor, now: datetime
+) -> set[int]:
+    """Record a batch of plain successes (PostgreSQL): one statement, then the rounds of
+    dependents that skipped steps let go, and the ends of the plans that may have ended."""
+    reports = [v.report for v in verdicts]
+    spent = spending.record(reports, plans)
+    events = []
+    for v in sorted(verdicts, key=lambda v: str(v.report.claim.plan_id)):
+        claim = v.report.claim
+        data = {"attempt": claim.attempt, **v.report.note}
+        data |= spent.get((claim.id, claim.attempt), {})
+        event = _event(plans[claim.plan_id], EventKind.STEP_COMPLETED, actor, claim.key, data)
+        events.append({**_event_row(event), "step_id": claim.id})
+    done = finishing.complete([_verdict_row(v) for v in verdicts], events, now)
+    _publish_on_commit((plan_id, plans[plan_id].team_id, pk) for pk, plan_id in done.events)
+    _, skipped = dependents_counted(done.counted)
+    if skipped:
+        # Skipped steps that were waiting only for these: their dependents go on in turn.
+        release_dependents(skipped)
+    for plan_id in done.ended:
+        end_plan_if_done(plans[plan_id], actor)
+    return done.accepted
+
+
+def _record(
+    verdicts: list[_Verdict], plans: dict[UUID, Plan], actor: Actor, now: datetime
+) -> set[int]:
+    """Record a batch of outcomes of any kind, statement by statement."""
+    reports = [v.report for v in verdicts]
     accepted = _write_verdicts(verdicts, now)
     spent = spending.record(reports, plans)
     if not accepted:
-        return set(), [], True
+        return set()
     kept = [v for v in verdicts if v.report.claim.id in accepted]
     recovering.write([v.recovery for v in kept if v.recovery is not None])
     events: dict[UUID, list[PlanEvent]] = defaultdict(list)
@@ -778,14 +842,7 @@ def _finish(
     for plan_id in plans_maybe_done(events):
         end_plan_if_done(plans[plan_id], actor)
     spending.hold_spent_plans(reports, plans, actor)
-    rows = _claim_more(plans, slots, actor) if accepted else []
-    # Wake the other workers unless this one had slots to spare after claiming: then it took
-    # everything these plans give out now (their ready steps, up to their max_concurrency), and
-    # no other worker would find more there than before.
-    settled = len(rows) < slots.limit if slots is not None and slots.limit > 0 else not accepted
-    if not settled:
-        notify_workers()
-    return accepted, rows, settled
+    return accepted
 
 
 def plan_start_and_claim(*, plan: Plan, actor: Actor, slots: Slots) -> Started:
@@ -794,11 +851,18 @@ def plan_start_and_claim(*, plan: Plan, actor: Actor, slots: Slots) -> Started:
     the plan does, without another round. Started.started is False if another worker started
     the plan first or it was cancelled meanwhile."""
     with transaction.atomic():
-        if not plan_start(plan=plan, actor=actor):
+        if not plan_start(plan=plan, actor=actor, settle=False):
             return Started(False, [])
         # plan_start holds the plan's row lock until this transaction ends. A plan it held
-        # (a spent budget) or ended (nothing left to run) is not executing: nothing is claimed.
-        return Started(True, _claims(_claim_more({plan.pk: plan}, slots, actor)))
+        # (a spent budget) is not executing: nothing is claimed.
+        rows = _claim_more({plan.pk: plan}, slots, actor)
+        if not rows:
+            # Every step was skipped before approval, or this worker has no slot free.
+            end_plan_if_done(plan, actor)
+        if slots.limit < 1 or len(rows) == slots.limit:
+            # Ready steps may be left for the other workers.
+            notify_workers()
+        return Started(True, _claims(rows))
 
 
 @dataclass
@@ -908,6 +972,21 @@ def _verdict(report: Report, now: datetime, opened: set[str]) -> _Verdict:
     return _Verdict(report, StepStatus.FAILED)
 
 
+def _verdict_row(v: _Verdict) -> dict[str, Any]:
+    """A verdict as finishing.py's statements take it."""
+    return {
+        "id": v.report.claim.id,
+        "attempt": v.report.claim.attempt,
+        "status": v.status,
+        "result": v.report.outcome.result if v.status == StepStatus.COMPLETED else None,
+        "error": v.report.outcome.error,
+        "failure_class": v.report.outcome.failure_class,
+        "delay": v.delay,
+        "spared": int(v.spared),
+        "ask": v.report.ask and v.status == StepStatus.FAILED,
+    }
+
+
 def _recovered(recovery: recovering.Recovery, now: datetime) -> _Verdict:
     return _Verdict(
         recovery.report,
@@ -921,46 +1000,7 @@ def _recovered(recovery: recovering.Recovery, now: datetime) -> _Verdict:
 def _write_verdicts(verdicts: list[_Verdict], now: datetime) -> set[int]:
     """Apply each verdict to its step if the attempt is still in progress; the ids written."""
     if is_postgres():
-        rows = [
-            {
-                "id": v.report.claim.id,
-                "attempt": v.report.claim.attempt,
-                "status": v.status,
-                "result": v.report.outcome.result if v.status == StepStatus.COMPLETED else None,
-                "error": v.report.outcome.error,
-                "failure_class": v.report.outcome.failure_class,
-                "delay": v.delay,
-                "spared": int(v.spared),
-                "ask": v.report.ask and v.status == StepStatus.FAILED,
-            }
-            for v in verdicts
-        ]
-        with connection.cursor() as cursor:
-            # The WHERE is the fence: only the attempt still in progress is written.
-            cursor.execute(
-                """
-                UPDATE plans_planstep s
-                SET status = v.status,
-                    result = CASE WHEN v.status = 'completed' THEN v.result ELSE s.result END,
-                    error = v.error,
-                    failure_class = v.failure_class,
-                    -- The retry time by the database's clock, which claiming compares it with.
-                    run_after = now() + make_interval(secs => v.delay),
-                    finished_at = CASE WHEN v.status = 'pending' THEN NULL ELSE %s END,
-                    spared_attempts = s.spared_attempts + v.spared,
-                    asks_reviewer = v.ask,
-                    lease_owner = '',
-                    lease_expires_at = NULL
-                FROM jsonb_to_recordset(%s::jsonb) AS v(
-                    id bigint, attempt integer, status text, result jsonb, error text,
-                    failure_class text, delay double precision, spared integer, ask boolean
-                )
-                WHERE s.id = v.id AND s.attempts = v.attempt AND s.status = 'in_progress'
-                RETURNING s.id
-                """,
-                [now, json.dumps(rows)],
-            )
-            return {row[0] for row in cursor.fetchall()}
+        return finishing.write_verdicts([_verdict_row(v) for v in verdicts], now)
     accepted: set[int] = set()
     for v in verdicts:
         claim, outcome = v.report.claim, v.report.outcome
@@ -1006,41 +1046,27 @@ def _save_all_events(events: dict[UUID, list[PlanEvent]], plans: dict[UUID, Plan
     if not rows:
         return
     if not is_postgres():
-        saved = PlanEvent.objects.bulk_create(rows)
-        _publish_on_commit((e.plan_id, plans[e.plan_id].team_id, e.pk) for e in saved)
+        created = PlanEvent.objects.bulk_create(rows)
+        _publish_on_commit((e.plan_id, plans[e.plan_id].team_id, e.pk) for e in created)
         return
     # The same rows as bulk_create() writes, without its work per object: the worker writes
     # an event for every outcome.
-    values = [
-        {
-            "plan_id": str(e.plan_id),
-            "kind": e.kind,
-            "step_key": e.step_key,
-            "actor": e.actor,
-            "actor_user_id": e.actor_user_id,
-            "source": e.source,
-            "role": e.role,
-            "data": e.data,
-        }
-        for e in rows
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            INSERT INTO plans_planevent
-                (plan_id, kind, step_key, actor, actor_user_id, source, role, data, created_at)
-            SELECT (v.e ->> 'plan_id')::uuid, v.e ->> 'kind', v.e ->> 'step_key', v.e ->> 'actor',
-                   (v.e ->> 'actor_user_id')::integer, v.e ->> 'source', v.e ->> 'role',
-                   v.e -> 'data', now()
-            -- In the order given, so that ids follow it.
-            FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS v(e, n)
-            ORDER BY v.n
-            RETURNING id, plan_id
-            """,
-            [json.dumps(values)],
-        )
-        saved = cursor.fetchall()
+    saved = finishing.insert_events([_event_row(e) for e in rows])
     _publish_on_commit((plan_id, plans[plan_id].team_id, pk) for pk, plan_id in saved)
+
+
+def _event_row(e: PlanEvent) -> dict[str, Any]:
+    """An unsaved event as finishing.py's statements take it."""
+    return {
+        "plan_id": str(e.plan_id),
+        "kind": e.kind,
+        "step_key": e.step_key,
+        "actor": e.actor,
+        "actor_user_id": e.actor_user_id,
+        "source": e.source,
+        "role": e.role,
+        "data": e.data,
+    }
 
 
 def _save_events(plan: Plan, events: list[PlanEvent]) -> None:

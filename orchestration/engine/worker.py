@@ -13,7 +13,10 @@ Threads, and who does what:
 - sync executors run each in its own thread; a timeout or a cancel sets `spec.cancelled`, and a
   thread that does not return is abandoned: its slot is freed and its result will be refused;
 - on PostgreSQL a listener thread holds a LISTEN connection and wakes the loop when a plan is
-  approved, a step becomes ready or a plan is cancelled; polling covers a lost connection.
+  approved, a step becomes ready or a plan is cancelled; polling covers a lost connection;
+- on PostgreSQL the chores that touch no running step of this worker (reclaiming expired leases,
+  firing decision timers) run on a thread of their own, and notifications are sent by another:
+  a chain of steps never waits for them.
 
 Every attempt runs under a lease that the loop renews; if this process dies, other workers
 reclaim its steps once the leases expire. A result is recorded only if its attempt is still the
@@ -60,6 +63,11 @@ CANCEL_CHECK_SECONDS = 0.25
 HOUSEKEEPING_SECONDS = 0.1
 # How often each worker looks for expired leases (with jitter, so workers take turns).
 RECLAIM_SECONDS = 1.0
+# How often due decision timers (deadlines, reminders) are looked for.
+TIMERS_SECONDS = 1.0
+# How often approved plans are looked for while the LISTEN connection is up: every approval
+# sends a notification that asks at once, so this only covers one that was lost.
+APPROVED_POLL_SECONDS = 1.0
 # At shutdown, how long stopped async executors get to clean up (the shell executor gives a
 # process group 1 s between SIGTERM and SIGKILL).
 DRAIN_SECONDS = 3.0
@@ -293,6 +301,10 @@ class Worker:
         self._sender: ThreadPoolExecutor | None = None
         # The sender's current round; its result is how many messages it attempted.
         self.sending: Future[int] | None = None
+        # Reclaims and timers (tidy()), on PostgreSQL on a thread of their own; its current
+        # round.
+        self._tidier: ThreadPoolExecutor | None = None
+        self.tidying: Future[bool] | None = None
         if listen and connection.vendor == "postgresql":
             self.listener = Listener(self._on_notify)
             self.listener.start()
@@ -301,6 +313,8 @@ class Worker:
         self._next_reclaim = now + random.uniform(0, RECLAIM_SECONDS)  # noqa: S311
         self._next_cancel_check = now
         self._next_housekeeping = now
+        self._next_timers = now
+        self._next_approved_poll = now
         self._dispatch_owed = False
         self._expanded = False
 
@@ -385,18 +399,66 @@ class Worker:
         return busy or housekept or dispatched
 
     def housekeep(self) -> bool:
-        """Every unit of work off the hot path, once. True if any of them did something."""
+        """Every unit of work off the hot path, each when it is due. True if any of them did
+        something."""
+        announced = self._announced.is_set()
         self._announced.clear()
-        self._next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
-        # Approved plans first: a reviewer is waiting to see the plan start.
-        started = self.start_approved_plans()
+        now = time.monotonic()
+        self._next_housekeeping = now + HOUSEKEEPING_SECONDS
+        # Approved plans first: a reviewer is waiting to see the plan start. Looked for when a
+        # notification came (an approval sends one), else now and then; in every round when
+        # there is no LISTEN connection to hear approvals by.
+        started = False
+        listening = self.listener is not None and self.listener.connected.is_set()
+        if announced or not listening or now >= self._next_approved_poll:
+            self._next_approved_poll = now + APPROVED_POLL_SECONDS
+            started = self.start_approved_plans()
         self.heartbeat()
         signalled = self.signal_cancelled_steps()
-        reclaimed = self.reclaim_expired()
+        tidied = self.tidy()
         notified = self.deliver_notifications()
-        deadlines = self.fire_due_timers()
         telemetry.plans_ended()
-        return signalled or reclaimed or started or notified or deadlines
+        return signalled or started or notified or tidied
+
+    def tidy(self) -> bool:
+        """Put back steps whose leases expired and fire due decision timers, each on its own
+        timer. On PostgreSQL a round runs on a thread of its own, with its own connection (True
+        if the round before did something); on SQLite, whose one writer would only make the
+        threads wait for each other, here (True if it did something)."""
+        if self.stopping:
+            return False
+        now = time.monotonic()
+        if now < self._next_reclaim and now < self._next_timers:
+            return False
+        # This worker's running steps, as they are now: their leases are its own to renew.
+        keep = list(self.running)
+        if connection.vendor != "postgresql":
+            return self._tidy_round(keep)
+        previous = self.tidying
+        if previous is not None and not previous.done():
+            return False
+        if self._tidier is None:
+            self._tidier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tidy")
+        self.tidying = self._tidier.submit(self._tidy_in_background, keep)
+        return previous is not None and previous.result()
+
+    def _tidy_round(self, keep: list[int]) -> bool:
+        reclaimed = self.reclaim_expired(keep=keep)
+        fired = False
+        if time.monotonic() >= self._next_timers:
+            self._next_timers = time.monotonic() + TIMERS_SECONDS
+            fired = self.fire_due_timers()
+        return reclaimed or fired
+
+    def _tidy_in_background(self, keep: list[int]) -> bool:
+        # On the tidier thread. Never raises: a round that fails (the database went away) is
+        # logged and the next one tries again.
+        try:
+            return self._tidy_round(keep)
+        except Exception:
+            logger.exception("worker %s: could not reclaim leases or fire timers", self.name)
+            connection.close()
+            return False
 
     def stop(self, *, from_signal: bool = False) -> None:
         """Ask run_forever() to stop claiming work and return once running steps end.
@@ -444,6 +506,7 @@ class Worker:
                 self._wake.wait(min(self.poll_seconds, max(deadline - time.monotonic(), 0)))
         self._release_remaining()
         self._stop_sender()
+        self._stop_tidier()
         if self.listener:
             self.listener.stop()
         if self._loop is not None and self._loop_thread is not None:
@@ -533,6 +596,14 @@ class Worker:
         self._sender.submit(_close_connection).result()
         self._sender.shutdown()
         self._sender = None
+
+    def _stop_tidier(self) -> None:
+        if self._tidier is None:
+            return
+        # The round in progress (a few statements) ends; then the thread's connection is closed.
+        self._tidier.submit(_close_connection).result()
+        self._tidier.shutdown()
+        self._tidier = None
 
     def enforce_timeouts(self) -> bool:
         """Give up on attempts past their timeout: stop them and record a timeout. True if any."""
@@ -662,9 +733,9 @@ class Worker:
             logger.info("%s was stopped (plan cancelled or step reclaimed)", job.label)
         return bool(lost)
 
-    def reclaim_expired(self) -> bool:
+    def reclaim_expired(self, *, keep: list[int] | None = None) -> bool:
         """Every RECLAIM_SECONDS or so, put steps whose worker died back in the queue. True if
-        any."""
+        any. `keep`: this worker's running steps (read from `running` if not given)."""
         now = time.monotonic()
         if now < self._next_reclaim:
             return False
@@ -672,7 +743,9 @@ class Worker:
         # Not this worker's own running steps: if their leases lapsed (the database was away
         # longer than a lease, the machine was suspended) they are still running here, and the
         # next heartbeat renews them unless another worker has taken them meanwhile.
-        done = queue.steps_reclaim_expired(actor=self.actor, keep=list(self.running))
+        done = queue.steps_reclaim_expired(
+            actor=self.actor, keep=list(self.running) if keep is None else keep
+        )
         for key, what in done:
             logger.warning("step %r: lease expired; %s", key, what)
         return bool(done)

@@ -9,12 +9,16 @@ from typing import Any
 from plans.models import ApproverGroup, Membership, Plan, PlanEvent, PlanStep, Subscription
 
 
-def active_subscriptions(team_ids: Iterable[int]) -> dict[int, list[Subscription]]:
-    """The enabled, not disabled subscriptions of these teams, by team."""
+def active_subscriptions(plan_ids: Iterable[Any]) -> dict[int, list[Subscription]]:
+    """The enabled, not disabled subscriptions of the teams of these plans, by team: one query,
+    which for a team with none (most teams) is all that announcing its plans' events costs."""
     found: dict[int, list[Subscription]] = defaultdict(list)
     for sub in (
-        Subscription.objects.filter(team_id__in=set(team_ids), enabled=True, disabled_at=None)
+        Subscription.objects.filter(
+            team__plans__pk__in=set(plan_ids), enabled=True, disabled_at=None
+        )
         .select_related("approver_group")
+        .distinct()
         .order_by("pk")
     ):
         found[sub.team_id].append(sub)

@@ -42,15 +42,12 @@ def notifications_enqueue(events: Iterable[PlanEvent]) -> int:
     plan_ids = {e.plan_id for e in events}
     # Subscriptions first: most teams have none, and then the plans (with their step counts,
     # which the payload carries) need not be read at all.
-    teams = dict(Plan.objects.filter(pk__in=plan_ids).values_list("pk", "team_id"))
-    subscriptions = active_subscriptions(teams.values())
+    subscriptions = active_subscriptions(plan_ids)
     if not subscriptions:
         return 0
     plans = {
         p.pk: p
-        for p in Plan.objects.filter(
-            pk__in=[pk for pk, team_id in teams.items() if team_id in subscriptions]
-        )
+        for p in Plan.objects.filter(pk__in=plan_ids, team_id__in=list(subscriptions))
         .select_related("team")
         .annotate(step_count=Count("steps"))
     }

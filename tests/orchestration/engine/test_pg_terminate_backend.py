@@ -97,8 +97,9 @@ def test_workers_survive_their_sessions_being_terminated(team: Any, tmp_path: Pa
         assert all(w.alive for w in two), [w.output() for w in two]
 
     for ended in terminated:
-        # The loop's session, the LISTEN session and the notification sender's of each worker.
-        assert Counter(ended) == dict.fromkeys(app_names, 3), ended
+        # Each worker's sessions: the loop's, the LISTEN session, the notification sender's and
+        # the tidier's (reclaims and timers).
+        assert Counter(ended) == dict.fromkeys(app_names, 4), ended
     assert set(
         Plan.objects.filter(pk__in=[p.pk for p in plans]).values_list("status", flat=True)
     ) == {"completed"}

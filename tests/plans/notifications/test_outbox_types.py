@@ -9,6 +9,7 @@ from django.utils import timezone
 from executors.protocol import StepOutcome
 from plans import services
 from plans.models import ApproverGroup, OutboxMessage
+from plans.notifications.services import notifications_enqueue
 from plans.revisions.services import RevisionDraft, plan_revise, step_drafts
 from tests.factories import WORKER, UserFactory, approve, claim, finish, step, submit_plan
 from tests.plans.notifications.support import webhook
@@ -100,3 +101,17 @@ def test_it_narrows_to_the_approver_group_and_member(team: Any, reviewer: Any) -
     ]
     # Alice is not in the group that decides on the guarded plan now.
     assert heard(for_alice) == [("plain", "plan.waiting"), ("guarded", "plan.waiting")]
+
+
+def test_announcing_events_of_a_team_without_subscriptions_costs_one_query(
+    team: Any, other_team: Any, django_assert_num_queries: Any
+) -> None:
+    # Another team's subscription hears nothing of this team's plans.
+    elsewhere = webhook(other_team, "https://hooks.example.com/other")
+    plan = submit_plan(team)
+    event = plan.events.create(kind="plan.completed", actor="worker:w", data={})
+
+    with django_assert_num_queries(1):
+        assert notifications_enqueue([event]) == 0
+
+    assert not elsewhere.messages.exists()
