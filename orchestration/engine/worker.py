@@ -505,8 +505,7 @@ class Worker:
             if self.running:
                 self._wake.wait(min(self.poll_seconds, max(deadline - time.monotonic(), 0)))
         self._release_remaining()
-        self._stop_sender()
-        self._stop_tidier()
+        self._stop_threads()
         if self.listener:
             self.listener.stop()
         if self._loop is not None and self._loop_thread is not None:
@@ -588,22 +587,15 @@ class Worker:
             connection.close()
             return 0
 
-    def _stop_sender(self) -> None:
-        if self._sender is None:
-            return
-        # The round in progress ends by itself (each send has its timeout); then the thread's
-        # connection is closed, as every connection this worker opened is.
-        self._sender.submit(_close_connection).result()
-        self._sender.shutdown()
-        self._sender = None
-
-    def _stop_tidier(self) -> None:
-        if self._tidier is None:
-            return
-        # The round in progress (a few statements) ends; then the thread's connection is closed.
-        self._tidier.submit(_close_connection).result()
-        self._tidier.shutdown()
-        self._tidier = None
+    def _stop_threads(self) -> None:
+        """Stop the notification sender and the tidier. The round in progress on each ends by
+        itself (each send has its timeout, a tidy round is a few statements); then the thread's
+        connection is closed, as every connection this worker opened is."""
+        for pool in (self._sender, self._tidier):
+            if pool is not None:
+                pool.submit(_close_connection).result()
+                pool.shutdown()
+        self._sender = self._tidier = None
 
     def enforce_timeouts(self) -> bool:
         """Give up on attempts past their timeout: stop them and record a timeout. True if any."""
