@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -122,6 +123,11 @@ class Command(BaseCommand):
         previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
         # Recording a step must not wait for Redis: pages are nudged from a thread of their own.
         realtime.publish_in_background()
+        # What is loaded by now (Django, the apps, the executors' modules) lives as long as the
+        # process: frozen, the collector's full passes, which a worker running thousands of steps
+        # a second sets off often, no longer walk it in the middle of a step's hop.
+        gc.collect()
+        gc.freeze()
         try:
             worker.run_forever(once=options["once"])
         finally:
