@@ -27,7 +27,7 @@ from django.utils import timezone
 from plans.dependencies import attach_dependencies, loaded_dependencies
 from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
 from plans.stages import stages_of, window
-from plans.states import STEP_TERMINAL, PlanStatus, StepStatus
+from plans.states import STEP_TERMINAL, StepStatus
 from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
 
 # How many items the plan page lists under a fan-out step (the API lists them all).
@@ -178,10 +178,6 @@ def step_row_key(plan: Plan, key: str) -> str | None:
 def step_inputs(step: PlanStep) -> dict[str, Any]:
     """Results of the step's completed dependencies, by key. Skipped ones pass nothing on."""
     return {d.key: d.result for d in step.depends_on.all() if d.status == StepStatus.COMPLETED}
-
-
-def approved_plans() -> QuerySet[Plan]:
-    return Plan.objects.filter(status=PlanStatus.APPROVED).order_by("approved_at")
 
 
 # --- Reviewer pages -----------------------------------------------------------------------------

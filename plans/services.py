@@ -694,14 +694,16 @@ def step_skip(*, plan: Plan, key: str, actor: Actor, reason: str) -> PlanStep:
 # No savepoint: the worker calls this inside the transaction that also claims the plan's first
 # steps, and an error here rolls all of it back anyway (a savepoint is two round trips more).
 @transaction.atomic(savepoint=False)
-def plan_start(*, plan: Plan, actor: Actor, settle: bool = True) -> bool:
+def plan_start(*, plan: Plan, actor: Actor, settle: bool = True, locked: bool = False) -> bool:
     """Move an approved plan to executing. Returns False if another worker got there first or the
     plan was cancelled meanwhile.
 
     With `settle` False the caller claims the plan's first steps in the same transaction and
     then does what is left: ends the plan if it has nothing to run (every step was skipped
-    before approval), and wakes the other workers if it left ready steps unclaimed."""
-    plan = _lock(plan)
+    before approval), and wakes the other workers if it left ready steps unclaimed. `locked`:
+    the caller read `plan` under its row lock, in this transaction."""
+    if not locked:
+        plan = _lock(plan)
     if plan.status != PlanStatus.APPROVED:
         return False
     plan.status = plan_transition(plan.status, PlanStatus.EXECUTING)

@@ -845,16 +845,27 @@ def _record(
     return accepted
 
 
-def plan_start_and_claim(*, plan: Plan, actor: Actor, slots: Slots) -> Started:
-    """Start an approved plan (plans/services.py: plan_start) and, in the same transaction, claim
-    for `slots.worker` up to `slots.limit` of its ready steps: the first steps start as soon as
-    the plan does, without another round. Started.started is False if another worker started
-    the plan first or it was cancelled meanwhile."""
+def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
+    """Start the approved plan approved first that no other worker is starting (plans/services.py:
+    plan_start) and, in the same transaction, claim for `slots.worker` up to `slots.limit` of its
+    ready steps: the first steps start as soon as the plan does, without another round. None
+    when no approved plan is left for this worker.
+
+    The plan is picked and locked by one statement (SKIP LOCKED: workers starting plans at the
+    same moment take different ones)."""
     with transaction.atomic():
-        if not plan_start(plan=plan, actor=actor, settle=False):
-            return Started(False, [])
-        # plan_start holds the plan's row lock until this transaction ends. A plan it held
-        # (a spent budget) is not executing: nothing is claimed.
+        plan = (
+            Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
+            .select_related("team")
+            .filter(status=PlanStatus.APPROVED)
+            .order_by("approved_at", "pk")
+            .first()
+        )
+        if plan is None:
+            return None
+        plan_start(plan=plan, actor=actor, settle=False, locked=True)
+        # The plan's row lock is held until this transaction ends. A plan held at its start (a
+        # spent budget) is not executing: nothing is claimed.
         rows = _claim_more({plan.pk: plan}, slots, actor)
         if not rows:
             # Every step was skipped before approval, or this worker has no slot free.
@@ -862,14 +873,14 @@ def plan_start_and_claim(*, plan: Plan, actor: Actor, slots: Slots) -> Started:
         if slots.limit < 1 or len(rows) == slots.limit:
             # Ready steps may be left for the other workers.
             notify_workers()
-        return Started(True, _claims(rows))
+        return Started(plan, _claims(rows))
 
 
 @dataclass
 class Started:
-    """What plan_start_and_claim() did."""
+    """What plan_start_next() did: the plan it started, and the steps it claimed."""
 
-    started: bool
+    plan: Plan
     claims: list[Claim]
 
 

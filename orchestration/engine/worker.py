@@ -49,7 +49,7 @@ from executors import registry
 from executors.protocol import Executor, FailureClass, StepOutcome, StepSpec
 from orchestration.engine import binding, fanout, guarding, outbox, queue, timers
 from orchestration.telemetry import hooks as telemetry
-from plans import selectors, services
+from plans import services
 from plans.models import PlanStep
 from plans.states import PlanStatus, StepStatus
 
@@ -519,22 +519,23 @@ class Worker:
     # --- Units of work --------------------------------------------------------------------------
 
     def start_approved_plans(self) -> bool:
-        """Move approved plans to executing, each claiming its first steps for this worker's
-        free slots in the same transaction. True if this worker started any."""
+        """Move approved plans to executing, oldest approval first, each claiming its first
+        steps for this worker's free slots in the same transaction. True if this worker started
+        any."""
         if self.stopping:
             return False
         started = False
-        for plan in list(selectors.approved_plans()[:100]):
+        # At most a hundred per round, so that running steps are not kept waiting.
+        for _ in range(100):
             free = self.concurrency - len(self.running)
             began = time.monotonic()
-            done = queue.plan_start_and_claim(
-                plan=plan, actor=self.actor, slots=queue.Slots(self.name, free, self.lease_seconds)
+            done = queue.plan_start_next(
+                actor=self.actor, slots=queue.Slots(self.name, free, self.lease_seconds)
             )
-            # False: another worker started it first, or it was cancelled meanwhile.
-            if not done.started:
-                continue
+            if done is None:
+                break
             started = True
-            logger.info("plan %s started", plan.pk)
+            logger.info("plan %s started", done.plan.pk)
             if done.claims:
                 telemetry.steps_claimed(done.claims, seconds=time.monotonic() - began)
                 self._start_claims(done.claims)

@@ -40,9 +40,7 @@ def test_a_step_of_a_chain_is_recorded_and_the_next_claimed_in_three_statements(
     with CaptureQueriesContext(connection) as queries:
         finished = finish_and_claim(success(first))
 
-    statements = [
-        q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
-    ]
+    statements = [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
     # Lock the plan, record the outcome, claim what it lets go; nothing else before the commit.
     assert len(statements) == 3, statements
     assert [c.key for c in finished.claims] == ["b"]
