@@ -208,7 +208,7 @@ events AS (
 SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hint, c.params,
        c.context, c.timeout_seconds, c.max_attempts, c.for_each, c.parent_id, c.item_index,
        c.item, c.lost_leases, c.spared_attempts, c.guardrails, c.quality, c.recover,
-       c.recoveries, (SELECT max(e.id) FROM events e WHERE e.plan_id = c.plan_id) AS event_id,
+       c.recoveries, newest.event_id,
        -- What the step receives: the results of its completed dependencies by key (a skipped
        -- one passes nothing). Its dependency rows, then each by primary key: the status check
        -- is written so that it cannot steer the planner to scan every completed step.
@@ -218,6 +218,9 @@ SELECT c.id, c.plan_id, cp.team_id, c.key, c.attempts, c.executor, c.task, c.hin
         WHERE t.from_planstep_id = c.id AND d.status || '' = 'completed') AS inputs
 FROM claimed c
 JOIN candidate_plans cp ON cp.id = c.plan_id
+-- Each plan's newest event, which its pages are nudged with.
+JOIN (SELECT plan_id, max(id) AS event_id FROM events GROUP BY plan_id) newest
+  ON newest.plan_id = c.plan_id
 """
 
 _JSON_COLUMNS = (
@@ -776,8 +779,20 @@ def _complete(
         claim = v.report.claim
         data = {"attempt": claim.attempt, **v.report.note}
         data |= spent.get((claim.id, claim.attempt), {})
-        event = _event(plans[claim.plan_id], EventKind.STEP_COMPLETED, actor, claim.key, data)
-        events.append({**_event_row(event), "step_id": claim.id})
+        # The row _event_row() makes of such an event, without making the event first.
+        events.append(
+            {
+                "plan_id": str(claim.plan_id),
+                "kind": EventKind.STEP_COMPLETED,
+                "step_key": claim.key,
+                "actor": actor.label,
+                "actor_user_id": None,
+                "source": "",
+                "role": "",
+                "data": data,
+                "step_id": claim.id,
+            }
+        )
     done = finishing.complete([_verdict_row(v) for v in verdicts], events, now)
     _publish_on_commit((plan_id, plans[plan_id].team_id, pk) for pk, plan_id in done.events)
     _, skipped = dependents_counted(done.counted)
