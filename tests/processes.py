@@ -155,6 +155,7 @@ def wait_for_port(
 class Server:
     address: str  # 127.0.0.1:<port>
     log: Path  # what it printed, its errors and tracebacks included
+    app_name: str = ""  # the application_name of its database sessions
 
 
 @contextmanager
@@ -163,9 +164,10 @@ def serving(*, log: Path, **env: str) -> Iterator[Server]:
     database and channel layer."""
     port = free_port()
     args = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "orchestration.asgi:application"]
-    with running(args, log=log, **env) as child:
+    app_name = f"plangate-test-server-{uuid.uuid4().hex[:12]}"
+    with running(args, log=log, app_name=app_name, **env) as child:
         wait_for_port(port, child=child)
-        yield Server(address=f"127.0.0.1:{port}", log=log)
+        yield Server(address=f"127.0.0.1:{port}", log=log, app_name=app_name)
 
 
 # What a server logs when something went wrong: an error, a warning or a traceback.

@@ -82,12 +82,11 @@ def test_it_is_woken_through_the_channel_layer(team: Any) -> None:
     assert took < 4
 
 
-def server_connections() -> int:
-    """Database sessions other than this test's own."""
+def server_connections(app_name: str) -> int:
+    """The database sessions of the server whose sessions carry `app_name`."""
     with psycopg.connect(database_url(), autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [app_name]
         ).fetchone()
     return int(row[0]) if row else 0
 
@@ -113,7 +112,7 @@ def test_fifty_idle_waits_are_answered_together_by_one_server(team: Any) -> None
                 await asyncio.sleep(2)
                 # While they wait, the server holds no database session per waiter.
                 sessions = (
-                    await asyncio.to_thread(server_connections)
+                    await asyncio.to_thread(server_connections, server.app_name)
                     if database_url().startswith("postgres")
                     else None
                 )
@@ -130,4 +129,5 @@ def test_fifty_idle_waits_are_answered_together_by_one_server(team: Any) -> None
     # All fifty at once, within a poll or two of the approval, not one after another.
     assert took < 5
     if sessions is not None:
-        assert sessions < 10
+        # At most its LISTEN session and one for each of the pool's two threads.
+        assert sessions <= 3, sessions
