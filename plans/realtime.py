@@ -104,6 +104,10 @@ def publish_in_background() -> None:
     """
     global _sender
     if _sender is None:
+        # The layer is built now (for Redis that imports its client, over 100 ms), not at the
+        # first nudge, where the sending thread would hold the interpreter while the worker
+        # runs its first steps.
+        get_channel_layer()
         _sender = _Sender()
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+from channels.layers import channel_layers
 
 from plans import realtime
 
@@ -68,3 +69,16 @@ def test_a_failed_send_is_logged_and_later_nudges_still_go(
 
     assert "could not publish changes of 1 plan(s)" in caplog.text
     assert sent == [[("plan-a", 1, 2)]]
+
+
+def test_sending_in_the_background_builds_the_channel_layer_before_the_first_nudge(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As in a process that has not used the layer yet: building it (importing a Redis client)
+    # must not fall to the sending thread at a worker's first step.
+    monkeypatch.setattr(channel_layers, "backends", {})
+    realtime.publish_in_background()
+    try:
+        assert "default" in channel_layers.backends
+    finally:
+        realtime.publish_in_foreground()
