@@ -929,6 +929,30 @@ def _claim_more(plans: dict[UUID, Plan], slots: Slots | None, actor: Actor) -> l
     )
 
 
+def warm_up(*, worker: str, actor: Actor, lease_seconds: float) -> None:
+    """Run the statements of the hot path once, on nothing, in a transaction rolled back: a new
+    database session then has what they read of the catalog, and this process what it builds
+    for them, before the first step rather than during it. PostgreSQL only."""
+    if not is_postgres():
+        return
+    with transaction.atomic():
+        finishing.lock_plans([], [])
+        finishing.complete([], [], timezone.now())
+        _claim_locked_postgres(
+            {
+                "worker": worker,
+                "actor": actor.label,
+                "limit": 1,
+                "lease": lease_seconds,
+                "paused": [],
+                "unclosed": True,
+                "only": "",
+                "plan_ids": [],
+            }
+        )
+        transaction.set_rollback(True)
+
+
 def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:
     """Of these plans, those that may have ended: nothing pending or running, or a failed step.
     One query for the batch, two index probes per plan (however many steps it has);

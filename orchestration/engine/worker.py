@@ -51,6 +51,7 @@ from orchestration.engine import binding, fanout, guarding, outbox, queue, timer
 from orchestration.telemetry import hooks as telemetry
 from plans import services
 from plans.models import PlanStep
+from plans.notifications.services import WAKE_PAYLOAD
 from plans.states import PlanStatus, StepStatus
 
 logger = logging.getLogger(__name__)
@@ -65,9 +66,13 @@ HOUSEKEEPING_SECONDS = 0.1
 RECLAIM_SECONDS = 1.0
 # How often due decision timers (deadlines, reminders) are looked for.
 TIMERS_SECONDS = 1.0
-# How often approved plans are looked for while the LISTEN connection is up: every approval
-# sends a notification that asks at once, so this only covers one that was lost.
-APPROVED_POLL_SECONDS = 1.0
+# While the LISTEN connection is up, how often a busy worker looks for approved plans, for
+# ready steps of other plans (a retry whose time came, a circuit letting a trial through), for
+# notifications to send and for cancels of its running steps: approvals, steps left for other
+# workers, new messages, cancels and reclaims each send a notification that asks at once, so
+# this only covers what no notification announces. Without the connection, every
+# HOUSEKEEPING_SECONDS (cancels: CANCEL_CHECK_SECONDS).
+LISTENING_POLL_SECONDS = 1.0
 # At shutdown, how long stopped async executors get to clean up (the shell executor gives a
 # process group 1 s between SIGTERM and SIGKILL).
 DRAIN_SECONDS = 3.0
@@ -181,10 +186,11 @@ class Job:
 
 
 class Listener(threading.Thread):
-    """Holds a LISTEN connection to PostgreSQL and calls `on_notify` for each notification, and
-    once after every (re)connection, since notifications sent meanwhile were lost."""
+    """Holds a LISTEN connection to PostgreSQL and calls `on_notify` with the payload of each
+    notification, and with None once after every (re)connection, since notifications sent
+    meanwhile were lost."""
 
-    def __init__(self, on_notify: Callable[[], None]) -> None:
+    def __init__(self, on_notify: Callable[[str | None], None]) -> None:
         super().__init__(name="plangate-listen", daemon=True)
         self.on_notify = on_notify
         self.connected = threading.Event()
@@ -198,10 +204,10 @@ class Listener(threading.Thread):
                     conn.execute(f"LISTEN {services.NOTIFY_CHANNEL}")
                     self.connected.set()
                     backoff = 0.1
-                    self.on_notify()
+                    self.on_notify(None)
                     while not self._stopping.is_set():
-                        for _ in conn.notifies(timeout=1.0):
-                            self.on_notify()
+                        for notify in conn.notifies(timeout=1.0):
+                            self.on_notify(notify.payload)
             except psycopg.Error as error:
                 self.connected.clear()
                 if self._stopping.is_set():
@@ -291,6 +297,8 @@ class Worker:
         # Set by notifications: do the housekeeping in the next round (a plan may have been
         # approved), however busy the hot path is.
         self._announced = threading.Event()
+        # Set by notifications of new messages in the outbox: send them in the next round.
+        self._outbox = threading.Event()
         self._closed = False
         # The event loop for async executors, started with the first of them.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -314,7 +322,8 @@ class Worker:
         self._next_cancel_check = now
         self._next_housekeeping = now
         self._next_timers = now
-        self._next_approved_poll = now
+        self._next_poll = now
+        self._more_to_send = False
         self._dispatch_owed = False
         self._expanded = False
 
@@ -346,6 +355,7 @@ class Worker:
             "woken by LISTEN/NOTIFY" if self.listener else f"polling every {self.poll_seconds}s",
         )
         try:
+            self.warm_up()
             while not self.stopping:
                 # Cleared before looking for work, so a step that ends while we look sets it
                 # again and the wait below returns at once.
@@ -373,28 +383,51 @@ class Worker:
             self.shutdown()
         logger.info("worker %s stopped", self.name)
 
+    def warm_up(self) -> None:
+        """Before the first round, pay what a worker's first step would otherwise pay: the hot
+        path's statements run once on this thread's session (orchestration/engine/queue.py:
+        warm_up), the event loop for async executors started, and the first rounds of the
+        notification sender and the tidier (each connecting to the database) done. Never
+        raises: each of these happens later anyway."""
+        try:
+            queue.warm_up(worker=self.name, actor=self.actor, lease_seconds=self.lease_seconds)
+            self._event_loop()
+            self.deliver_notifications()
+            self.tidy()
+            for round_ in (self.sending, self.tidying):
+                if round_ is not None:
+                    round_.result(timeout=10)
+        except Exception:
+            logger.warning("worker %s: warming up failed; going on", self.name, exc_info=True)
+            connection.close()
+
     def run_once(self) -> bool:
         """One round of work. True if anything happened.
 
         The hot path (timeouts, recording outcomes and claiming in the same transaction the
         steps they let go) runs every round. Housekeeping (leases, cancels, reclaims, starting
         approved plans, notifications, timers) runs when a notification came, every
-        HOUSEKEEPING_SECONDS while steps run, and in every round of a worker that runs nothing.
-        Claiming for free slots runs with it, and after outcomes that freed slots the finish
-        did not fill. A worker running a chain of cheap steps pays for neither at every hop,
-        and an idle one misses nothing.
+        HOUSEKEEPING_SECONDS while steps run (each of its units when it is due), and in every
+        round of a worker that runs nothing. Claiming for free slots runs when housekeeping
+        polled, and after outcomes that freed slots the finish did not fill. A worker running
+        a chain of cheap steps pays for neither at every hop, and an idle one misses nothing.
         """
         self._expanded = False
         timed_out = self.enforce_timeouts()
         recorded = self.reap_finished()
         busy = timed_out or recorded
-        due = time.monotonic() >= self._next_housekeeping or self._announced.is_set()
+        idle = not (busy or self.running)
+        due = (
+            time.monotonic() >= self._next_housekeeping
+            or self._announced.is_set()
+            or self._outbox.is_set()
+        )
         housekept = dispatched = False
-        if due or not (busy or self.running):
+        if due or idle:
             housekept = self.housekeep()
         if self._expanded:
             self._dispatch_owed = True
-        elif due or self._dispatch_owed or not (busy or self.running):
+        elif self._dispatch_owed or idle:
             dispatched = self.dispatch_ready_steps()
         return busy or housekept or dispatched
 
@@ -403,22 +436,33 @@ class Worker:
         something."""
         announced = self._announced.is_set()
         self._announced.clear()
+        outbox = self._outbox.is_set()
+        self._outbox.clear()
         now = time.monotonic()
         self._next_housekeeping = now + HOUSEKEEPING_SECONDS
-        # Approved plans first: a reviewer is waiting to see the plan start. Looked for when a
-        # notification came (an approval sends one), else now and then; in every round when
-        # there is no LISTEN connection to hear approvals by.
-        started = False
-        listening = self.listener is not None and self.listener.connected.is_set()
-        if announced or not listening or now >= self._next_approved_poll:
-            self._next_approved_poll = now + APPROVED_POLL_SECONDS
+        # What a notification announces is looked for when one came, else now and then (every
+        # round without a LISTEN connection to hear them by).
+        timely = not self._listening() or now >= self._next_poll
+        polled = announced or timely
+        started = notified = False
+        if timely:
+            self._next_poll = now + LISTENING_POLL_SECONDS
+        if polled:
+            # Approved plans first: a reviewer is waiting to see the plan start.
             started = self.start_approved_plans()
+            # Ready steps of other plans: claimed in this round.
+            self._dispatch_owed = True
         self.heartbeat()
         signalled = self.signal_cancelled_steps()
         tidied = self.tidy()
-        notified = self.deliver_notifications()
+        if timely or outbox or self._more_to_send:
+            # Until a round finds nothing to send, the next one starts as soon as it ends.
+            notified = self._more_to_send = self.deliver_notifications()
         telemetry.plans_ended()
         return signalled or started or notified or tidied
+
+    def _listening(self) -> bool:
+        return self.listener is not None and self.listener.connected.is_set()
 
     def tidy(self) -> bool:
         """Put back steps whose leases expired and fire due decision timers, each on its own
@@ -710,12 +754,15 @@ class Worker:
     def signal_cancelled_steps(self) -> bool:
         """Stop running attempts that are no longer this worker's: their plan was cancelled, or
         their lease expired and the step was reclaimed. Checked at once when notified, else every
-        CANCEL_CHECK_SECONDS. True if any was stopped."""
+        CANCEL_CHECK_SECONDS (LISTENING_POLL_SECONDS while the LISTEN connection is up: a cancel
+        and a reclaim each send a notification). True if any was stopped."""
         now = time.monotonic()
         if not self.running or (now < self._next_cancel_check and not self._notified.is_set()):
             return False
         self._notified.clear()
-        self._next_cancel_check = now + CANCEL_CHECK_SECONDS
+        self._next_cancel_check = now + (
+            LISTENING_POLL_SECONDS if self._listening() else CANCEL_CHECK_SECONDS
+        )
         attempts = {pk: job.claim.attempt for pk, job in self.running.items()}
         owned = queue.steps_still_owned(worker=self.name, attempts=attempts)
         lost = [job for pk, job in self.running.items() if pk not in owned]
@@ -861,9 +908,14 @@ class Worker:
     def _on_done(self, _: Future[StepOutcome]) -> None:
         self._wake.set()
 
-    def _on_notify(self) -> None:
-        self._notified.set()
-        self._announced.set()
+    def _on_notify(self, payload: str | None) -> None:
+        if payload != WAKE_PAYLOAD:
+            # Work: an approval, steps left for other workers, a cancel, a reclaim.
+            self._notified.set()
+            self._announced.set()
+        if payload in (WAKE_PAYLOAD, None):
+            # Messages to send.
+            self._outbox.set()
         self._wake.set()
 
     def _idle_timeout(self) -> float:

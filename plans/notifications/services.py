@@ -24,8 +24,10 @@ from plans.notifications import webhook
 from plans.notifications.payload import ANNOUNCED_KINDS, build_payload, types_for
 from plans.notifications.selectors import Audience, active_subscriptions
 
-# Workers LISTEN on this channel (plans/services.py NOTIFY_CHANNEL): new messages wake them.
+# Workers LISTEN on this channel (plans/services.py NOTIFY_CHANNEL): new messages wake them,
+# with this payload, so that they start a round of delivery and nothing else.
 WAKE_CHANNEL = "plangate"
+WAKE_PAYLOAD = "outbox"
 
 
 class SubscriptionInvalid(ValueError):
@@ -85,7 +87,7 @@ def notifications_enqueue(events: Iterable[PlanEvent]) -> int:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Sent at commit, and not at all on rollback: a worker woken by it finds the rows.
-            cursor.execute("SELECT pg_notify(%s, '')", [WAKE_CHANNEL])
+            cursor.execute("SELECT pg_notify(%s, %s)", [WAKE_CHANNEL, WAKE_PAYLOAD])
     return len(rows)
 
 
