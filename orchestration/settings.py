@@ -316,7 +316,7 @@ PLANGATE_WORKER_POLL_SECONDS = float(os.environ.get("PLANGATE_WORKER_POLL_SECOND
 # need no tuning to go fast. What a plan may run at once is its max_concurrency, below.
 PLANGATE_WORKER_CONCURRENCY = int(os.environ.get("PLANGATE_WORKER_CONCURRENCY", "64"))
 # A plan's steps running at once, over all workers, unless the plan sets max_concurrency.
-PLANGATE_PLAN_MAX_CONCURRENCY = int(os.environ.get("PLANGATE_PLAN_MAX_CONCURRENCY", "8"))
+PLANGATE_PLAN_MAX_CONCURRENCY = int(os.environ.get("PLANGATE_PLAN_MAX_CONCURRENCY", "16"))
 # A worker holds each running step for this long and renews it every third of it; when a worker
 # dies, its steps go to the others this long after its last renewal.
 PLANGATE_LEASE_SECONDS = float(os.environ.get("PLANGATE_LEASE_SECONDS", "30"))
