@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -174,7 +175,20 @@ def serving(*, log: Path, **env: str) -> Iterator[Server]:
 _LOG_PROBLEMS = ("Traceback", " ERROR ", " CRITICAL ", " WARNING ", "Exception")
 
 
+# A line that starts a new entry: the logger's own, or the server's access log.
+_LOG_ENTRY = re.compile(r"\d{4}-\d\d-\d\d |\S+:\d+ - - \[")
+
+
 def log_problems(log: Path) -> list[str]:
-    """The lines of a child's log that report an error, a warning or a traceback."""
-    lines = log.read_text(errors="replace").splitlines()
-    return [line for line in lines if any(problem in line for problem in _LOG_PROBLEMS)]
+    """The lines of a child's log that report an error, a warning or a traceback, each with the
+    lines that go on its entry (a traceback's frames and exception), so a failure shows them."""
+    problems: list[str] = []
+    in_problem = False
+    for line in log.read_text(errors="replace").splitlines():
+        if any(problem in line for problem in _LOG_PROBLEMS):
+            in_problem = True
+        elif _LOG_ENTRY.match(line):
+            in_problem = False
+        if in_problem:
+            problems.append(line)
+    return problems

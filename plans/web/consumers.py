@@ -125,7 +125,17 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         self._flush_task = None
         self.announced = self._pending
         self._last_sent = loop.time()
-        await self.send(text_data=json.dumps({"type": "changed", "last_event_id": self.announced}))
+        try:
+            await self.send(
+                text_data=json.dumps({"type": "changed", "last_event_id": self.announced})
+            )
+        except (OSError, RuntimeError):
+            # The page closed while this nudge waited out the coalescing delay, and the server
+            # has not yet told this consumer (daphne raises a RuntimeError, servers that follow
+            # ASGI 2.4 an OSError). Nothing is lost: a page that comes back asks with ?after=.
+            # This task is never awaited, so an exception left in it would only be logged as
+            # one nobody retrieved.
+            logger.debug("a live page closed before its nudge went out", exc_info=True)
 
 
 async def refuse_handshake(scope: dict[str, Any], receive: Any, send: Any) -> None:

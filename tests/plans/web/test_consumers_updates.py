@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 from typing import Any
 
 import pytest
+from autobahn.exception import Disconnected
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
 from plans import realtime, selectors, services
+from plans.web.consumers import PlanConsumer
 from tests.factories import submit_plan
 from tests.websockets import connect
 
@@ -123,3 +128,31 @@ async def test_the_list_hears_of_its_teams_plans_only(
         "last_event_id": await latest_event_id(ours),
     }
     await communicator.disconnect()
+
+
+@pytest.mark.parametrize("gone", [Disconnected("Attempt to send on a closed protocol"), OSError()])
+async def test_a_nudge_for_a_page_that_just_closed_is_dropped_quietly(
+    gone: Exception, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The page closes while its next nudge waits out the coalescing delay, and the server
+    # refuses the send before the consumer hears of the close: daphne raises autobahn's
+    # Disconnected, a server that follows ASGI 2.4 an OSError.
+    consumer = PlanConsumer()
+    sent: list[Any] = []
+
+    async def closed(message: Any) -> None:
+        sent.append(message)
+        raise gone
+
+    consumer.base_send = closed
+    consumer._announce(7)
+    flush = consumer._flush_task
+    assert flush is not None
+    await asyncio.wait_for(asyncio.shield(flush), timeout=2)
+
+    assert [json.loads(message["text"]) for message in sent] == [
+        {"type": "changed", "last_event_id": 7}
+    ]
+    # Nobody awaits this task: an exception left in it is logged as one never retrieved.
+    assert flush.exception() is None
+    assert [record for record in caplog.records if record.levelno >= logging.WARNING] == []
