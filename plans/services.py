@@ -710,16 +710,27 @@ def plan_start(*, plan: Plan, actor: Actor, settle: bool = True, locked: bool = 
     plan.started_at = timezone.now()
     plan.save(update_fields=["status", "started_at", "updated_at"])
     _record(plan, EventKind.PLAN_STARTED, actor)
-    # Gated steps with nothing to wait for wait for a reviewer instead (plans/gates/hold.py).
-    gates_hold(plan.steps.all())
-    if reason := budget_holds.team_reason(plan):  # the team's monthly budget is spent
-        budget_holds.hold(plan, actor, reason, record=_record)
+    if hold_at_start(plan, actor):
         return True
     if settle:
         notify_workers()
         # A plan whose every step was skipped before approval has nothing left to run.
         end_plan_if_done(plan, actor)
     return True
+
+
+def hold_at_start(plan: Plan, actor: Actor, *, gated: bool = True, budgeted: bool = True) -> bool:
+    """What a plan's start (in its transaction, the plan locked and executing) holds: each gated
+    step with nothing to wait for waits for a reviewer instead (plans/gates/hold.py), and the
+    whole plan needs attention if its team's monthly budget is spent. A caller that knows the
+    plan has no such step (`gated` False) or its team no monthly budget (`budgeted` False) saves
+    the look. True if the plan is held."""
+    if gated:
+        gates_hold(plan.steps.all())
+    if budgeted and (reason := budget_holds.team_reason(plan)):
+        budget_holds.hold(plan, actor, reason, record=_record)
+        return True
+    return False
 
 
 def end_plan_if_done(plan: Plan, actor: Actor) -> None:

@@ -105,9 +105,10 @@ SELECT 'ended', NULL, d.id, NULL, NULL, NULL, NULL FROM ended d
 """  # noqa: S608 - the module's own fragments
 
 
-def _plan_loader() -> tuple[str, list[str], list[tuple[int, list[Callable[..., Any]], Any]]]:
-    """The columns a finish reads of a locked plan (all but its delegation tree, which can be
-    large and which a finish never reads), and the conversions Django's fields make of them."""
+def plan_columns() -> tuple[str, list[str], list[tuple[int, list[Callable[..., Any]], Any]]]:
+    """The columns the engine reads of a plan it locks, as `p."column"` (all but its delegation
+    tree, which can be large and which the engine never reads), their attribute names, and the
+    conversions Django's fields make of them."""
     fields: list[Any] = [f for f in Plan._meta.concrete_fields if f.attname != "delegation"]
     converters = [
         (i, f.get_db_converters(connection), f)
@@ -118,6 +119,16 @@ def _plan_loader() -> tuple[str, list[str], list[tuple[int, list[Callable[..., A
     return columns, [f.attname for f in fields], converters
 
 
+def plan_from_row(values: Sequence[Any]) -> Plan:
+    """The plan whose plan_columns() a statement returned, in that order."""
+    _, names, converters = plan_columns()
+    values = list(values)
+    for i, field_converters, field in converters:
+        for convert in field_converters:
+            values[i] = convert(values[i], field, connection)
+    return Plan.from_db(connection.alias, names, values)
+
+
 def lock_plans(
     plan_ids: Iterable[UUID], executors: Iterable[str]
 ) -> tuple[dict[UUID, Plan], set[tuple[int, str]]]:
@@ -125,7 +136,7 @@ def lock_plans(
     other instead of deadlocking), FOR NO KEY UPDATE (events, a foreign key to the plan, may be
     inserted meanwhile). Returns the plans by id, and the (team id, executor) pairs among
     these plans' teams and `executors` whose circuit is not closed with no failures counted."""
-    columns, names, converters = _plan_loader()
+    columns, _, _ = plan_columns()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -144,11 +155,7 @@ def lock_plans(
     plans: dict[UUID, Plan] = {}
     unclean: set[tuple[int, str]] = set()
     for row in rows:
-        values = list(row[:-1])
-        for i, field_converters, field in converters:
-            for convert in field_converters:
-                values[i] = convert(values[i], field, connection)
-        plan = Plan.from_db(connection.alias, names, values)
+        plan = plan_from_row(row[:-1])
         plans[plan.pk] = plan
         unclean |= {(plan.team_id, executor) for executor in row[-1]}
     return plans, unclean

@@ -38,14 +38,16 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import BREAKER_COUNTED, FailureClass
-from orchestration.engine import circuits, fanout, finishing, recovering, spending
+from orchestration.engine import circuits, fanout, finishing, recovering, spending, starting
 from orchestration.engine.claims import Claim, Report
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
+from plans.notifications.services import notifications_enqueue
 from plans.services import (
     Actor,
     dependents_counted,
     end_plan_if_done,
+    hold_at_start,
     notify_workers,
     plan_start,
     release_dependents,
@@ -869,16 +871,20 @@ def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
     The plan is picked and locked by one statement (SKIP LOCKED: workers starting plans at the
     same moment take different ones)."""
     with transaction.atomic():
-        plan = (
-            Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
-            .select_related("team")
-            .filter(status=PlanStatus.APPROVED)
-            .order_by("approved_at", "pk")
-            .first()
-        )
+        if is_postgres() and actor.user is None:
+            plan = _begin_next(actor)
+        else:
+            plan = (
+                Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
+                .select_related("team")
+                .filter(status=PlanStatus.APPROVED)
+                .order_by("approved_at", "pk")
+                .first()
+            )
+            if plan is not None:
+                plan_start(plan=plan, actor=actor, settle=False, locked=True)
         if plan is None:
             return None
-        plan_start(plan=plan, actor=actor, settle=False, locked=True)
         # The plan's row lock is held until this transaction ends. A plan held at its start (a
         # spent budget) is not executing: nothing is claimed.
         rows = _claim_more({plan.pk: plan}, slots, actor)
@@ -889,6 +895,19 @@ def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
             # Ready steps may be left for the other workers.
             notify_workers()
         return Started(plan, _claims(rows))
+
+
+def _begin_next(actor: Actor) -> Plan | None:
+    """plans.services.plan_start for the plan plan_start_next picks, picked and started by one
+    statement (starting.py); None if there is none."""
+    begun = starting.start_next(actor=actor.label, source=actor.source, now=timezone.now())
+    if begun is None:
+        return None
+    plan = begun.plan
+    notifications_enqueue([begun.event])
+    _publish_on_commit([(plan.pk, plan.team_id, begun.event.pk)])
+    hold_at_start(plan, actor, gated=begun.gated, budgeted=begun.budgeted)
+    return plan
 
 
 @dataclass
