@@ -94,6 +94,9 @@ PLAN_CANCELLED_SKIP_REASON = "plan cancelled"
 PLAN_FAILED_SKIP_REASON = "plan failed"
 # Workers LISTEN on this channel; a notification means "there may be work, or a cancel, now".
 NOTIFY_CHANNEL = "plangate"
+# The payload of a notification that means only "a plan was approved": a worker starts it (and
+# claims its first steps with it), and need not look for cancels or other plans' steps.
+APPROVED_PAYLOAD = "approved"
 # At most this many plans' pages are nudged when a circuit changes; the others catch up on their
 # next event.
 NUDGE_PLANS = 500
@@ -570,7 +573,7 @@ def plan_approve(*, plan: Plan, actor: Actor, version: int) -> Plan:
         ),
     )
     # A worker starts the plan as soon as this commits, rather than at its next poll.
-    notify_workers()
+    notify_workers(APPROVED_PAYLOAD)
     return plan
 
 
@@ -959,14 +962,15 @@ def _lock(plan: Plan) -> Plan:
     )
 
 
-def notify_workers() -> None:
+def notify_workers(payload: str = "") -> None:
     """Wake every listening worker when the current transaction commits (PostgreSQL only;
-    SQLite's single worker polls)."""
+    SQLite's single worker polls). `payload` APPROVED_PAYLOAD: all there is to do is start an
+    approved plan."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Delivered at commit, and not at all on rollback: a worker woken by it finds the
             # change. Identical notifications in one transaction are folded into one.
-            cursor.execute("SELECT pg_notify(%s, '')", [NOTIFY_CHANNEL])
+            cursor.execute("SELECT pg_notify(%s, %s)", [NOTIFY_CHANNEL, payload])
 
 
 def release_dependents(done_ids: Iterable[int]) -> list[int]:

@@ -871,8 +871,9 @@ def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
     The plan is picked and locked by one statement (SKIP LOCKED: workers starting plans at the
     same moment take different ones)."""
     with transaction.atomic():
+        more = True
         if is_postgres() and actor.user is None:
-            plan = _begin_next(actor)
+            plan, more = _begin_next(actor)
         else:
             plan = (
                 Plan.objects.select_for_update(of=("self",), no_key=True, skip_locked=True)
@@ -894,20 +895,21 @@ def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
         if slots.limit < 1 or len(rows) == slots.limit:
             # Ready steps may be left for the other workers.
             notify_workers()
-        return Started(plan, _claims(rows))
+        return Started(plan, _claims(rows), more)
 
 
-def _begin_next(actor: Actor) -> Plan | None:
+def _begin_next(actor: Actor) -> tuple[Plan | None, bool]:
     """plans.services.plan_start for the plan plan_start_next picks, picked and started by one
-    statement (starting.py); None if there is none."""
+    statement (starting.py): the plan (None if there is none), and whether others were
+    approved too."""
     begun = starting.start_next(actor=actor.label, source=actor.source, now=timezone.now())
     if begun is None:
-        return None
+        return None, False
     plan = begun.plan
     notifications_enqueue([begun.event])
     _publish_on_commit([(plan.pk, plan.team_id, begun.event.pk)])
     hold_at_start(plan, actor, gated=begun.gated, budgeted=begun.budgeted)
-    return plan
+    return plan, begun.more
 
 
 @dataclass
@@ -916,6 +918,8 @@ class Started:
 
     plan: Plan
     claims: list[Claim]
+    # False when no other plan was approved as it started: there is no need to look again.
+    more: bool = True
 
 
 def _claim_more(plans: dict[UUID, Plan], slots: Slots | None, actor: Actor) -> list[dict[str, Any]]:

@@ -32,6 +32,8 @@ class Begun:
     # Whether the plan has gated steps ready to hold, and its team a monthly budget to check.
     gated: bool
     budgeted: bool
+    # Whether other plans were approved too.
+    more: bool
 
 
 def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
@@ -68,7 +70,11 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
                            WHERE s.plan_id = p.id AND s.approval = %(required)s
                              AND s.status = %(pending)s AND s.waiting_on = 0
                              AND s.gate_approved_at IS NULL),
-                   t.monthly_budget IS NOT NULL
+                   t.monthly_budget IS NOT NULL,
+                   -- Others approved (this statement sees this one as approved still), some
+                   -- perhaps being started by other workers: worth another look.
+                   EXISTS (SELECT 1 FROM plans_plan o
+                           WHERE o.status = %(from)s AND o.id <> p.id)
             FROM started p
             JOIN plans_team t ON t.id = p.team_id
             """,  # noqa: S608 - the model's own columns
@@ -86,7 +92,7 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    *values, event_id, gated, budgeted = row
+    *values, event_id, gated, budgeted, more = row
     plan = plan_from_row(values)
     event = PlanEvent(
         id=event_id,
@@ -101,4 +107,4 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
         created_at=now,
     )
     event._state.adding = False
-    return Begun(plan=plan, event=event, gated=gated, budgeted=budgeted)
+    return Begun(plan=plan, event=event, gated=gated, budgeted=budgeted, more=more)

@@ -299,6 +299,9 @@ class Worker:
         self._announced = threading.Event()
         # Set by notifications of new messages in the outbox: send them in the next round.
         self._outbox = threading.Event()
+        # Set by notifications of an approval: start approved plans in the next round (and only
+        # that: the start claims the plan's first steps, and an approval cancels nothing).
+        self._approved = threading.Event()
         self._closed = False
         # The event loop for async executors, started with the first of them.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -420,6 +423,7 @@ class Worker:
         due = (
             time.monotonic() >= self._next_housekeeping
             or self._announced.is_set()
+            or self._approved.is_set()
             or self._outbox.is_set()
         )
         housekept = dispatched = False
@@ -427,7 +431,9 @@ class Worker:
             housekept = self.housekeep()
         if self._expanded:
             self._dispatch_owed = True
-        elif self._dispatch_owed or idle:
+        elif self._dispatch_owed or (idle and not self.running):
+            # An idle worker looks every round, unless housekeeping just gave it steps (an
+            # approved plan's start claims them): then only when a look is owed.
             dispatched = self.dispatch_ready_steps()
         return busy or housekept or dispatched
 
@@ -436,6 +442,8 @@ class Worker:
         something."""
         announced = self._announced.is_set()
         self._announced.clear()
+        approved = self._approved.is_set()
+        self._approved.clear()
         outbox = self._outbox.is_set()
         self._outbox.clear()
         now = time.monotonic()
@@ -447,9 +455,10 @@ class Worker:
         started = notified = False
         if timely:
             self._next_poll = now + LISTENING_POLL_SECONDS
-        if polled:
+        if polled or approved:
             # Approved plans first: a reviewer is waiting to see the plan start.
             started = self.start_approved_plans()
+        if polled:
             # Ready steps of other plans: claimed in this round.
             self._dispatch_owed = True
         self.heartbeat()
@@ -583,6 +592,8 @@ class Worker:
             if done.claims:
                 telemetry.steps_claimed(done.claims, seconds=time.monotonic() - began)
                 self._start_claims(done.claims)
+            if not done.more:
+                break
         return started
 
     def fire_due_timers(self) -> bool:
@@ -757,12 +768,17 @@ class Worker:
         CANCEL_CHECK_SECONDS (LISTENING_POLL_SECONDS while the LISTEN connection is up: a cancel
         and a reclaim each send a notification). True if any was stopped."""
         now = time.monotonic()
-        if not self.running or (now < self._next_cancel_check and not self._notified.is_set()):
+        if not self.running:
+            # Nothing to stop. Steps claimed from now on are checked a full interval after
+            # they start, or when a notification comes: one claimed now was not cancelled
+            # before its claim.
+            self._notified.clear()
+            self._next_cancel_check = now + self._cancel_check_interval()
+            return False
+        if now < self._next_cancel_check and not self._notified.is_set():
             return False
         self._notified.clear()
-        self._next_cancel_check = now + (
-            LISTENING_POLL_SECONDS if self._listening() else CANCEL_CHECK_SECONDS
-        )
+        self._next_cancel_check = now + self._cancel_check_interval()
         attempts = {pk: job.claim.attempt for pk, job in self.running.items()}
         owned = queue.steps_still_owned(worker=self.name, attempts=attempts)
         lost = [job for pk, job in self.running.items() if pk not in owned]
@@ -772,6 +788,9 @@ class Worker:
             telemetry.attempt_ended(job.claim, None, recorded=False, seconds=job.elapsed)
             logger.info("%s was stopped (plan cancelled or step reclaimed)", job.label)
         return bool(lost)
+
+    def _cancel_check_interval(self) -> float:
+        return LISTENING_POLL_SECONDS if self._listening() else CANCEL_CHECK_SECONDS
 
     def reclaim_expired(self, *, keep: list[int] | None = None) -> bool:
         """Every RECLAIM_SECONDS or so, put steps whose worker died back in the queue. True if
@@ -909,8 +928,10 @@ class Worker:
         self._wake.set()
 
     def _on_notify(self, payload: str | None) -> None:
-        if payload != WAKE_PAYLOAD:
-            # Work: an approval, steps left for other workers, a cancel, a reclaim.
+        if payload == services.APPROVED_PAYLOAD:
+            self._approved.set()
+        elif payload != WAKE_PAYLOAD:
+            # Work: steps left for other workers, a cancel, a reclaim, a plan resumed.
             self._notified.set()
             self._announced.set()
         if payload in (WAKE_PAYLOAD, None):

@@ -7,7 +7,10 @@ import time
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from orchestration.engine import worker as worker_module
 from orchestration.engine.worker import Worker
 from plans.models import Plan, PlanStep
 from tests.factories import approve, step, submit_plan
@@ -45,3 +48,32 @@ def test_an_approval_and_each_finished_step_start_the_next_step_at_once(team: An
     for before, after in ("ab", "bc", "cd"):
         gap = (steps[after].started_at - steps[before].finished_at).total_seconds()
         assert gap < 0.5, (before, after, gap)
+
+
+def test_an_approval_wakes_a_worker_to_start_the_plan_and_nothing_else(
+    team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing falls due by the clock during the test.
+    monkeypatch.setattr(worker_module, "LISTENING_POLL_SECONDS", 60)
+    plan = submit_plan(team, [step("a")])
+    with Worker(name="listening", concurrency=4, poll_seconds=POLL) as worker:
+        assert worker.listener is not None
+        wait_for(worker.listener.connected.is_set, "the worker to LISTEN")
+        worker.run_once()  # the full round every (re)connection asks for
+
+        approve(plan)
+        wait_for(
+            lambda: worker._approved.is_set() or worker._announced.is_set(),
+            "the approval's notification",
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert worker.run_once()
+
+        # The plan started, and its step claimed: one statement each. No look at other plans'
+        # ready steps, none for cancels (a step claimed now was not cancelled before), and no
+        # second look for approved plans: there were none.
+        statements = [
+            q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")
+        ]
+        assert len(statements) == 2, "\n\n".join(statements)
+        assert [job.claim.key for job in worker.running.values()] == ["a"]
