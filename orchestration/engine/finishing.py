@@ -105,7 +105,11 @@ SELECT 'ended', NULL, d.id, NULL, NULL, NULL, NULL FROM ended d
 """  # noqa: S608 - the module's own fragments
 
 
-def plan_columns() -> tuple[str, list[str], list[tuple[int, list[Callable[..., Any]], Any]]]:
+# What plan_columns() returns: the column list, the attribute names, and the converters by index.
+PlanColumns = tuple[str, list[str], list[tuple[int, list[Callable[..., Any]], Any]]]
+
+
+def plan_columns() -> PlanColumns:
     """The columns the engine reads of a plan it locks, as `p."column"` (all but its delegation
     tree, which can be large and which the engine never reads), their attribute names, and the
     conversions Django's fields make of them."""
@@ -119,9 +123,10 @@ def plan_columns() -> tuple[str, list[str], list[tuple[int, list[Callable[..., A
     return columns, [f.attname for f in fields], converters
 
 
-def plan_from_row(values: Sequence[Any]) -> Plan:
-    """The plan whose plan_columns() a statement returned, in that order."""
-    _, names, converters = plan_columns()
+def plan_from_row(values: Sequence[Any], loaded: PlanColumns) -> Plan:
+    """The plan whose columns a statement returned, in the order of `loaded` (what
+    plan_columns() returned for the statement)."""
+    _, names, converters = loaded
     values = list(values)
     for i, field_converters, field in converters:
         for convert in field_converters:
@@ -136,11 +141,11 @@ def lock_plans(
     other instead of deadlocking), FOR NO KEY UPDATE (events, a foreign key to the plan, may be
     inserted meanwhile). Returns the plans by id, and the (team id, executor) pairs among
     these plans' teams and `executors` whose circuit is not closed with no failures counted."""
-    columns, _, _ = plan_columns()
+    loaded = plan_columns()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            SELECT {columns},
+            SELECT {loaded[0]},
                    ARRAY(SELECT c.executor FROM plans_executorcircuit c
                          WHERE c.team_id = p.team_id AND c.executor = ANY(%s)
                            AND NOT (c.state = 'closed' AND c.consecutive_failures = 0))
@@ -155,7 +160,7 @@ def lock_plans(
     plans: dict[UUID, Plan] = {}
     unclean: set[tuple[int, str]] = set()
     for row in rows:
-        plan = plan_from_row(row[:-1])
+        plan = plan_from_row(row[:-1], loaded)
         plans[plan.pk] = plan
         unclean |= {(plan.team_id, executor) for executor in row[-1]}
     return plans, unclean

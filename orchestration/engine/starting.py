@@ -39,7 +39,7 @@ class Begun:
 def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
     """Start the approved plan approved first that no other transaction holds; None if there
     is none. `actor` and `source` are the event's."""
-    columns, _, _ = plan_columns()
+    loaded = plan_columns()
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
@@ -55,7 +55,7 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
                 SET status = %(to)s, started_at = %(now)s, updated_at = %(now)s
                 FROM picked
                 WHERE p.id = picked.id AND p.status = %(from)s
-                RETURNING {columns}
+                RETURNING {loaded[0]}
             ),
             event AS (
                 INSERT INTO plans_planevent
@@ -93,7 +93,7 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
     if row is None:
         return None
     *values, event_id, gated, budgeted, more = row
-    plan = plan_from_row(values)
+    plan = plan_from_row(values, loaded)
     event = PlanEvent(
         id=event_id,
         plan_id=plan.pk,
