@@ -24,7 +24,7 @@ import psycopg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, OutputWrapper
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client, override_settings
 
 from orchestration import serving
@@ -125,14 +125,20 @@ class Bench:
         self, plans: list[Plan], workers: int, concurrency: int | None
     ) -> tuple[float, float]:
         """Approve `plans` with `workers` runworker processes waiting (`concurrency` None: with
-        no flags at all); returns steps/s and seconds from the first approval to the last plan's
-        end."""
+        no flags at all); returns steps/s and seconds from the approvals' commit to the last
+        plan's end.
+
+        The plans are approved in one transaction, and the clock starts as it commits: the
+        workers hear of them all at once, as if everything had been approved before they
+        started, and the figure is the workers' alone, not also this process's approving (which
+        `latency`, `defaults` and `stream` measure)."""
         ids = [p.pk for p in plans]
         steps = PlanStep.objects.filter(plan_id__in=ids).count()
         self.analyze()
         with self.workers(workers, concurrency):
-            started = time.monotonic()
-            self.approve_all(plans)
+            with transaction.atomic():
+                self.approve_all(plans)
+                started = time.monotonic()
             self.wait_done(ids)
             took = time.monotonic() - started
         return steps / took, took
