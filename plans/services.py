@@ -97,6 +97,10 @@ NOTIFY_CHANNEL = "plangate"
 # The payload of a notification that means only "a plan was approved": a worker starts it (and
 # claims its first steps with it), and need not look for cancels or other plans' steps.
 APPROVED_PAYLOAD = "approved"
+# The payload of a notification that means only "steps are ready that the sender did not take"
+# (its slots were full): a worker claims them if it has free slots, and need not start plans or
+# look for cancels. The sender's own worker ignores it; the round that sent it claims again.
+READY_PAYLOAD = "ready"
 # At most this many plans' pages are nudged when a circuit changes; the others catch up on their
 # next event.
 NUDGE_PLANS = 500
@@ -965,7 +969,7 @@ def _lock(plan: Plan) -> Plan:
 def notify_workers(payload: str = "") -> None:
     """Wake every listening worker when the current transaction commits (PostgreSQL only;
     SQLite's single worker polls). `payload` APPROVED_PAYLOAD: all there is to do is start an
-    approved plan."""
+    approved plan; READY_PAYLOAD: all there is to do is claim ready steps."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # Delivered at commit, and not at all on rollback: a worker woken by it finds the

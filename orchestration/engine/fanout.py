@@ -42,7 +42,7 @@ from orchestration.engine.claims import Claim
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.rescue.rules import FAILS_PLAN
-from plans.services import Actor, notify_workers, release_dependents
+from plans.services import READY_PAYLOAD, Actor, notify_workers, release_dependents
 from plans.stages import Stage, child_key, stages_of, window
 from plans.states import STEP_TERMINAL, PlanStatus, StepStatus, step_transition
 from plans.validation import STEP_KEY_MAX_LENGTH, split_over
@@ -186,7 +186,7 @@ def step_expand(*, claim: Claim, actor: Actor) -> StepOutcome | None:
             ],
         )
         # Other workers may take the first items now.
-        notify_workers()
+        notify_workers(READY_PAYLOAD)
     return None
 
 
@@ -329,7 +329,7 @@ def _release_items(release: list[int]) -> None:
             pk__in=list(waiting.values_list("pk", flat=True)[:ended])
         ).update(waiting_on=F("waiting_on") - 1)
     if released:
-        notify_workers()
+        notify_workers(READY_PAYLOAD)
 
 
 def _complete_if_done(
@@ -379,7 +379,7 @@ def _complete_if_done(
         return []
     # The steps after it may run now.
     release_dependents([parent.pk])
-    notify_workers()
+    notify_workers(READY_PAYLOAD)
     return [
         _event(
             plan,

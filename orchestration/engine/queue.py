@@ -38,12 +38,21 @@ from django.utils import timezone
 
 from executors import registry
 from executors.protocol import BREAKER_COUNTED, FailureClass
-from orchestration.engine import circuits, fanout, finishing, recovering, spending, starting
+from orchestration.engine import (
+    circuits,
+    ending,
+    fanout,
+    finishing,
+    recovering,
+    spending,
+    starting,
+)
 from orchestration.engine.claims import Claim, Report
 from plans import realtime
 from plans.models import EventKind, Plan, PlanEvent, PlanStep
 from plans.notifications.services import notifications_enqueue
 from plans.services import (
+    READY_PAYLOAD,
     Actor,
     dependents_counted,
     end_plan_if_done,
@@ -753,7 +762,7 @@ def _finish(
     # no other worker would find more there than before.
     settled = len(rows) < slots.limit if slots is not None and slots.limit > 0 else not accepted
     if accepted and not settled:
-        notify_workers()
+        notify_workers(READY_PAYLOAD)
     return accepted, rows, settled
 
 
@@ -801,8 +810,7 @@ def _complete(
     if skipped:
         # Skipped steps that were waiting only for these: their dependents go on in turn.
         release_dependents(skipped)
-    for plan_id in done.ended:
-        end_plan_if_done(plans[plan_id], actor)
+    _end_plans(done.ended, plans, actor)
     return done.accepted
 
 
@@ -856,8 +864,7 @@ def _record(
         actor=actor,
         now=now,
     )
-    for plan_id in plans_maybe_done(events):
-        end_plan_if_done(plans[plan_id], actor)
+    _end_plans(plans_maybe_done(events), plans, actor)
     spending.hold_spent_plans(reports, plans, actor)
     return accepted
 
@@ -891,10 +898,10 @@ def plan_start_next(*, actor: Actor, slots: Slots) -> Started | None:
         rows = _claim_more({plan.pk: plan}, slots, actor)
         if not rows:
             # Every step was skipped before approval, or this worker has no slot free.
-            end_plan_if_done(plan, actor)
+            _end_plans(plans_maybe_done([plan.pk]), {plan.pk: plan}, actor)
         if slots.limit < 1 or len(rows) == slots.limit:
             # Ready steps may be left for the other workers.
-            notify_workers()
+            notify_workers(READY_PAYLOAD)
         return Started(plan, _claims(rows), more)
 
 
@@ -974,6 +981,27 @@ def warm_up(*, worker: str, actor: Actor, lease_seconds: float) -> None:
             }
         )
         transaction.set_rollback(True)
+
+
+def _end_plans(plan_ids: Iterable[UUID], plans: dict[UUID, Plan], actor: Actor) -> None:
+    """End those of these plans (locked, each of which may have ended) that have. On PostgreSQL
+    those whose steps all ended well are completed by one statement (ending.py); the others (a
+    failed step, a reviewer to ask) are decided by plans.services.end_plan_if_done."""
+    left = list(plan_ids)
+    if left and is_postgres() and actor.user is None:
+        now = timezone.now()
+        ended = ending.end_completed(left, actor=actor.label, source=actor.source, now=now)
+        # Most teams have no subscriptions: their plans' ends are not looked at again.
+        notifications_enqueue([e.event for e in ended if e.subscribed])
+        _publish_on_commit((e.plan_id, e.team_id, e.event.pk) for e in ended)
+        for e in ended:
+            plan = plans[e.plan_id]
+            plan.status, plan.finished_at = PlanStatus.COMPLETED, now
+            logger.info("plan %s completed", e.plan_id)
+        completed = {e.plan_id for e in ended}
+        left = [plan_id for plan_id in left if plan_id not in completed]
+    for plan_id in left:
+        end_plan_if_done(plans[plan_id], actor)
 
 
 def plans_maybe_done(plan_ids: Iterable[UUID]) -> list[UUID]:

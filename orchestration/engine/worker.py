@@ -13,7 +13,9 @@ Threads, and who does what:
 - sync executors run each in its own thread; a timeout or a cancel sets `spec.cancelled`, and a
   thread that does not return is abandoned: its slot is freed and its result will be refused;
 - on PostgreSQL a listener thread holds a LISTEN connection and wakes the loop when a plan is
-  approved, a step becomes ready or a plan is cancelled; polling covers a lost connection;
+  approved, a step becomes ready or a plan is cancelled; polling covers a lost connection. The
+  payload says what to do: start a plan, claim steps another worker left (a worker ignores its
+  own such notifications), or look at everything;
 - on PostgreSQL the chores that touch no running step of this worker (reclaiming expired leases,
   firing decision timers) run on a thread of their own, and notifications are sent by another:
   a chain of steps never waits for them.
@@ -81,6 +83,12 @@ DRAIN_SECONDS = 3.0
 def _close_connection() -> None:
     # Looked up in the calling thread: each thread has its own connection.
     connection.close()
+
+
+def _session_pid(known: int) -> int:
+    """The backend pid of this thread's open PostgreSQL session; `known` if there is none."""
+    session = connection.connection if connection.vendor == "postgresql" else None
+    return int(session.info.backend_pid) if session is not None else known
 
 
 def default_name() -> str:
@@ -187,10 +195,10 @@ class Job:
 
 class Listener(threading.Thread):
     """Holds a LISTEN connection to PostgreSQL and calls `on_notify` with the payload of each
-    notification, and with None once after every (re)connection, since notifications sent
-    meanwhile were lost."""
+    notification and the backend pid of the session that sent it, and with (None, 0) once after
+    every (re)connection, since notifications sent meanwhile were lost."""
 
-    def __init__(self, on_notify: Callable[[str | None], None]) -> None:
+    def __init__(self, on_notify: Callable[[str | None, int], None]) -> None:
         super().__init__(name="plangate-listen", daemon=True)
         self.on_notify = on_notify
         self.connected = threading.Event()
@@ -204,10 +212,10 @@ class Listener(threading.Thread):
                     conn.execute(f"LISTEN {services.NOTIFY_CHANNEL}")
                     self.connected.set()
                     backoff = 0.1
-                    self.on_notify(None)
+                    self.on_notify(None, 0)
                     while not self._stopping.is_set():
                         for notify in conn.notifies(timeout=1.0):
-                            self.on_notify(notify.payload)
+                            self.on_notify(notify.payload, notify.pid)
             except psycopg.Error as error:
                 self.connected.clear()
                 if self._stopping.is_set():
@@ -302,6 +310,11 @@ class Worker:
         # Set by notifications of an approval: start approved plans in the next round (and only
         # that: the start claims the plan's first steps, and an approval cancels nothing).
         self._approved = threading.Event()
+        # Set by notifications of steps another worker left ready: claim them in the next round.
+        self._ready = threading.Event()
+        # The backend pid of the loop thread's database session, which sends this worker's own
+        # notifications of ready steps (it has claimed what it could of them already).
+        self._own_pid = 0
         self._closed = False
         # The event loop for async executors, started with the first of them.
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -416,6 +429,10 @@ class Worker:
         a chain of cheap steps pays for neither at every hop, and an idle one misses nothing.
         """
         self._expanded = False
+        self._own_pid = _session_pid(self._own_pid)
+        if self._ready.is_set():
+            self._ready.clear()
+            self._dispatch_owed = True
         timed_out = self.enforce_timeouts()
         recorded = self.reap_finished()
         busy = timed_out or recorded
@@ -927,8 +944,13 @@ class Worker:
     def _on_done(self, _: Future[StepOutcome]) -> None:
         self._wake.set()
 
-    def _on_notify(self, payload: str | None) -> None:
-        if payload == services.APPROVED_PAYLOAD:
+    def _on_notify(self, payload: str | None, pid: int = 0) -> None:
+        if payload == services.READY_PAYLOAD:
+            if pid == self._own_pid:
+                # This worker's own: the round that sent it owes a claim already.
+                return
+            self._ready.set()
+        elif payload == services.APPROVED_PAYLOAD:
             self._approved.set()
         elif payload != WAKE_PAYLOAD:
             # Work: steps left for other workers, a cancel, a reclaim, a plan resumed.

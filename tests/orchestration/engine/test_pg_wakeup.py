@@ -3,6 +3,7 @@ wake it at once through LISTEN/NOTIFY."""
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from orchestration.engine import worker as worker_module
 from orchestration.engine.worker import Worker
+from plans import services
 from plans.models import Plan, PlanStep
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import run_in_thread, wait_for
@@ -77,3 +79,59 @@ def test_an_approval_wakes_a_worker_to_start_the_plan_and_nothing_else(
         ]
         assert len(statements) == 2, "\n\n".join(statements)
         assert [job.claim.key for job in worker.running.values()] == ["a"]
+
+
+def test_steps_left_ready_wake_the_other_workers_to_claim_them_and_not_their_sender(
+    team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing falls due by the clock during the test.
+    monkeypatch.setattr(worker_module, "LISTENING_POLL_SECONDS", 60)
+    plan = submit_plan(team, [step("a"), step("b"), step("c")])
+    with (
+        Worker(name="starter", concurrency=1, poll_seconds=POLL) as starter,
+        Worker(name="other", concurrency=4, poll_seconds=POLL) as other,
+    ):
+        assert starter.listener is not None and other.listener is not None
+        for worker in (starter, other):
+            wait_for(worker.listener.connected.is_set, "the workers to LISTEN")
+        heard: list[str | None] = []
+        hear = starter.listener.on_notify
+
+        def record(payload: str | None, pid: int) -> None:
+            hear(payload, pid)
+            heard.append(payload)
+
+        starter.listener.on_notify = record
+        other.run_once()  # the full round every (re)connection asks for; nothing to do yet
+        first_round, approved = threading.Event(), threading.Event()
+
+        def starter_rounds() -> None:
+            # The starter's rounds on a session of their own, as in a worker process.
+            try:
+                starter.run_once()
+                first_round.set()
+                approved.wait(10)
+                wait_for(starter._approved.is_set, "the approval's notification")
+                # Starts the plan and claims one step: its only slot. b and c are left ready.
+                starter.run_once()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=starter_rounds)
+        thread.start()
+        wait_for(first_round.is_set, "the starter's first round")
+        approve(plan)
+        approved.set()
+        thread.join(20)
+        assert [job.claim.key for job in starter.running.values()] == ["a"]
+
+        wait_for(lambda: services.READY_PAYLOAD in heard, "the starter's own notification")
+        wait_for(other._ready.is_set, "the other worker to hear of the steps left")
+        # The sender claimed what it could: its own notification asks nothing of it.
+        assert not starter._ready.is_set()
+        assert not starter._announced.is_set()
+        # The others claim; nothing was cancelled and nothing else announced.
+        assert not other._announced.is_set()
+        assert not other._notified.is_set()
+        assert other.run_once()
+        assert sorted(job.claim.key for job in other.running.values()) == ["b", "c"]
