@@ -113,6 +113,15 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # reclaims or cancels steps of that plan. SKIP LOCKED makes a busy plan cost nothing: the claimer
 # moves on to other plans, and the worker holding it wakes the others when it commits.
 _LOCK_PLANS_SQL = """
+WITH paused AS (
+    -- As in the claim below: the circuits named, and with %(unclosed)s every one not closed.
+    SELECT unnest(%(paused)s::text[]) AS k
+    UNION ALL
+    SELECT e.team_id::text || ':' || e.executor
+    FROM plans_executorcircuit e
+    WHERE %(unclosed)s AND e.state <> 'closed'
+),
+locked AS (
 SELECT p.id
 FROM plans_plan p
 WHERE p.status = 'executing'
@@ -124,7 +133,7 @@ WHERE p.status = 'executing'
         AND (s.run_after IS NULL OR s.run_after <= now())
         -- The executor the step runs now: a recovery's fallback, else its own.
         AND NOT ((p.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
-                 = ANY(%(paused)s))
+                 = ANY(ARRAY(SELECT k FROM paused)))
         AND (%(only)s = ''
              OR (p.team_id::text || ':' || coalesce(nullif(s.run_executor, ''), s.executor))
                 = %(only)s)
@@ -137,6 +146,17 @@ WHERE p.status = 'executing'
 ORDER BY p.started_at, p.id
 LIMIT %(plans)s
 FOR NO KEY UPDATE OF p SKIP LOCKED
+)
+SELECT id FROM locked
+UNION ALL
+-- With %(unclosed)s, one row of NULL if a circuit is due for a trial (its cool-down is over, or
+-- its last trial brought no outcome in time): circuits.claim_filter() hands the trial out.
+SELECT NULL WHERE %(unclosed)s AND EXISTS (
+    SELECT 1 FROM plans_executorcircuit e
+    WHERE e.state <> 'closed'
+      AND coalesce(CASE WHEN e.state = 'open' THEN e.open_until ELSE e.trial_until END,
+                   '-infinity') <= now()
+)
 """
 
 # The second statement claims. It must be a statement of its own: its snapshot is taken after
@@ -259,10 +279,19 @@ def steps_claim(*, worker: str, actor: Actor, limit: int, lease_seconds: float) 
     """
     if limit < 1:
         return []
+    if is_postgres():
+        # Every circuit that is not closed is left alone, read by the claim itself; the
+        # circuits' own query is only made when one of them is due for a trial.
+        rows, due = _claim_postgres(worker, actor, limit, lease_seconds, [], "", unclosed=True)
+        if not due:
+            return _claims(rows)
+        paused, trials = circuits.claim_filter()
+        claim = _claim_trial_postgres
+    else:
+        paused, trials = circuits.claim_filter()
+        claim = _claim_portable
+        rows = claim(worker, actor, limit, lease_seconds, [*paused, *trials], "")
     # Half-open circuits whose trial this worker took: one step of each, after the others.
-    paused, trials = circuits.claim_filter()
-    claim = _claim_postgres if is_postgres() else _claim_portable
-    rows = claim(worker, actor, limit, lease_seconds, [*paused, *trials], "")
     for trial in trials:
         tried = claim(worker, actor, 1, lease_seconds, paused, trial) if len(rows) < limit else []
         if not tried:
@@ -312,9 +341,23 @@ def _claims(rows: list[dict[str, Any]]) -> list[Claim]:
     ]
 
 
-def _claim_postgres(
+def _claim_trial_postgres(
     worker: str, actor: Actor, limit: int, lease_seconds: float, paused: list[str], only: str
 ) -> list[dict[str, Any]]:
+    return _claim_postgres(worker, actor, limit, lease_seconds, paused, only)[0]
+
+
+def _claim_postgres(
+    worker: str,
+    actor: Actor,
+    limit: int,
+    lease_seconds: float,
+    paused: list[str],
+    only: str,
+    *,
+    unclosed: bool = False,
+) -> tuple[list[dict[str, Any]], bool]:
+    """The claimed rows, and (with `unclosed`) whether a circuit is due for a trial."""
     params: dict[str, Any] = {
         "worker": worker,
         "actor": actor.label,
@@ -326,14 +369,16 @@ def _claim_postgres(
         "paused": paused,
         # A (team, executor) key: claim only its steps (a circuit's trial); "" for any.
         "only": only,
-        "unclosed": False,
+        "unclosed": unclosed,
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOCK_PLANS_SQL, params)
-        params["plan_ids"] = [row[0] for row in cursor.fetchall()]
+        found = [row[0] for row in cursor.fetchall()]
+        params["plan_ids"] = [plan_id for plan_id in found if plan_id is not None]
+        due = len(params["plan_ids"]) < len(found)
         if not params["plan_ids"]:
-            return []
-        return _claim_locked_postgres(params)
+            return [], due
+        return _claim_locked_postgres(params), due
 
 
 def _claim_locked_postgres(params: dict[str, Any]) -> list[dict[str, Any]]:
