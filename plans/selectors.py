@@ -103,6 +103,12 @@ def plan_get_for_user(user: Any, plan_id: UUID | str) -> Plan:
     return _detailed(Plan.objects.filter(team__in=teams_for_user(user)), plan_id)
 
 
+def plan_row_for_team(team: Team, plan_id: UUID | str) -> Plan:
+    """The plan's own row, without its steps, for an action that reads or locks what it needs
+    itself (a decision, the event log); raises Plan.DoesNotExist for another team's plan."""
+    return Plan.objects.select_related("team").get(team=team, pk=plan_id)
+
+
 def plan_get_for_team(team: Team, plan_id: UUID | str) -> Plan:
     """The plan with its steps and artifacts; raises Plan.DoesNotExist for another team's plan."""
     return _detailed(Plan.objects.filter(team=team), plan_id)

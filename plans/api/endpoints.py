@@ -34,7 +34,7 @@ from plans.api.schemas import (
     StepIn,
     TooLargeOut,
 )
-from plans.api.submitted import submitted_answer
+from plans.api.submitted import submitted_answer, unrun_answer
 from plans.models import ApiToken, Plan, PlanEvent, Scope
 from plans.validation import StepDraft
 
@@ -82,6 +82,12 @@ def token_of(request: HttpRequest) -> ApiToken:
 
 def plan_of(request: HttpRequest, plan_id: UUID) -> Plan:
     return selectors.plan_get_for_team(token_of(request).team, plan_id)
+
+
+def plan_row_of(request: HttpRequest, plan_id: UUID) -> Plan:
+    """The plan's row alone, for an action that loads what it needs of the plan itself: a
+    decision on a plan of thousands of steps does not read them all first."""
+    return selectors.plan_row_for_team(token_of(request).team, plan_id)
 
 
 def fresh(plan: Plan) -> Plan:
@@ -245,14 +251,19 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
     summary="Approve the version you reviewed",
     auth=needs(Scope.DECIDE),
 )
-def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan:
+def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan | HttpResponse:
     token = token_of(request)
     plan = services.plan_approve(
-        plan=plan_of(request, plan_id),
+        plan=plan_row_of(request, plan_id),
         actor=services.Actor.for_token(token),
         version=payload.version,
     )
-    return fresh(plan)
+    # A plan approved a moment ago has, nearly always, no step that has run yet: its answer is
+    # written out directly, as a submission's is, not validated step by step.
+    answer = unrun_answer(token.team, plan.pk)
+    if answer is None:
+        return fresh(plan)
+    return HttpResponse(json.dumps(answer, cls=NinjaJSONEncoder), content_type="application/json")
 
 
 @router.post(
@@ -264,7 +275,9 @@ def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Pla
 def cancel_plan(request: HttpRequest, plan_id: UUID, payload: CancelIn) -> Plan:
     token = token_of(request)
     plan = services.plan_cancel(
-        plan=plan_of(request, plan_id), actor=services.Actor.for_token(token), reason=payload.reason
+        plan=plan_row_of(request, plan_id),
+        actor=services.Actor.for_token(token),
+        reason=payload.reason,
     )
     return fresh(plan)
 
@@ -313,7 +326,7 @@ def list_events(
 ) -> list[PlanEvent]:
     """Events with an id greater than `after`, oldest first. Poll with the last id you saw."""
     limit = max(1, min(page.limit, MAX_EVENTS_PER_PAGE))
-    return selectors.events_after(plan_of(request, plan_id), after=page.after, limit=limit)
+    return selectors.events_after(plan_row_of(request, plan_id), after=page.after, limit=limit)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from plans.approvals import selectors as approval_selectors
 from plans.budgets import selectors as budget_selectors
 from plans.catalog import selectors as catalog_selectors
 from plans.deadlines import selectors as deadline_selectors
+from plans.dependencies import loaded_dependencies
 from plans.discussion.selectors import ChangeRequest, latest_change_request
 from plans.guardrails import selectors as guardrail_selectors
 from plans.models import CircuitState, Plan, PlanStep
@@ -469,7 +470,8 @@ class StepOut(Schema):
 
     @staticmethod
     def resolve_depends_on(obj: PlanStep) -> list[str]:
-        return [d.key for d in obj.depends_on.all()]
+        # As attached for the whole plan, without a related manager built for each step.
+        return [d.key for d in loaded_dependencies(obj)]
 
     @staticmethod
     def resolve_items(obj: PlanStep) -> list[PlanStep]:

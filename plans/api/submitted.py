@@ -18,6 +18,10 @@ from plans.approvals import selectors as approval_selectors
 from plans.deadlines import selectors as deadline_selectors
 from plans.dependencies import dependencies_of
 from plans.models import Plan, PlanStep, StepApproval
+from plans.states import StepStatus
+
+# What a step that has not been claimed or decided on can be: waiting, or skipped before it ran.
+_UNRUN = frozenset({StepStatus.PENDING, StepStatus.SKIPPED})
 
 
 class PlanHeadOut(PlanOut):
@@ -84,6 +88,21 @@ def submitted_answer(team: Any, submitted: services.Submitted) -> dict[str, Any]
     plan = selectors.plan_header_for_team(team, submitted.plan.pk)
     answer = PlanHeadOut.from_orm(plan).model_dump()
     steps = submitted.steps
+    gated = [s for s in steps if s.approval == StepApproval.REQUIRED]
+    gates = {key: q.as_dict() for key, q in approval_selectors.gate_quorums(plan, gated).items()}
+    answer["steps"] = [step_answer(step, gates) for step in steps]
+    return answer
+
+
+def unrun_answer(team: Any, plan_id: Any) -> dict[str, Any] | None:
+    """PlanOut of a plan none of whose steps has started or waited for a decision yet (one just
+    approved, say), built as submitted_answer builds it from the steps as they are now; None if
+    one of them has, for the caller to answer as GET does."""
+    plan = selectors.plan_get_for_team(team, plan_id)
+    steps = list(plan.steps.all())
+    if any(s.attempts or s.status not in _UNRUN or s.gate_approved_at is not None for s in steps):
+        return None
+    answer = PlanHeadOut.from_orm(plan).model_dump()
     gated = [s for s in steps if s.approval == StepApproval.REQUIRED]
     gates = {key: q.as_dict() for key, q in approval_selectors.gate_quorums(plan, gated).items()}
     answer["steps"] = [step_answer(step, gates) for step in steps]

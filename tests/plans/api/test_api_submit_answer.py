@@ -188,3 +188,24 @@ def test_numbers_the_database_keeps_otherwise_are_answered_as_stored_and_approva
     approved = api.post(f"/plans/{body['id']}/approve", {"version": body["version"]})
     assert approved.status_code == 200, approved.content[:500]
     assert approved.json()["status"] == "approved"
+
+
+def test_an_approval_answers_as_reading_the_plan_back_does(api: ApiClient, team: Any) -> None:
+    ApproverGroup.objects.create(team=team, name="finance")
+    body = submission([s for s in every_kind_of_step() if "action" not in s])
+    del body["required_approvals"], body["approver_group"]
+    plan = api.post("/plans", body).json()
+    skipped = api.post(f"/plans/{plan['id']}/steps/guarded/skip", {"reason": "not now"})
+    assert skipped.status_code == 200, skipped.content[:500]
+
+    approved = api.post(f"/plans/{plan['id']}/approve", {"version": skipped.json()["version"]})
+
+    assert approved.status_code == 200, approved.content[:500]
+    answer = approved.json()
+    assert answer["status"] == "approved"
+    read = api.get(f"/plans/{plan['id']}").json()
+    assert answer == read
+    assert [list(s) for s in answer["steps"]] == [list(s) for s in read["steps"]]
+    steps = {s["key"]: s for s in answer["steps"]}
+    assert (steps["guarded"]["status"], steps["guarded"]["skip_reason"]) == ("skipped", "not now")
+    assert steps["report"]["depends_on"] == ["fetch", "check"]
