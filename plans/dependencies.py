@@ -50,10 +50,13 @@ def attach_dependencies(steps: Iterable[Any]) -> None:
     for frm, to in rows:
         if frm in found:
             found[frm].append(known[to])
+    # One query object for all of them: it is never run (the results are there) nor changed (a
+    # new query is built by _chain), and building one per step is most of what attaching costs.
+    shared = _Loaded(model=model).query
     for pk, deps in found.items():
         step = by_id[pk]
         deps.sort(key=lambda d: d.position)
-        loaded = _Loaded(model=model)
+        loaded = _Loaded(model=model, query=shared)
         loaded._owner = step
         loaded._result_cache = deps
         loaded._prefetch_done = True  # type: ignore[attr-defined]
