@@ -281,6 +281,13 @@ class Plan(models.Model):
             models.Index(fields=["team", "-created_at", "-id"], name="plans_plan_team_newest"),
             models.Index(fields=["team", "user_id", "topic_id"]),
             models.Index(fields=["status"]),
+            # What a claim walks: executing plans, oldest start first, until it has locked the
+            # few it takes steps from (orchestration/engine/queue.py), not every executing plan.
+            models.Index(
+                fields=["started_at", "id"],
+                condition=models.Q(status="executing"),
+                name="plans_plan_executing",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -37,6 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ACTOR = services.Actor(label="benchmark")
 # Statuses of a plan whose steps have not all ended yet.
 UNDERWAY = (PlanStatus.APPROVED, PlanStatus.EXECUTING)
+_UNDERWAY_SQL = """
+SELECT EXISTS (SELECT 1 FROM plans_plan WHERE id = ANY(%s::uuid[]) AND status = ANY(%s))
+"""
 
 
 def percentile(values: Iterable[float], share: float) -> float:
@@ -108,10 +111,18 @@ class Bench:
         """Until none of the plans `ids` is approved or executing; raises CommandError if a step
         did not complete."""
         deadline = time.monotonic() + timeout
-        while Plan.objects.filter(pk__in=ids, status__in=UNDERWAY).exists():
-            if time.monotonic() > deadline:
-                raise CommandError(f"the benchmark's plans did not finish within {timeout:g} s")
-            time.sleep(0.02)
+        # Asked every 20 ms while the workers run on the same CPUs: one plain statement, not a
+        # query built anew with hundreds of ids each time.
+        params: list[Any] = [[str(i) for i in ids], list(UNDERWAY)]
+        with connection.cursor() as cursor:
+            while True:
+                cursor.execute(_UNDERWAY_SQL, params)
+                row = cursor.fetchone()
+                if row is None or not row[0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise CommandError(f"the benchmark's plans did not finish within {timeout:g} s")
+                time.sleep(0.02)
         failed = PlanStep.objects.filter(plan_id__in=ids).exclude(status="completed").count()
         if failed:
             raise CommandError(f"{failed} step(s) did not complete; see the workers' logs")
