@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.db import connection
 
+from orchestration.engine.finishing import written_event
 from plans.models import EventKind, PlanEvent
 from plans.states import PlanStatus, StepStatus, plan_transition
 
@@ -81,18 +82,13 @@ def end_completed(
         rows = cursor.fetchall()
     ended = []
     for plan_id, team_id, event_id, subscribed in rows:
-        event = PlanEvent(
-            id=event_id,
+        event = written_event(
+            event_id=event_id,
             plan_id=plan_id,
             kind=EventKind.PLAN_COMPLETED,
-            step_key="",
             actor=actor,
-            actor_user=None,
             source=source,
-            role="",
-            data={},
-            created_at=now,
+            now=now,
         )
-        event._state.adding = False
         ended.append(Ended(plan_id, team_id, event, subscribed))
     return ended

@@ -24,7 +24,7 @@ from uuid import UUID
 
 from django.db import connection
 
-from plans.models import Plan
+from plans.models import Plan, PlanEvent
 
 # The verdicts, one jsonb record each (see queue._write_verdicts), applied where the attempt is
 # still in progress: the WHERE is the fence.
@@ -103,6 +103,27 @@ FROM counted c
 UNION ALL
 SELECT 'ended', NULL, d.id, NULL, NULL, NULL, NULL FROM ended d
 """  # noqa: S608 - the module's own fragments
+
+
+def written_event(
+    *, event_id: int, plan_id: Any, kind: str, actor: str, source: str, now: datetime
+) -> PlanEvent:
+    """The plan event (no step, no user, no data) a statement of the engine just wrote, as the
+    object the services would have made of it."""
+    event = PlanEvent(
+        id=event_id,
+        plan_id=plan_id,
+        kind=kind,
+        step_key="",
+        actor=actor,
+        actor_user=None,
+        source=source,
+        role="",
+        data={},
+        created_at=now,
+    )
+    event._state.adding = False
+    return event
 
 
 # What plan_columns() returns: the column list, the attribute names, and the converters by index.

@@ -112,15 +112,20 @@ def retry_delay(attempt: int, retry_after: float | None = None) -> float:
 # max_concurrency hold across workers: while it is held no one else claims from, finishes,
 # reclaims or cancels steps of that plan. SKIP LOCKED makes a busy plan cost nothing: the claimer
 # moves on to other plans, and the worker holding it wakes the others when it commits.
-_LOCK_PLANS_SQL = """
-WITH paused AS (
-    -- As in the claim below: the circuits named, and with %(unclosed)s every one not closed.
+# The (team, executor) keys whose steps both statements leave alone: the circuits the caller
+# named, and with %(unclosed)s every circuit not closed (read by the statement itself rather than
+# by one of its own).
+_PAUSED_CTE = """
+paused AS (
     SELECT unnest(%(paused)s::text[]) AS k
     UNION ALL
     SELECT e.team_id::text || ':' || e.executor
     FROM plans_executorcircuit e
     WHERE %(unclosed)s AND e.state <> 'closed'
-),
+)"""
+
+_LOCK_PLANS_SQL = f"""
+WITH {_PAUSED_CTE},
 locked AS (
 SELECT p.id
 FROM plans_plan p
@@ -157,7 +162,7 @@ SELECT NULL WHERE %(unclosed)s AND EXISTS (
       AND coalesce(CASE WHEN e.state = 'open' THEN e.open_until ELSE e.trial_until END,
                    '-infinity') <= now()
 )
-"""
+"""  # noqa: S608 - the module's own fragment
 
 # The second statement claims. It must be a statement of its own: its snapshot is taken after
 # the locks were granted, so it sees every step the previous holder of a lock claimed or
@@ -165,16 +170,8 @@ SELECT NULL WHERE %(unclosed)s AND EXISTS (
 # twice or a slot too many). It takes from each locked plan its first ready steps, as many as
 # its max_concurrency still allows, marks them in progress under this worker's lease, and
 # writes their step.started events.
-_CLAIM_SQL = """
-WITH paused AS (
-    -- The circuits the caller named, and with %(unclosed)s every circuit not closed (read here
-    -- rather than in a statement of its own when claiming as outcomes are recorded).
-    SELECT unnest(%(paused)s::text[]) AS k
-    UNION ALL
-    SELECT e.team_id::text || ':' || e.executor
-    FROM plans_executorcircuit e
-    WHERE %(unclosed)s AND e.state <> 'closed'
-),
+_CLAIM_SQL = f"""
+WITH {_PAUSED_CTE},
 candidate_plans AS (
     SELECT p.id, p.team_id, p.started_at,
            p.max_concurrency - (
@@ -252,7 +249,7 @@ JOIN candidate_plans cp ON cp.id = c.plan_id
 -- Each plan's newest event, which its pages are nudged with.
 JOIN (SELECT plan_id, max(id) AS event_id FROM events GROUP BY plan_id) newest
   ON newest.plan_id = c.plan_id
-"""
+"""  # noqa: S608 - the module's own fragment
 
 _JSON_COLUMNS = (
     "inputs",

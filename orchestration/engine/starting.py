@@ -15,7 +15,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from orchestration.engine.finishing import plan_columns, plan_from_row
+from orchestration.engine.finishing import plan_columns, plan_from_row, written_event
 from plans.models import EventKind, Plan, PlanEvent, StepApproval
 from plans.states import PlanStatus, StepStatus, plan_transition
 
@@ -94,17 +94,12 @@ def start_next(*, actor: str, source: str, now: datetime) -> Begun | None:
         return None
     *values, event_id, gated, budgeted, more = row
     plan = plan_from_row(values, loaded)
-    event = PlanEvent(
-        id=event_id,
+    event = written_event(
+        event_id=event_id,
         plan_id=plan.pk,
         kind=EventKind.PLAN_STARTED,
-        step_key="",
         actor=actor,
-        actor_user=None,
         source=source,
-        role="",
-        data={},
-        created_at=now,
+        now=now,
     )
-    event._state.adding = False
     return Begun(plan=plan, event=event, gated=gated, budgeted=budgeted, more=more)
