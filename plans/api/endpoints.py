@@ -258,11 +258,12 @@ def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Pla
         actor=services.Actor.for_token(token),
         version=payload.version,
     )
+    plan = fresh(plan)
     # A plan approved a moment ago has, nearly always, no step that has run yet: its answer is
     # written out directly, as a submission's is, not validated step by step.
-    answer = unrun_answer(token.team, plan.pk)
+    answer = unrun_answer(plan)
     if answer is None:
-        return fresh(plan)
+        return plan
     return HttpResponse(json.dumps(answer, cls=NinjaJSONEncoder), content_type="application/json")
 
 

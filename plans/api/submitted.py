@@ -94,11 +94,10 @@ def submitted_answer(team: Any, submitted: services.Submitted) -> dict[str, Any]
     return answer
 
 
-def unrun_answer(team: Any, plan_id: Any) -> dict[str, Any] | None:
-    """PlanOut of a plan none of whose steps has started or waited for a decision yet (one just
-    approved, say), built as submitted_answer builds it from the steps as they are now; None if
-    one of them has, for the caller to answer as GET does."""
-    plan = selectors.plan_get_for_team(team, plan_id)
+def unrun_answer(plan: Plan) -> dict[str, Any] | None:
+    """PlanOut of a plan (read with its steps, as GET reads it) none of whose steps has started
+    or waited for a decision yet (one just approved, say), built as submitted_answer builds it;
+    None if one of them has, for the caller to answer with the plan as GET does."""
     steps = list(plan.steps.all())
     if any(s.attempts or s.status not in _UNRUN or s.gate_approved_at is not None for s in steps):
         return None
