@@ -1,5 +1,6 @@
 """Every answer under /api/ is JSON, also those Django or the router give before or after the
-API's own error handlers: unknown paths (404), wrong methods (405), server errors (500)."""
+API's own error handlers: unknown paths (404), wrong methods (405), server errors (500), and
+the redirect to a path with its trailing slash."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ MESSAGES = {
 
 
 class ApiJsonErrors:
-    """Turns an error answer under /api/ that is not JSON into `{"detail": "..."}`.
+    """Turns an answer under /api/ (or to /api itself) that is a redirect or an error and is not
+    JSON into `{"detail": "..."}`; a redirect keeps its Location.
 
     The original body is dropped: Django's error pages (and a debug traceback) are for people
     in a browser, not integrations, and must not leak to them.
@@ -45,13 +47,15 @@ class ApiJsonErrors:
 
     def _as_json(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (
-            not request.path.startswith(API_PREFIX)
-            or response.status_code < 400
+            not (request.path.startswith(API_PREFIX) or request.path == API_PREFIX.rstrip("/"))
+            or response.status_code < 300
             or response.get("Content-Type", "").startswith("application/json")
         ):
             return response
         status = response.status_code
         detail = MESSAGES.get(status) or _phrase(status)
+        if location := response.get("Location"):
+            detail = f"{detail}: {location}"
         # Sorted: the router collects the methods in a set, in no stable order.
         allowed = ", ".join(sorted(m.strip() for m in response.get("Allow", "").split(",") if m))
         if allowed:
@@ -59,6 +63,8 @@ class ApiJsonErrors:
         answer = JsonResponse({"detail": detail}, status=status)
         if allowed:
             answer["Allow"] = allowed
+        if location:
+            answer["Location"] = location
         return answer
 
 

@@ -152,7 +152,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-# Plan bodies are limited to this size; larger requests are refused with a 422 naming the limit.
+# Request bodies are limited to this size; larger ones are refused with a 413 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("PLANGATE_MAX_BODY_BYTES", str(1024 * 1024)))
 
 # --- HTTPS and browser security ---------------------------------------------------------------
@@ -206,8 +206,9 @@ CONTENT_SECURITY_POLICY = {
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    # channels_redis's layer on a pool set up for its blocking reads (socket timeout, a bounded
-    # pool that waits for a free connection): see orchestration/channel_layer.py.
+    # channels_redis's layer on a pool set up for its blocking reads (a socket timeout longer
+    # than its blocking pop, a plain pool that does not wait for a free connection): see
+    # orchestration/channel_layer.py.
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "orchestration.channel_layer.RedisChannelLayer",

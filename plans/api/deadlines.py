@@ -35,7 +35,9 @@ class ExtendIn(RequestBody):
         description="Seconds added to the deadline (to now, if it has passed already).",
     )
     until: datetime | None = Field(
-        None, description="The new deadline: an ISO 8601 time with a time zone, later than now."
+        None,
+        strict=False,  # JSON carries a time as a string
+        description="The new deadline: an ISO 8601 time with a time zone, later than now.",
     )
     reason: Text = Field("", max_length=2000, description="Why, for the record.")
 

@@ -95,7 +95,7 @@ def fresh(plan: Plan) -> Plan:
 
 
 def render_plan(plan: Plan) -> dict[str, Any]:
-    # Encoded as every other response is, so a replayed response is byte-for-byte the original.
+    # Encoded as every other response is, so a replay answers the same JSON as the original.
     data = PlanOut.from_orm(fresh(plan)).model_dump()
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 

@@ -16,7 +16,7 @@ from ninja import Field, Router, Schema
 
 from plans.api.auth import TokenAuth, needs
 from plans.api.endpoints import answers
-from plans.api.schemas import QuorumOut, RequestBody, StrictSchema
+from plans.api.schemas import BodyPart, QuorumOut, RequestBody
 from plans.approvals.selectors import Quorum, quorums_for_items
 from plans.inbox import selectors
 from plans.inbox import services as inbox_services
@@ -46,7 +46,7 @@ class InboxItemOut(Schema):
         description="draft: a plan to approve (new, or revised when version > 1); gate: a step "
         "awaiting approval in an executing plan; needs_attention: a plan held by a failed step."
     )
-    plan_id: UUID
+    plan_id: UUID = Field(strict=False)
     plan_title: str
     team: str
     version: int = Field(description="The plan's version: approve exactly this one.")
@@ -66,8 +66,8 @@ class InboxOut(Schema):
     items: list[InboxItemOut]
 
 
-class InboxApprovalIn(StrictSchema):
-    plan_id: UUID
+class InboxApprovalIn(BodyPart):
+    plan_id: UUID = Field(strict=False)
     step_key: str | None = Field(
         None, max_length=200, description="For a gate: the step to approve; else the plan."
     )
@@ -79,7 +79,7 @@ class InboxApproveIn(RequestBody):
 
 
 class InboxResultOut(Schema):
-    plan_id: UUID
+    plan_id: UUID = Field(strict=False)
     step_key: str | None = Field(description="The gated step, for a gate.")
     version: int = Field(description="The version this item asked to approve.")
     outcome: Literal["approved", "refused"]

@@ -137,7 +137,7 @@ class DiffQuery(Schema):
 
 
 def _render(revision: PlanRevision) -> dict[str, Any]:
-    # Encoded as every response is, so a replayed answer is the original byte for byte.
+    # Encoded as every response is, so a replay answers the same JSON as the original.
     data = RevisionOut.from_orm(revision).model_dump()
     return json.loads(json.dumps(data, cls=NinjaJSONEncoder))
 

@@ -59,7 +59,16 @@ class StrictSchema(Schema):
         return handler(values)
 
 
-class RequestBody(StrictSchema):
+class BodyPart(StrictSchema):
+    """Part of a JSON request body, validated as strictly as the OpenAPI document describes it:
+    an integer is an integer, not `true` or `"3"`; a boolean is `true` or `false`, not `1`; a
+    number is not `true`. (A field whose JSON form is a string, a time or an id or a choice,
+    says `strict=False`.)"""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class RequestBody(BodyPart):
     """A whole request body. Refuses NUL characters anywhere in it: JSON allows them, but
     PostgreSQL cannot store them in text, and no plan needs them."""
 
@@ -112,7 +121,7 @@ ON_FAILURE_HELP = (
 )
 
 
-class StepIn(StrictSchema):
+class StepIn(BodyPart):
     # Emptiness of key and task is checked with the plan as a whole, so every problem is listed.
     key: Text = Field(max_length=200)
     title: Text = Field("", max_length=300)
@@ -198,7 +207,7 @@ class StepIn(StrictSchema):
     )
 
 
-class ArtifactIn(StrictSchema):
+class ArtifactIn(BodyPart):
     title: Annotated[Text, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     summary: Text = Field("", description="Markdown; rendered sanitized on the plan page.")
     assumptions: list[Text] = []
@@ -289,7 +298,7 @@ class EventsQuery(Schema):
     limit: int = Field(100, description="At most this many events (1 to 1000).")
 
 
-class ApproveIn(StrictSchema):
+class ApproveIn(BodyPart):
     version: int = Field(description="The plan version the reviewer saw.")
 
 

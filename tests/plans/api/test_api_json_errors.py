@@ -18,11 +18,20 @@ def test_it_answers_a_malformed_plan_id_with_a_json_404(api: ApiClient) -> None:
     assert response.json() == {"detail": "not found"}
 
 
-@pytest.mark.parametrize("path", ["/api/v1/nothing", "/api/nothing", "/api/v1/plans/x/approve"])
+@pytest.mark.parametrize(
+    "path", ["/api/v1/nothing", "/api/nothing", "/api/v1/plans/x/approve", "/api", "/api/v1/"]
+)
 def test_it_answers_unknown_api_paths_with_a_json_404(api: ApiClient, path: str) -> None:
     response = api.client.get(path, headers=api.headers)
     assert response.status_code == 404
     assert response.json() == {"detail": "not found"}
+
+
+def test_it_answers_the_redirect_to_a_trailing_slash_with_json(api: ApiClient) -> None:
+    response = api.client.get("/api/v1", headers=api.headers)
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/"
+    assert response.json() == {"detail": "moved permanently: /api/v1/"}
 
 
 def test_it_answers_a_wrong_method_with_a_json_405_naming_the_allowed_ones(api: ApiClient) -> None:
