@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Header, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
@@ -253,14 +254,18 @@ def get_plan(request: HttpRequest, plan_id: UUID) -> Plan:
 )
 def approve_plan(request: HttpRequest, plan_id: UUID, payload: ApproveIn) -> Plan | HttpResponse:
     token = token_of(request)
-    plan = services.plan_approve(
-        plan=plan_row_of(request, plan_id),
-        actor=services.Actor.for_token(token),
-        version=payload.version,
-    )
-    plan = fresh(plan)
-    # A plan approved a moment ago has, nearly always, no step that has run yet: its answer is
-    # written out directly, as a submission's is, not validated step by step.
+    # The answer is the plan as this approval left it: read before the approval commits, so a
+    # worker starting the plan the moment it can does not make it a running plan's answer.
+    with transaction.atomic():
+        plan = services.plan_approve(
+            plan=plan_row_of(request, plan_id),
+            actor=services.Actor.for_token(token),
+            version=payload.version,
+        )
+        plan = fresh(plan)
+    # So no step has run yet, nearly always (a plan approved again by a second approver may be
+    # running): the answer is written out directly, as a submission's is, not validated step by
+    # step.
     answer = unrun_answer(plan)
     if answer is None:
         return plan
