@@ -80,16 +80,23 @@ def status_badge(obj: Any) -> SafeString:
     )
 
 
+@register.filter
+def zoned(value: datetime | None, fmt: str = "Y-m-d H:i T") -> str:
+    """A moment as text in the server's time zone, naming it ("2026-11-29 20:41 UTC"): for
+    attributes such as a tooltip."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return dateformat.format(local, fmt)
+
+
 @register.simple_tag
 def when(value: datetime | None, fmt: str = "Y-m-d H:i T") -> SafeString | str:
     """A moment as `<time>`, shown in the server's time zone and naming it ("2026-11-29 20:41
     UTC"), with the exact instant in its datetime attribute."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html(
-        '<time datetime="{}">{}</time>', value.isoformat(), dateformat.format(local, fmt)
-    )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), zoned(value, fmt))
 
 
 @register.filter
