@@ -8,7 +8,7 @@ read it without importing the engine that writes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -25,7 +25,16 @@ from django.db.models import (
 from django.utils import timezone
 
 from plans.dependencies import attach_dependencies, loaded_dependencies
-from plans.models import ApiToken, CircuitState, ExecutorCircuit, Plan, PlanEvent, PlanStep, Team
+from plans.models import (
+    ApiToken,
+    CircuitState,
+    EventKind,
+    ExecutorCircuit,
+    Plan,
+    PlanEvent,
+    PlanStep,
+    Team,
+)
 from plans.stages import stages_of, window
 from plans.states import STEP_TERMINAL, StepStatus
 from plans.validation import FAN_OUT_DEFAULT_CONCURRENCY
@@ -300,9 +309,58 @@ def dependent_counts(steps: Iterable[PlanStep]) -> dict[str, int]:
     return {s.key: below[i].bit_count() for i, s in enumerate(steps)}
 
 
-def token_names_for_team(team_id: int) -> dict[str, str]:
-    """The team's API tokens' names by prefix (revoked ones too: they still name who acted)."""
-    return dict(ApiToken.objects.filter(team_id=team_id).values_list("prefix", "name"))
+class TokenNames(Mapping[str, str]):
+    """API tokens' names by prefix (revoked ones too: they still name who acted), read when a
+    page first names a token: a page naming none asks for none."""
+
+    def __init__(self, tokens: QuerySet[ApiToken]) -> None:
+        self._tokens = tokens
+        self._names: dict[str, str] | None = None
+
+    def _read(self) -> dict[str, str]:
+        if self._names is None:
+            self._names = dict(self._tokens.values_list("prefix", "name"))
+        return self._names
+
+    def __getitem__(self, prefix: str) -> str:
+        return self._read()[prefix]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._read())
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+
+def token_names_for_team(team_id: int) -> TokenNames:
+    """The team's API tokens' names by prefix."""
+    return TokenNames(ApiToken.objects.filter(team_id=team_id))
+
+
+def token_names_for_user(user: Any) -> TokenNames:
+    """The names of the API tokens of every team the user is in, by prefix."""
+    return TokenNames(ApiToken.objects.filter(team__memberships__user=user))
+
+
+def plan_approver(plan: Plan) -> str:
+    """Who approved the plan, as its plan.approved event names them ("user:alice",
+    "token:<prefix>", "policy:<rule>", "system:timeout"); "" for a plan not approved."""
+    if plan.approved_at is None:
+        return ""
+    actor = (
+        plan.events.filter(kind=EventKind.PLAN_APPROVED)
+        .order_by("-id")
+        .values_list("actor", flat=True)
+        .first()
+    )
+    if actor:
+        return actor
+    # A plan restored from a checkpoint has no events: its own fields say who, less precisely.
+    if plan.approved_by is not None:
+        return f"user:{plan.approved_by.get_username()}"
+    if plan.approved_by_token is not None:
+        return f"token:{plan.approved_by_token.prefix}"
+    return "system"
 
 
 def executors_used(plan: Plan) -> list[str]:

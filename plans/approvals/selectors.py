@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from plans.actors import actor_label
 from plans.models import Approval, ApproverGroup, Plan, PlanStep, StepApproval
 from plans.states import PlanStatus
 
@@ -33,10 +34,10 @@ class Quorum:
     def needed(self) -> int:
         return max(0, self.required - self.count)
 
-    @property
-    def names(self) -> list[str]:
-        """Who approved, as people read it: "alice", "token pgt_ab12"."""
-        return [label.removeprefix("user:").replace("token:", "token ", 1) for label in self.by]
+    def names(self, tokens: Mapping[str, str] | None = None) -> list[str]:
+        """Who approved, named as every page names an actor: "alice (reviewer)", "token
+        my-agent (pgt_ab12…)" (plans/actors.py); `tokens` names the team's tokens by prefix."""
+        return [actor_label(label, tokens) for label in self.by]
 
     @property
     def approvers(self) -> str:
@@ -44,10 +45,14 @@ class Quorum:
 
     @property
     def summary(self) -> str:
-        """ "1 of 2 approvals (alice); needs 1 more from finance"."""
+        """ "1 of 2 approvals, by alice (reviewer); needs 1 more from finance"."""
+        return self.summary_for(None)
+
+    def summary_for(self, tokens: Mapping[str, str] | None) -> str:
+        """The summary, naming tokens by their names in `tokens` (by prefix)."""
         text = f"{self.count} of {self.required} approval{'s' if self.required != 1 else ''}"
         if self.by:
-            text += f" ({', '.join(self.names)})"
+            text += f", by {', '.join(self.names(tokens))}"
         if self.needed:
             text += f"; needs {self.needed} more from {self.approvers}"
         return text

@@ -23,11 +23,6 @@ class ChangeRequest:
     version: int
     step_comments: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def by_name(self) -> str:
-        """The actor without its kind: "alice" for "user:alice"."""
-        return self.by.partition(":")[2] or self.by
-
 
 def comments_for_plan(plan: Plan, *, after: int = 0, limit: int | None = None) -> list[PlanComment]:
     """The plan's comments with an id greater than `after`, oldest first."""

@@ -77,6 +77,8 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
                 for i in items
             ],
             waiting_for_agent=inbox_selectors.waiting_for_agent_for_user(request.user),
+            # The quorums' approvers, named as the plan page names them.
+            tokens=selectors.token_names_for_user(request.user),
             max_batch=MAX_BATCH,
         )
         response = render(request, TEMPLATE, context)

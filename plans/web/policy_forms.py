@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from plans import selectors as plan_selectors
 from plans.models import Team
 from plans.policy import selectors
 
@@ -45,5 +46,7 @@ def policy_context(team: Team, *, form: PolicyForm | None = None, **extra: Any) 
             (v, json.dumps(v.document, indent=2, ensure_ascii=False)) for v in versions
         ],
         "policy_problems": [],
+        # Who made each version, named as the plan pages name every actor.
+        "token_names": plan_selectors.token_names_for_team(team.pk),
         **extra,
     }

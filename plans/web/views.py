@@ -33,7 +33,7 @@ from plans.approvals.services import NotAnApprover
 from plans.catalog import selectors as catalog_selectors
 from plans.discussion import selectors as discussion
 from plans.guardrails import selectors as guardrail_selectors
-from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanEvent, PlanStep
+from plans.models import CircuitState, EventKind, Plan, PlanComment, PlanStep
 from plans.rescue import selectors as rescue_selectors
 from plans.revisions.services import REVISABLE
 from plans.states import (
@@ -433,7 +433,9 @@ def plan_page(
         # Reversed once for the page, not in each row.
         "skip_url": reverse("plans:skip_step", args=[plan.pk]),
         "comment_url": reverse("plans:comment", args=[plan.pk]),
-        "tokens": _token_names(plan, events),
+        # Every actor the page names, named as the event log names them (plans/actors.py).
+        "tokens": selectors.token_names_for_team(plan.team_id),
+        "approver": selectors.plan_approver(plan),
         # Circuits that are not closed: the page says which executors its steps wait for.
         "circuits": [c for c in plan_circuits if c.state != CircuitState.CLOSED],
         "artifacts": list(plan.artifacts.all()),
@@ -482,14 +484,6 @@ def _shown_query(request: HtmxHttpRequest, plan_id: UUID) -> QueryDict:
     if parts.path != reverse("plans:detail", args=[plan_id]):
         return request.GET
     return QueryDict(parts.query)
-
-
-def _token_names(plan: Plan, events: list[PlanEvent]) -> dict[str, str]:
-    """The names of the tokens the shown events were done with, by prefix; no query when there
-    are none."""
-    if not any(e.actor.startswith("token:") for e in events):
-        return {}
-    return selectors.token_names_for_team(plan.team_id)
 
 
 def _rows_changed(

@@ -39,7 +39,7 @@ def test_a_revision_answering_a_request_for_changes_shows_live_and_is_approved(
         page.locator("#request-changes-comment").fill("Use the EU figures.")
         page.get_by_role("button", name=re.compile("^request changes to version 1", re.I)).click()
         header = page.locator("#plan-header")
-        expect(header).to_contain_text("Changes requested by alice on version 1")
+        expect(header).to_contain_text("Changes requested by alice (reviewer) on version 1")
 
         # The agent reads the request and answers with version 2, while the page stays open.
         answer = httpx.post(

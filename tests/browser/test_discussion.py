@@ -96,10 +96,10 @@ def test_reviewers_discuss_a_plan_and_request_changes(reviewer: Any) -> None:
         alice.evaluate("window.__stillTheSamePage = true")
         alice.get_by_role("button", name=re.compile("^request changes to version 1", re.I)).click()
         header = alice.locator("#plan-header")
-        expect(header).to_contain_text("Changes requested by alice on version 1")
+        expect(header).to_contain_text("Changes requested by alice (reviewer) on version 1")
         expect(header).to_contain_text("From the EU ledger.")
         expect(header.locator("#request-changes")).to_have_count(0)
         assert alice.evaluate("window.__stillTheSamePage") is True
-        expect(bob.locator("#plan-header")).to_contain_text("Changes requested by alice")
+        expect(bob.locator("#plan-header")).to_contain_text("Changes requested by alice (reviewer)")
         assert fits_phone_width(alice)
         shoot(alice, "3-changes-requested")

@@ -61,7 +61,9 @@ def test_two_reviewers_approve_a_two_of_two_plan_and_it_runs(
         header = alice.locator("#plan-header")
         expect(header).to_contain_text("0 of 2 approvals; needs 2 more from reviewers")
         alice.get_by_role("button", name="Approve version 1").click()
-        expect(header).to_contain_text("1 of 2 approvals (alice); needs 1 more from reviewers")
+        expect(header).to_contain_text(
+            "1 of 2 approvals, by alice (reviewer); needs 1 more from reviewers"
+        )
         expect(alice.get_by_role("button", name="You approved version 1")).to_be_disabled()
         expect(header).to_contain_text(re.compile("draft", re.I))
         for width in WIDTHS:
@@ -72,10 +74,10 @@ def test_two_reviewers_approve_a_two_of_two_plan_and_it_runs(
         # Another browser context: bob's own session.
         bob = log_in(browser, server, "bob", path)
         bob_header = bob.locator("#plan-header")
-        expect(bob_header).to_contain_text("1 of 2 approvals (alice)")
+        expect(bob_header).to_contain_text("1 of 2 approvals, by alice (reviewer)")
         bob.get_by_role("button", name="Approve version 1").click()
         expect(bob_header).to_contain_text(re.compile("executing|completed", re.I))
-        expect(bob_header).to_contain_text("2 of 2 approvals (alice, bob)")
+        expect(bob_header).to_contain_text("2 of 2 approvals, by alice (reviewer), bob (reviewer)")
 
     plan.refresh_from_db()
     assert plan.status in {"executing", "completed"}
@@ -100,7 +102,9 @@ def test_a_gate_with_a_count_shows_its_progress_at_both_widths(
         for width in WIDTHS:
             page = log_in(browser, server, "alice", path, width=width)
             box = page.locator("#gate-step-deploy")
-            expect(box).to_contain_text("1 of 2 approvals (bob); needs 1 more from ops")
+            expect(box).to_contain_text(
+                "1 of 2 approvals, by bob (reviewer); needs 1 more from ops"
+            )
             expect(box.get_by_role("button", name="Approve", exact=True)).to_be_enabled()
             assert no_sideways_overflow(page), width
             box.scroll_into_view_if_needed()

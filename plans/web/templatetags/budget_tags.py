@@ -43,6 +43,8 @@ def plan_budget(context: template.Context, plan: Plan) -> dict[str, Any]:
         "may_decide": plan.team_id in (context.get("decides_in") or set()),
         "csrf_token": context.get("csrf_token"),
         "oob": context.get("oob"),
+        # Who asked for a raise, named as the page names every actor.
+        "tokens": context.get("tokens"),
     }
 
 

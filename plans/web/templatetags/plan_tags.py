@@ -1,10 +1,11 @@
 """Template helpers for the plan pages: safe element ids, JSON for <pre>, markdown, badges, times
-with their time zone, and who did what in the event log."""
+with their time zone, and who did what, named one way on every page."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +14,8 @@ from django.utils import dateformat, timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from plans.tokens import TOKEN_TAG
+from plans import actors
+from plans.approvals.selectors import Quorum
 from plans.web.rendering import render_markdown
 
 register = template.Library()
@@ -80,16 +82,23 @@ def status_badge(obj: Any) -> SafeString:
     )
 
 
+@register.filter
+def zoned(value: datetime | None, fmt: str = "Y-m-d H:i T") -> str:
+    """A moment as text in the server's time zone, naming it ("2026-11-29 20:41 UTC"): for
+    attributes such as a tooltip."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    return dateformat.format(local, fmt)
+
+
 @register.simple_tag
 def when(value: datetime | None, fmt: str = "Y-m-d H:i T") -> SafeString | str:
     """A moment as `<time>`, shown in the server's time zone and naming it ("2026-11-29 20:41
     UTC"), with the exact instant in its datetime attribute."""
     if value is None:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    return format_html(
-        '<time datetime="{}">{}</time>', value.isoformat(), dateformat.format(local, fmt)
-    )
+    return format_html('<time datetime="{}">{}</time>', value.isoformat(), zoned(value, fmt))
 
 
 @register.filter
@@ -106,23 +115,15 @@ def step_error(step: Any) -> str:
 
 
 @register.filter
-def actor_label(actor: str, tokens: dict[str, str] | None = None) -> str:
-    """Who did something, one way for all of them, from the stored actor string: "alice
-    (reviewer)", "token my-agent (pgt_ab12cd…)", "worker host:1234", "policy rule cheap",
-    "system". `tokens` names the
-    team's tokens by prefix. Other labels are the system acting for a command ("system (demo)")."""
-    kind, _, name = actor.partition(":")
-    if kind == "user" and name:
-        return f"{name} (reviewer)"
-    if kind == "token" and name:
-        token_name = (tokens or {}).get(name, "")
-        shown = f"{TOKEN_TAG}_{name}…"
-        return f"token {token_name} ({shown})" if token_name else f"token {shown}"
-    if kind == "worker" and name:
-        return f"worker {name}"
-    if kind == "policy" and name:
-        # A rule of the team's policy that decided by itself (plans/policy/).
-        return f"policy rule {name}"
-    if actor == "system" or not actor:
-        return "system"
-    return f"system ({actor})"
+def actor_label(actor: str, tokens: Mapping[str, str] | None = None) -> str:
+    """Who did something, one way on every page (plans/actors.py): "alice (reviewer)", "token
+    my-agent (pgt_ab12cd…)", "worker host:1234", "policy rule cheap", "system". `tokens` names
+    the team's tokens by prefix."""
+    return actors.actor_label(actor, tokens)
+
+
+@register.filter
+def quorum_summary(quorum: Quorum, tokens: Mapping[str, str] | None = None) -> str:
+    """A quorum's progress with its approvers named as actor_label names them: "1 of 2
+    approvals, by alice (reviewer); needs 1 more from finance"."""
+    return quorum.summary_for(tokens)

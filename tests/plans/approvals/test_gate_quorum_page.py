@@ -30,7 +30,7 @@ def test_it_shows_the_gates_count_and_keeps_it_waiting_after_one_approval(client
     body = answer.content.decode()
     assert "Your approval of step deploy is recorded" in body
     box = row(body, "step-deploy")
-    assert "1 of 2 approvals (alice); needs 1 more from ops" in box
+    assert "1 of 2 approvals, by alice (reviewer); needs 1 more from ops" in box
     assert "You approved this step" in box
     assert steps_of(plan)["deploy"].status == "awaiting_approval"
 

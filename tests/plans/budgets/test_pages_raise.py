@@ -45,7 +45,7 @@ def test_with_a_quorum_of_two_the_page_says_1_of_2(team) -> None:
     bob.post(f"/plans/{plan.pk}/budget", {"version": plan.version, "budget": "5"})
     page = bob.get(f"/plans/{plan.pk}/").content.decode()
     assert "Your raise to 5.00 is recorded: 1 of 2." in page
-    assert "Raise to 5.00: 1 of 2 (user:bob)." in page
+    assert "Raise to 5.00: 1 of 2, by bob (reviewer)." in page
     plan.refresh_from_db()
     assert plan.status == "needs_attention"
 

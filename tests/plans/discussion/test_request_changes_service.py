@@ -46,8 +46,8 @@ def test_it_sends_a_draft_back_with_its_comments(reviewer: Any, team: Any) -> No
     }
     request = discussion.latest_change_request(plan)
     assert request is not None
-    assert (request.by_name, request.comment, request.step_comments) == (
-        "alice",
+    assert (request.by, request.comment, request.step_comments) == (
+        "user:alice",
         "Use the **EU** figures.",
         {"b": "Draft in German."},
     )

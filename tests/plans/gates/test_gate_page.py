@@ -54,7 +54,7 @@ def test_it_approves_from_the_page(client, reviewer, team):
 
     body = answer.content.decode()
     assert "Approved step deploy as it is" in body
-    assert "Approved at its gate by <code>user:alice</code>" in row(body, "step-deploy")
+    assert "Approved at its gate by <strong>alice (reviewer)</strong>" in row(body, "step-deploy")
     deploy = steps_of(plan)["deploy"]
     assert (deploy.status, deploy.gate_approved_by) == ("pending", "user:alice")
 

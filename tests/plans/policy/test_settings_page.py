@@ -46,7 +46,7 @@ def test_an_admin_saves_a_version_and_sees_it_listed(team: Any, admin: Client) -
     event = TeamEvent.objects.get(team=team, kind="policy.changed")
     assert event.role == Role.ADMIN
     page = admin.get(reverse("plans:team_settings", args=[team.pk])).content.decode()
-    assert "Version 1 is in force, by user:ada" in page
+    assert "Version 1 is in force, by ada (reviewer)" in page
     assert 'id="policy-version-1"' in page
     assert "start gating" in page
 

@@ -52,7 +52,7 @@ def test_a_step_comment_shows_at_its_row_and_is_marked_in_the_thread(
     assert "Could go." in row(body, "step-b")
     assert "Could go." not in row(body, "step-a")
     marked = " ".join(re.sub(r"<[^>]+>", " ", thread(body)).split())
-    assert "alice on step b" in marked
+    assert "alice (reviewer) on step b" in marked
     plan.refresh_from_db()
     assert plan.version == 1
 

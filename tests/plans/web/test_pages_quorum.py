@@ -26,7 +26,7 @@ def test_it_shows_one_of_two_approvals_and_who_still_may_approve(client, reviewe
 
     body = answer.content.decode()
     assert "Your approval of version 1 is recorded" in body
-    assert "1 of 2 approvals (alice); needs 1 more from finance" in header(body)
+    assert "1 of 2 approvals, by alice (reviewer); needs 1 more from finance" in header(body)
     assert "You approved version 1" in header(body)
     assert ">Approve version 1<" not in header(body)
     assert Plan.objects.get(pk=plan.pk).status == "draft"
@@ -35,7 +35,7 @@ def test_it_shows_one_of_two_approvals_and_who_still_may_approve(client, reviewe
     theirs = header(other.get(f"/plans/{plan.pk}/").content.decode())
     assert ">Approve version 1<" in theirs
     inbox = other.get("/inbox").content.decode()
-    assert "1 of 2 approvals (alice); needs 1 more from finance" in inbox
+    assert "1 of 2 approvals, by alice (reviewer); needs 1 more from finance" in inbox
 
 
 def test_it_says_why_an_approval_outside_the_group_does_not_count(client, reviewer, team):

@@ -51,7 +51,7 @@ def test_it_sends_the_plan_back_and_shows_who_asked_for_what(
 
     assert response.status_code == 302
     body = client.get(response["Location"]).content.decode()
-    assert "Changes requested by alice on version 1" in text(body)
+    assert "Changes requested by alice (reviewer) on version 1" in text(body)
     assert "<em>EU</em>" in body
     assert '<span class="badge badge-changes_requested">Changes requested</span>' in body
     assert 'id="request-changes"' not in body
@@ -129,7 +129,7 @@ def test_an_htmx_request_gets_the_header_with_the_notice(
     body = response.content.decode()
     assert response.status_code == 200
     assert '<section id="plan-header" class="card plan-header" hx-swap-oob="true">' in body
-    assert "Changes requested by alice" in text(body)
+    assert "Changes requested by alice (reviewer)" in text(body)
 
 
 def test_it_needs_the_csrf_token(reviewer: Any, team: Any) -> None:
