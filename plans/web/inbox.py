@@ -76,7 +76,11 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
                 )
                 for i in items
             ],
-            waiting_for_agent=inbox_selectors.waiting_for_agent_for_user(request.user),
+            # Apart from the rows, with no decision to take: they wait for their integration.
+            waiting_for_agent=[
+                (i, inbox_selectors.waited_label(i.waited(now)))
+                for i in inbox_selectors.waiting_for_agent_for_user(request.user)
+            ],
             max_batch=MAX_BATCH,
         )
         response = render(request, TEMPLATE, context)
