@@ -88,6 +88,14 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache
+@login_required
+@require_GET
+def inbox_count(request: HttpRequest) -> HttpResponse:
+    """The top bar's count alone, out of band, for a page told that it may have changed."""
+    return render(request, "plans/includes/inbox_count.html", {"oob": True})
+
+
 @login_required
 @require_POST
 def inbox_approve(request: HttpRequest) -> HttpResponse:
