@@ -148,15 +148,16 @@ def log_position() -> int:
     return PlanEvent.objects.aggregate(newest=Max("id"))["newest"] or 0
 
 
-def latest_event_id_for_teams(team_ids: list[int], *, after: int = 0) -> int:
-    """The id of the newest event of the teams' plans above `after`; `after` if there is none.
-    Reads the log from its newest event down to `after`, so keep `after` recent."""
-    last = (
-        PlanEvent.objects.filter(plan__team_id__in=team_ids, id__gt=after)
-        .order_by("-id")
-        .values_list("id", flat=True)
-        .first()
-    )
+def latest_event_id_for_teams(
+    team_ids: list[int], *, after: int = 0, other_than: UUID | str | None = None
+) -> int:
+    """The id of the newest event of the teams' plans above `after` (leaving out the plan
+    `other_than`); `after` if there is none. Reads the log from its newest event down to
+    `after`, so keep `after` recent."""
+    events = PlanEvent.objects.filter(plan__team_id__in=team_ids, id__gt=after)
+    if other_than is not None:
+        events = events.exclude(plan_id=other_than)
+    last = events.order_by("-id").values_list("id", flat=True).first()
     return after if last is None else last
 
 

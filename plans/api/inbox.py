@@ -1,4 +1,5 @@
-"""The inbox over the API: what waits for this token's team, and batch approval.
+"""The inbox over the API: what waits for this token's team (its reviewers' decisions, and the
+revisions its integration owes), and batch approval.
 
 Thin: the selector lists, the batch service approves (each item in its own transaction).
 """
@@ -16,7 +17,7 @@ from ninja import Field, Router, Schema
 
 from plans.api.auth import TokenAuth, needs
 from plans.api.endpoints import answers
-from plans.api.schemas import BodyPart, QuorumOut, RequestBody
+from plans.api.schemas import BodyPart, ChangeRequestOut, QuorumOut, RequestBody
 from plans.approvals.selectors import Quorum, quorums_for_items
 from plans.inbox import selectors
 from plans.inbox import services as inbox_services
@@ -42,27 +43,45 @@ class InboxLinksOut(Schema):
 
 
 class InboxItemOut(Schema):
-    kind: Literal["draft", "gate", "needs_attention"] = Field(
+    kind: Literal["draft", "gate", "needs_attention", "changes_requested"] = Field(
         description="draft: a plan to approve (new, or revised when version > 1); gate: a step "
-        "awaiting approval in an executing plan; needs_attention: a plan held by a failed step."
+        "awaiting approval in an executing plan; needs_attention: a plan held by a failed step; "
+        "changes_requested: a reviewer asked for changes, and the plan waits for the "
+        "integration to answer with a revision (not for a reviewer)."
     )
-    plan_id: UUID = Field(strict=False)
+    plan_id: UUID
     plan_title: str
     team: str
-    version: int = Field(description="The plan's version: approve exactly this one.")
+    version: int = Field(
+        description="The plan's version: approve exactly this one; for changes_requested, the "
+        "base_version of the revision that answers the request."
+    )
     revised: bool
     step_key: str | None = Field(description="The gated step, for a gate.")
-    waiting_since: datetime
+    waiting_since: datetime = Field(
+        description="When it started waiting; for changes_requested, when the changes were asked."
+    )
     waited_seconds: int
     approvals: QuorumOut | None = Field(
         description="For a draft or a gate: the approvals of this version so far against what it "
-        "needs; null for a plan that needs attention."
+        "needs; null for the other kinds."
+    )
+    change_request: ChangeRequestOut | None = Field(
+        description="For changes_requested: what the reviewer asked (comment, step comments), on "
+        "which version, who and when; null for the other kinds."
     )
     links: InboxLinksOut
 
 
 class InboxOut(Schema):
-    count: int
+    count: int = Field(description="How many items are listed, of every kind.")
+    for_reviewers: int = Field(
+        description="Of those, how many wait for a reviewer's decision: drafts, gates, plans that "
+        "need attention."
+    )
+    for_integration: int = Field(
+        description="Of those, how many wait for the integration: plans with changes requested."
+    )
     items: list[InboxItemOut]
 
 
@@ -99,6 +118,7 @@ class InboxApproveOut(Schema):
 
 
 def _item(item: selectors.InboxItem, now: datetime, quorum: Quorum | None) -> dict[str, Any]:
+    request = item.change_request
     return {
         "kind": item.kind,
         "plan_id": item.plan_id,
@@ -118,6 +138,15 @@ def _item(item: selectors.InboxItem, now: datetime, quorum: Quorum | None) -> di
             "group": quorum.group,
             "needed": quorum.needed,
         },
+        "change_request": None
+        if request is None
+        else {
+            "comment": request.comment,
+            "step_comments": request.step_comments,
+            "by": request.by,
+            "at": request.at,
+            "version": request.version,
+        },
         "links": {
             "plan": reverse("api:get_plan", kwargs={"plan_id": item.plan_id}),
             "page": reverse("plans:detail", kwargs={"plan_id": item.plan_id}),
@@ -128,20 +157,25 @@ def _item(item: selectors.InboxItem, now: datetime, quorum: Quorum | None) -> di
 @router.get(
     "",
     response=answers({200: InboxOut}),
-    summary="What waits for a decision, oldest first",
+    summary="What waits for a decision or a revision, oldest first",
     auth=needs(Scope.READ),
 )
 def list_inbox(request: HttpRequest) -> dict[str, Any]:
     """Draft plans (new and revised), gated steps of executing plans and plans that need
-    attention, of this token's team, oldest first by when each started waiting. Plans with
-    changes requested wait for their integration and are not listed."""
+    attention, which wait for the team's reviewers, and plans with changes requested, which wait
+    for the integration to answer with a revision (`POST /plans/{id}/revisions`); of this token's
+    team, oldest first by when each started waiting."""
     items = selectors.inbox_for_team(token_of(request).team)
     now = timezone.now()
+    decided = (selectors.ItemKind.DRAFT, selectors.ItemKind.GATE)
     quorums = quorums_for_items(
-        (i.plan_id, i.step_key, i.version) for i in items if i.kind != selectors.ItemKind.ATTENTION
+        (i.plan_id, i.step_key, i.version) for i in items if i.kind in decided
     )
+    for_integration = sum(i.kind == selectors.ItemKind.CHANGES_REQUESTED for i in items)
     return {
         "count": len(items),
+        "for_reviewers": len(items) - for_integration,
+        "for_integration": for_integration,
         "items": [_item(i, now, quorums.get((str(i.plan_id), i.step_key))) for i in items],
     }
 

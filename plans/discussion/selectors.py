@@ -39,8 +39,11 @@ def latest_change_request(plan: Plan) -> ChangeRequest | None:
         .order_by("-id")
         .first()
     )
-    if event is None:
-        return None
+    return None if event is None else change_request_of(event)
+
+
+def change_request_of(event: PlanEvent) -> ChangeRequest:
+    """The request for changes a `plan.changes_requested` event records."""
     data = event.data
     return ChangeRequest(
         comment=str(data.get("comment", "")),

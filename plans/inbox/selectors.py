@@ -9,8 +9,10 @@ Three kinds of item, each with the moment it started waiting:
   the plan started;
 - a plan that needs attention, waiting since its latest `plan.needs_attention` event.
 
-Plans with changes requested wait for their integration, not the reviewer: they are listed apart
-(`waiting_for_agent`) and not counted.
+Plans with changes requested wait for their integration's revision, not for a reviewer: a fourth
+kind, `changes_requested`, waiting since the request (its `plan.changes_requested` event) and
+carrying it. A team's inbox (what its API tokens read) lists them among the rest; a reviewer's
+lists them apart (`waiting_for_agent_for_user`), and the reviewer's count leaves them out.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from plans.access.selectors import teams_deciding
-from plans.models import Plan, PlanEvent, PlanStep, Team
+from plans.discussion.selectors import ChangeRequest, change_request_of
+from plans.models import EventKind, Plan, PlanEvent, PlanStep, Team
 from plans.selectors import teams_for_user
 from plans.states import PlanStatus, StepStatus
 
@@ -42,6 +45,8 @@ class ItemKind:
     DRAFT = "draft"
     GATE = "gate"
     ATTENTION = "needs_attention"
+    # Waits for the integration, not for a reviewer: never counted or offered for a decision.
+    CHANGES_REQUESTED = "changes_requested"
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,8 @@ class InboxItem:
     waiting_since: datetime
     step_key: str = ""
     step_title: str = ""
+    # For changes_requested: what was asked, on which version, by whom and when.
+    change_request: ChangeRequest | None = None
 
     @property
     def revised(self) -> bool:
@@ -108,6 +115,38 @@ def _plans_waiting(kind: str, plans: QuerySet[Plan], since: Any) -> Iterable[Inb
         )
 
 
+def _changes_requested(plans: QuerySet[Plan]) -> list[InboxItem]:
+    requested = PlanEvent.objects.filter(
+        plan=OuterRef("pk"), kind=EventKind.PLAN_CHANGES_REQUESTED
+    ).order_by("-id")
+    rows = list(
+        plans.filter(status=PlanStatus.CHANGES_REQUESTED)
+        .annotate(
+            request_id=Subquery(requested.values("id")[:1]),
+            since=Coalesce(Subquery(requested.values("created_at")[:1]), F("updated_at")),
+        )
+        .select_related("team")
+        .order_by("since")[:INBOX_LIMIT]
+    )
+    # The requests themselves in one more query, not one per plan.
+    events = PlanEvent.objects.in_bulk([p.request_id for p in rows if p.request_id is not None])
+    items = []
+    for plan in rows:
+        event = events.get(plan.request_id)
+        items.append(
+            InboxItem(
+                kind=ItemKind.CHANGES_REQUESTED,
+                plan_id=plan.pk,
+                plan_title=plan.display_title,
+                team=plan.team.name,
+                version=plan.version,
+                waiting_since=plan.since,
+                change_request=None if event is None else change_request_of(event),
+            )
+        )
+    return items
+
+
 def _gates(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
     held = (
         PlanEvent.objects.filter(
@@ -152,11 +191,15 @@ def _gates(plans: QuerySet[Plan]) -> Iterable[InboxItem]:
         )
 
 
-def inbox_for_plans(plans: QuerySet[Plan]) -> list[InboxItem]:
-    """What waits for a decision among `plans` (already filtered to the caller's teams)."""
-    items = [*_drafts(plans), *_gates(plans), *_attention(plans)]
+def _oldest_first(items: list[InboxItem]) -> list[InboxItem]:
     items.sort(key=lambda i: (i.waiting_since, str(i.plan_id), i.step_key))
     return items[:INBOX_LIMIT]
+
+
+def inbox_for_plans(plans: QuerySet[Plan]) -> list[InboxItem]:
+    """What waits for a reviewer's decision among `plans` (already filtered to the caller's
+    teams)."""
+    return _oldest_first([*_drafts(plans), *_gates(plans), *_attention(plans)])
 
 
 def inbox_for_user(user: Any) -> list[InboxItem]:
@@ -166,8 +209,10 @@ def inbox_for_user(user: Any) -> list[InboxItem]:
 
 
 def inbox_for_team(team: Team) -> list[InboxItem]:
-    """A team's inbox, as its API tokens see it."""
-    return inbox_for_plans(Plan.objects.filter(team=team))
+    """A team's inbox, as its API tokens see it: what waits for its reviewers, and the plans
+    whose changes were requested, which wait for the integration behind the token."""
+    plans = Plan.objects.filter(team=team)
+    return _oldest_first([*inbox_for_plans(plans), *_changes_requested(plans)])
 
 
 def inbox_count_for_user(user: Any) -> int:
@@ -188,14 +233,10 @@ def inbox_count_for_user(user: Any) -> int:
     )
 
 
-def waiting_for_agent_for_user(user: Any) -> list[Plan]:
-    """Plans with changes requested, oldest request first: they wait for their integration's
-    revision, not for the reviewer."""
-    return list(
-        Plan.objects.filter(team__in=teams_for_user(user), status=PlanStatus.CHANGES_REQUESTED)
-        .select_related("team")
-        .order_by("updated_at")[:INBOX_LIMIT]
-    )
+def waiting_for_agent_for_user(user: Any) -> list[InboxItem]:
+    """Plans of the user's teams with changes requested, oldest request first: they wait for
+    their integration's revision, not for the reviewer."""
+    return _changes_requested(Plan.objects.filter(team__in=teams_for_user(user)))
 
 
 def waited_label(waited: timedelta) -> str:

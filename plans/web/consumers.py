@@ -7,6 +7,14 @@ them. Nudges come from the channel layer (plans/realtime.py publishes after each
 a poll of the event log every PLANGATE_LIVE_POLL_SECONDS, which covers a worker in another
 process while the channel layer is the in-memory one, and any lost message.
 
+The top bar's inbox count changes with any plan of the teams where the viewer decides. A page
+whose own socket does not already cover those plans (a plan's page; the pages without live
+content of their own, through ws/inbox/) is also sent {"type": "inbox"} when one of them changes,
+and fetches the count alone: the message names no plan and no event, so a plan's page learns
+nothing of the team's other plans but the count it then reads. It connects with ?log=<the log
+position its count was read at> (see `inbox_count.html`), which the same poll reads the teams'
+log past.
+
 A socket that is refused is accepted and closed at once with 4401 (not logged in) or 4403 (not
 in the plan's team), so the page can tell that apart from a dropped connection and stop retrying.
 """
@@ -25,6 +33,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from plans import realtime, selectors
+from plans.access.selectors import teams_deciding
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +41,15 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 # At most one "changed" per this many seconds; a burst ends with one that names its last event.
 COALESCE_SECONDS = 0.1
+# At most one "inbox" per this many seconds: a count at a glance, and a busy worker in the team
+# would otherwise have every open page fetch it ten times a second.
+COUNT_COALESCE_SECONDS = 1.0
 
 
 class _LiveConsumer(AsyncWebsocketConsumer):
     """Announces the event log moving past what the page has shown. Subclasses say which groups
-    to join (None: refuse) and where the log of what the page shows ends."""
+    to join (None: refuse) and where the log of what the page shows ends; those that also keep
+    the inbox count live set `count_team_ids` and say which changes are not their page's own."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -46,12 +59,24 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         self._joined: list[str] = []
         self._poll_task: asyncio.Task[None] | None = None
         self._flush_task: asyncio.Task[None] | None = None
+        # The inbox count: the teams it counts (none: this page's socket covers it already), the
+        # log position the page's count reflects, and the log read so far for it.
+        self.count_team_ids: list[int] = []
+        self.own_plan_id: str | None = None  # the plan the page shows, if one: not counted here
+        self._count_seen = 0
+        self._count_read_up_to = 0
+        self._count_last_sent = -math.inf
+        self._count_task: asyncio.Task[None] | None = None
 
     async def groups_for(self, user: Any) -> list[str] | None:
         raise NotImplementedError
 
     async def latest_event_id(self) -> int:
         raise NotImplementedError
+
+    def is_own(self, message: dict[str, Any]) -> bool:
+        """Whether the change is one the page shows (else it only moves the inbox count)."""
+        return True
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -63,6 +88,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
             await self._refuse(CLOSE_FORBIDDEN)
             return
         self.announced = _after(self.scope)
+        self._count_seen = _after(self.scope, "log")
         # Join before reading the log: a change that commits in between is then caught by the
         # read or announced by its message, never missed by both. Join before accepting, too, so
         # an open socket is one that hears every message.
@@ -73,6 +99,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         # Catch-up: a page that reconnects (or loaded just before a change) is told at once.
         await self._check_log()
+        await self._check_count_log()
         self._poll_task = asyncio.create_task(self._poll())
 
     async def _refuse(self, code: int) -> None:
@@ -82,7 +109,7 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code: int) -> None:
-        for task in (self._poll_task, self._flush_task):
+        for task in (self._poll_task, self._flush_task, self._count_task):
             if task is not None:
                 task.cancel()
         for group in self._joined:
@@ -94,13 +121,17 @@ class _LiveConsumer(AsyncWebsocketConsumer):
     async def plan_changed(self, message: dict[str, Any]) -> None:
         # Announced even when not newer than what was announced: across a team's plans, events
         # may commit out of id order, and the list page must still refetch.
-        self._announce(int(message["event_id"]))
+        if self.is_own(message):
+            self._announce(int(message["event_id"]))
+        else:
+            self._nudge_count(int(message["event_id"]))
 
     async def _poll(self) -> None:
         while True:
             await asyncio.sleep(settings.PLANGATE_LIVE_POLL_SECONDS)
             try:
                 await self._check_log()
+                await self._check_count_log()
             except Exception:
                 # A failed read is retried on the next tick; the socket stays up.
                 logger.warning("could not read the event log for a live page", exc_info=True)
@@ -109,6 +140,39 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         latest = await self.latest_event_id()
         if latest > max(self.announced, self._pending):
             self._announce(latest)
+
+    async def _check_count_log(self) -> None:
+        if not self.count_team_ids:
+            return
+        latest = await database_sync_to_async(self._latest_for_count)()
+        if latest > self._count_seen:
+            self._nudge_count(latest)
+
+    def _latest_for_count(self) -> int:
+        # As the list page reads its teams' log (PlanListConsumer._latest_of_teams), leaving out
+        # the page's own plan: its changes reach the page as "changed", whose fetch has the count.
+        start = max(self._count_read_up_to, self._count_seen)
+        newest = selectors.log_position()
+        found = selectors.latest_event_id_for_teams(
+            self.count_team_ids, after=max(0, start - LATE_COMMITS), other_than=self.own_plan_id
+        )
+        self._count_read_up_to = newest
+        return found
+
+    def _nudge_count(self, event_id: int) -> None:
+        self._count_seen = max(self._count_seen, event_id)
+        if self._count_task is None:
+            self._count_task = asyncio.create_task(self._flush_count())
+
+    async def _flush_count(self) -> None:
+        loop = asyncio.get_running_loop()
+        delay = self._count_last_sent + COUNT_COALESCE_SECONDS - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        # As in _flush: a change heard of from here on needs a nudge of its own.
+        self._count_task = None
+        self._count_last_sent = loop.time()
+        await self._send_quietly({"type": "inbox"})
 
     def _announce(self, event_id: int) -> None:
         self._pending = max(self._pending, self.announced, event_id)
@@ -125,10 +189,11 @@ class _LiveConsumer(AsyncWebsocketConsumer):
         self._flush_task = None
         self.announced = self._pending
         self._last_sent = loop.time()
+        await self._send_quietly({"type": "changed", "last_event_id": self.announced})
+
+    async def _send_quietly(self, payload: dict[str, Any]) -> None:
         try:
-            await self.send(
-                text_data=json.dumps({"type": "changed", "last_event_id": self.announced})
-            )
+            await self.send(text_data=json.dumps(payload))
         except (OSError, RuntimeError):
             # The page closed while this nudge waited out the coalescing delay, and the server
             # has not yet told this consumer (daphne raises a RuntimeError, servers that follow
@@ -151,16 +216,53 @@ async def refuse_handshake(scope: dict[str, Any], receive: Any, send: Any) -> No
 
 
 class PlanConsumer(_LiveConsumer):
-    """ws/plans/<plan_id>/: nudges the plan's detail page."""
+    """ws/plans/<plan_id>/: nudges the plan's detail page ("changed"), and its inbox count
+    ("inbox") on a change to another plan of the teams where the viewer decides.
+
+    Those teams are read once, at connect, as on the list page.
+    """
 
     async def groups_for(self, user: Any) -> list[str] | None:
         self.plan_id = self.scope["url_route"]["kwargs"]["plan_id"]
+        self.own_plan_id = str(self.plan_id)
         if not await database_sync_to_async(selectors.user_can_see_plan)(user, self.plan_id):
             return None
-        return [realtime.plan_group(self.plan_id)]
+        self.count_team_ids = await database_sync_to_async(_team_ids_deciding)(user)
+        return [
+            realtime.plan_group(self.plan_id),
+            *(realtime.team_group(team_id) for team_id in self.count_team_ids),
+        ]
+
+    def is_own(self, message: dict[str, Any]) -> bool:
+        return message.get("plan_id") == self.own_plan_id
+
+    async def plan_changed(self, message: dict[str, Any]) -> None:
+        # A change of this plan comes twice, through the plan's group and its team's. Its events
+        # commit in id order (each written under the plan's lock), so one no newer than what the
+        # page was told of is that second copy, or already covered: drop it rather than have the
+        # page fetch its fragments twice.
+        if self.is_own(message) and int(message["event_id"]) <= max(self.announced, self._pending):
+            return
+        await super().plan_changed(message)
 
     async def latest_event_id(self) -> int:
         return await database_sync_to_async(selectors.latest_event_id)(self.plan_id)
+
+
+class InboxCountConsumer(_LiveConsumer):
+    """ws/inbox/: nudges the inbox count of a page with no live content of its own (a plan's
+    edit or diff page, the settings...), on a change to any plan of the teams where the viewer
+    decides. Sends only "inbox"."""
+
+    async def groups_for(self, user: Any) -> list[str] | None:
+        self.count_team_ids = await database_sync_to_async(_team_ids_deciding)(user)
+        return [realtime.team_group(team_id) for team_id in self.count_team_ids]
+
+    def is_own(self, message: dict[str, Any]) -> bool:
+        return False
+
+    async def latest_event_id(self) -> int:
+        return 0  # the page shows no plan: there is never anything to fetch but the count
 
 
 class PlanListConsumer(_LiveConsumer):
@@ -202,9 +304,16 @@ def _team_ids(user: Any) -> list[int]:
     return list(selectors.teams_for_user(user).values_list("id", flat=True))
 
 
-def _after(scope: dict[str, Any]) -> int:
-    """The ?after= the page connected with: the last event id it has rendered."""
-    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("after", [])
+def _team_ids_deciding(user: Any) -> list[int]:
+    """The teams whose plans the inbox count counts (inbox_count_for_user): no other's changes
+    reach the page, not even as a count nudge."""
+    return list(teams_deciding(user).values_list("id", flat=True))
+
+
+def _after(scope: dict[str, Any], name: str = "after") -> int:
+    """The ?after= the page connected with: the last event id it has rendered (or, for ?log=,
+    the log position its inbox count was read at)."""
+    values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name, [])
     try:
         return max(0, int(values[0]))
     except (IndexError, ValueError):

@@ -76,7 +76,11 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
                 )
                 for i in items
             ],
-            waiting_for_agent=inbox_selectors.waiting_for_agent_for_user(request.user),
+            # Apart from the rows, with no decision to take: they wait for their integration.
+            waiting_for_agent=[
+                (i, inbox_selectors.waited_label(i.waited(now)))
+                for i in inbox_selectors.waiting_for_agent_for_user(request.user)
+            ],
             # The quorums' approvers, named as the plan page names them.
             tokens=selectors.token_names_for_user(request.user),
             max_batch=MAX_BATCH,
@@ -84,6 +88,14 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         response = render(request, TEMPLATE, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@never_cache
+@login_required
+@require_GET
+def inbox_count(request: HttpRequest) -> HttpResponse:
+    """The top bar's count alone, out of band, for a page told that it may have changed."""
+    return render(request, "plans/includes/inbox_count.html", {"oob": True})
 
 
 @login_required

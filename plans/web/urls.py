@@ -35,6 +35,7 @@ urlpatterns = [
     path("plans/<uuid:plan_id>/gate", gates.gate_approve, name="gate_approve"),
     path("inbox", inbox.inbox, name="inbox"),
     path("inbox/approve", inbox.inbox_approve, name="inbox_approve"),
+    path("inbox/count", inbox.inbox_count, name="inbox_count"),
     path("inbox/<uuid:plan_id>/cancel", inbox.inbox_cancel, name="inbox_cancel"),
     path("inbox/<uuid:plan_id>/skip", inbox.inbox_skip, name="inbox_skip"),
     path("plans/<uuid:plan_id>/edit", revisions.plan_edit, name="edit"),

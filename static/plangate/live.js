@@ -5,6 +5,12 @@
  * {"type": "changed", "last_event_id": N}; the page then GETs its [data-live-url] (plus
  * ?after=<last rendered event id>) through htmx. The response holds only out-of-band fragments,
  * #live-state among them, so it is requested with swap "none".
+ *
+ * It may also say {"type": "inbox"}: something changed that the top bar's inbox count counts, in
+ * a plan the page does not show. The page then GETs the count alone (body[data-inbox-count-url]).
+ * A page with no live root of its own keeps just its count live through the top bar's
+ * [data-live-count-only] root. Either connects with ?log=<where the log stood when its count was
+ * read>, from #inbox-count.
  */
 (function () {
   "use strict";
@@ -48,7 +54,10 @@
     }
   });
 
-  var root = document.querySelector("[data-live-socket]");
+  // The page's own live root; else the top bar's, which keeps only the count live.
+  var root =
+    document.querySelector("main [data-live-socket]") ||
+    document.querySelector("[data-live-socket][data-live-count-only]");
   var indicator = document.getElementById("live-indicator");
   if (!root || !indicator || !window.WebSocket) {
     return;
@@ -62,13 +71,25 @@
   var openedAt = 0;
   var fetching = false;
   var fetchAgain = false;
+  var countOnly = root.hasAttribute("data-live-count-only");
+  var countFetching = false;
+  var countFetchAgain = false;
 
   function lastEventId() {
     var state = document.getElementById("live-state");
     return (state && state.dataset.lastEventId) || "0";
   }
 
+  function logPosition() {
+    var count = document.getElementById("inbox-count");
+    return (count && count.dataset.logPosition) || "0";
+  }
+
   function show(state, text) {
+    // A page whose only live part is the count does not claim to be live.
+    if (countOnly) {
+      return;
+    }
     indicator.hidden = false;
     indicator.dataset.state = state;
     indicator.textContent = text;
@@ -100,10 +121,32 @@
     htmx.ajax("GET", url, { source: root, swap: "none" }).then(done, done);
   }
 
+  // The count alone, as for refresh(): one fetch at a time, one more if nudged meanwhile.
+  function refreshCount() {
+    var url = document.body.dataset.inboxCountUrl;
+    if (!url) {
+      return;
+    }
+    if (countFetching) {
+      countFetchAgain = true;
+      return;
+    }
+    countFetching = true;
+    function done() {
+      countFetching = false;
+      if (countFetchAgain) {
+        countFetchAgain = false;
+        refreshCount();
+      }
+    }
+    htmx.ajax("GET", url, { source: root, swap: "none" }).then(done, done);
+  }
+
   function connect() {
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     // The page's current position, so a page that reconnects is told at once if it missed anything.
-    var url = scheme + location.host + root.dataset.liveSocket + "?after=" + encodeURIComponent(lastEventId());
+    var url = scheme + location.host + root.dataset.liveSocket + "?after=" + encodeURIComponent(lastEventId()) +
+      "&log=" + encodeURIComponent(logPosition());
     var socket = new WebSocket(url);
     socket.onopen = function () {
       openedAt = Date.now();
@@ -118,6 +161,8 @@
       }
       if (message.type === "changed") {
         refresh();
+      } else if (message.type === "inbox") {
+        refreshCount();
       }
     };
     socket.onclose = function (event) {

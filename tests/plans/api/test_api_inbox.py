@@ -22,8 +22,8 @@ def test_it_lists_the_teams_waiting_items_oldest_first(
 
     assert response.status_code == 200
     body = response.json()
-    assert body["count"] == 3
-    first, second, third = body["items"]
+    assert (body["count"], body["for_reviewers"], body["for_integration"]) == (4, 3, 1)
+    first, second, third, fourth = body["items"]
     assert (first["kind"], first["plan_title"], first["step_key"]) == ("gate", "Gated", "deploy")
     assert 3 * 3600 - 60 < first["waited_seconds"] < 3 * 3600 + 60
     assert first["links"] == {
@@ -39,6 +39,8 @@ def test_it_lists_the_teams_waiting_items_oldest_first(
     assert second["plan_id"] == str(revised.pk)
     assert second["team"] == "acme"
     assert (third["kind"], third["step_key"]) == ("needs_attention", None)
+    # Waiting for the integration to answer with a revision, since the request.
+    assert (fourth["kind"], fourth["plan_title"]) == ("changes_requested", "Waiting for its agent")
 
 
 def test_it_needs_a_token(client: Any, db: Any) -> None:

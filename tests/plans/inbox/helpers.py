@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from plans import services
+from plans.discussion.services import plan_request_changes
 from plans.models import Plan, PlanEvent, PlanStep, Team
 from tests.factories import approve, step, submit_plan
 
@@ -64,5 +65,27 @@ def needing_attention(team: Team, title: str, *, since: datetime) -> Plan:
     Plan.objects.filter(pk=plan.pk).update(status="needs_attention")
     event = PlanEvent.objects.create(plan=plan, kind="plan.needs_attention", actor="system")
     PlanEvent.objects.filter(pk=event.pk).update(created_at=since)
+    plan.refresh_from_db()
+    return plan
+
+
+def changes_requested(
+    plan: Plan,
+    by: Any,
+    comment: str = "Use the EU figures.",
+    *,
+    at: datetime | None = None,
+    **step_comments: str,
+) -> Plan:
+    """The reviewer `by` sends the draft back, asking `comment` (and per step), as of `at`."""
+    plan_request_changes(
+        plan=plan,
+        actor=services.Actor.for_user(by),
+        version=plan.version,
+        comment=comment,
+        step_comments=step_comments,
+    )
+    if at is not None:
+        PlanEvent.objects.filter(plan=plan, kind="plan.changes_requested").update(created_at=at)
     plan.refresh_from_db()
     return plan

@@ -46,6 +46,6 @@ def test_it_leaves_out_plans_waiting_for_their_agent_and_plans_past_review(
 
     assert selectors.inbox_for_user(reviewer) == []
     assert selectors.inbox_count_for_user(reviewer) == 0
-    assert [p.display_title for p in selectors.waiting_for_agent_for_user(reviewer)] == [
+    assert [i.plan_title for i in selectors.waiting_for_agent_for_user(reviewer)] == [
         "Changes requested"
     ]

@@ -55,3 +55,26 @@ async def test_a_worker_in_another_process_updates_an_open_page(reviewer: Any, t
     assert announced == await database_sync_to_async(selectors.latest_event_id)(plan.pk)
     assert announced > seen
     await communicator.disconnect()
+
+
+async def test_a_worker_in_another_process_gating_another_plan_nudges_a_plan_pages_count(
+    reviewer: Any, team: Any
+) -> None:
+    open_here = await database_sync_to_async(submit_plan)(team, title="Open here")
+    gated = await database_sync_to_async(submit_plan)(
+        team, [step("a"), step("deploy", "a", approval="required")], title="Gated"
+    )
+    await database_sync_to_async(approve)(gated)
+    seen = await database_sync_to_async(selectors.latest_event_id)(open_here.pk)
+    log = await database_sync_to_async(selectors.log_position)()
+    communicator = await connect(f"/ws/plans/{open_here.pk}/?after={seen}&log={log}")
+    assert await communicator.receive_nothing(timeout=0.3)
+
+    worker = ["manage.py", "runworker", "--once"]
+    with running(worker, log=ROOT / "test-artifacts" / "cross-process-gate-worker.log") as child:
+        assert child.wait(timeout=30) == 0
+    # Told the count moved, not what happened in the other plan.
+    assert await communicator.receive_json_from(timeout=5) == {"type": "inbox"}
+    step_status = await database_sync_to_async(lambda: gated.steps.get(key="deploy").status)()
+    assert step_status == "awaiting_approval"
+    await communicator.disconnect()
