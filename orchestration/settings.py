@@ -336,6 +336,9 @@ PLANGATE_BREAKER_COOLDOWN_SECONDS = float(os.environ.get("PLANGATE_BREAKER_COOLD
 # Pages: how often an open page's socket checks the event log for changes the channel layer did
 # not carry (a worker in another process without Redis, a lost message).
 PLANGATE_LIVE_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_POLL_SECONDS", "1.0"))
+# ...and how often it checks the log of the other plans its top bar's inbox count counts, at
+# those ticks (the channel layer announces their changes at once).
+PLANGATE_LIVE_COUNT_POLL_SECONDS = float(os.environ.get("PLANGATE_LIVE_COUNT_POLL_SECONDS", "10.0"))
 
 # Streaming (plans/streaming/): a comment line on an idle event stream this often, so proxies
 # keep it open; the longest a stream stays open (the client resumes from its last event); the

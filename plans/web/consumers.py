@@ -127,11 +127,17 @@ class _LiveConsumer(AsyncWebsocketConsumer):
             self._nudge_count(int(message["event_id"]))
 
     async def _poll(self) -> None:
+        loop = asyncio.get_running_loop()
+        count_checked = loop.time()
         while True:
             await asyncio.sleep(settings.PLANGATE_LIVE_POLL_SECONDS)
             try:
                 await self._check_log()
-                await self._check_count_log()
+                # The count's own read is rarer: it costs two queries, and a hundred pages open
+                # on a busy plan would otherwise spend the server's time on a number at a glance.
+                if loop.time() - count_checked >= settings.PLANGATE_LIVE_COUNT_POLL_SECONDS:
+                    count_checked = loop.time()
+                    await self._check_count_log()
             except Exception:
                 # A failed read is retried on the next tick; the socket stays up.
                 logger.warning("could not read the event log for a live page", exc_info=True)

@@ -81,6 +81,7 @@ async def test_the_poll_finds_another_plans_change_the_channel_layer_did_not_car
     reviewer: Any, team: Any, other_team: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings.PLANGATE_LIVE_POLL_SECONDS = 0.05
+    settings.PLANGATE_LIVE_COUNT_POLL_SECONDS = 0.05
     plan = await database_sync_to_async(submit_plan)(team)
     communicator = await connect(await opened(plan))
     assert await communicator.receive_nothing(timeout=0.2)

@@ -25,6 +25,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 @pytest.fixture(autouse=True)
 def poll_only_without_redis(settings: Any) -> None:
     settings.PLANGATE_LIVE_POLL_SECONDS = 600 if django_settings.REDIS_URL else 0.2
+    settings.PLANGATE_LIVE_COUNT_POLL_SECONDS = settings.PLANGATE_LIVE_POLL_SECONDS
 
 
 async def test_a_worker_in_another_process_updates_an_open_page(reviewer: Any, team: Any) -> None:
