@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import grimp
 
-PACKAGES = ("executors", "plans", "orchestration")
+# The server's three packages and the Python client (client/plangate_client).
+PACKAGES = ("executors", "plans", "orchestration", "plangate_client")
 
 
 def test_no_two_modules_import_each_other() -> None:

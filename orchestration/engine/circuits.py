@@ -10,7 +10,8 @@ failure opens it for another cool-down. If no outcome comes within a cool-down, 
 is let through.
 
 Circuits are kept per team: one team's failing steps neither pause another team's work nor show
-it their error text. What pages and the API show of a circuit is read in plans/selectors.py
+it their error text. The counting itself, shared with the planner's circuits, is
+plans/circuits.py. What pages and the API show of a circuit is read in plans/selectors.py
 (circuits_for); an operator closes one by hand through plans/services.py (circuit_close).
 """
 
@@ -23,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from executors.protocol import BREAKER_COUNTED, StepOutcome
-from plans import breakers
+from plans import circuits
 from plans.models import CircuitState, ExecutorCircuit
 
 logger = logging.getLogger(__name__)
@@ -63,7 +64,7 @@ def claim_filter() -> tuple[list[str], list[str]]:
             paused.append(key(circuit.team_id, circuit.executor))
         else:
             due.append(circuit)
-    cooldown = breakers.cooldown()
+    cooldown = circuits.cooldown()
     trials: list[str] = []
     for circuit in due:
         still_due = Q(state=CircuitState.OPEN, open_until__lte=now) | Q(
@@ -119,6 +120,6 @@ def record(
     opened = set()
     for team_id, executor in sorted(failing | dirty):
         seen = [(o.ok, o.error) for o in by_key[(team_id, executor)]]
-        if breakers.count(team_id, executor, seen) == CircuitState.OPEN:
+        if circuits.count(team_id, executor, seen) == CircuitState.OPEN:
             opened.add(key(team_id, executor))
     return opened

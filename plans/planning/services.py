@@ -7,7 +7,7 @@ planning artifact (backend, model, reasoning, every repair with its problems, us
 planning's events (started, candidate, invalid, repaired, done) go into the plan's log. What
 the backend consumed is priced and counts against the plan's and the team's budgets.
 
-Calls to a backend go through a circuit breaker per team and backend (plans/breakers.py): when
+Calls to a backend go through a circuit breaker per team and backend (plans/circuits.py): when
 it is open, planning is refused at once instead of waiting on a backend that is down.
 """
 
@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from executors.protocol import Usage
-from plans import breakers, services
+from plans import circuits, services
 from plans.access.checks import check as access_check
 from plans.access.rules import Action
 from plans.bindings.flow import value_problems
@@ -224,7 +224,7 @@ def _call(
     consumed so far charged to the team, and to `plan` if there is one), a success closing a
     circuit that was failing."""
     circuit = _circuit(planner)
-    refusing = breakers.admit(team.pk, circuit)
+    refusing = circuits.admit(team.pk, circuit)
     if refusing is not None:
         _charge(team, plan, trail)
         until = refusing.open_until or refusing.trial_until or timezone.now()
@@ -238,7 +238,7 @@ def _call(
     except BackendUnavailable as exc:
         trail.used(exc.usage)
         if exc.counted:
-            breakers.count(team.pk, circuit, [(False, str(exc))])
+            circuits.count(team.pk, circuit, [(False, str(exc))])
         _charge(team, plan, trail)
         raise PlannerUnavailable(f"the planner ({planner.name}) cannot answer: {exc}") from None
     _succeeded(team.pk, circuit)
@@ -252,7 +252,7 @@ def _succeeded(team_id: int, circuit: str) -> None:
         .exclude(state="closed", consecutive_failures=0)
         .exists()
     ):
-        breakers.count(team_id, circuit, [(True, "")])
+        circuits.count(team_id, circuit, [(True, "")])
 
 
 @transaction.atomic

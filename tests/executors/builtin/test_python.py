@@ -13,7 +13,7 @@ from executors import registry
 from executors.builtin.python import PythonExecutor
 from executors.protocol import FailureClass, StepOutcome, StepSpec
 
-HERE = "tests.executors.test_python"
+HERE = "tests.executors.builtin.test_python"
 
 
 def spec(params: dict[str, Any], task: str = "count these words please") -> StepSpec:

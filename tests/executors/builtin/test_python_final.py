@@ -9,7 +9,7 @@ import pytest
 from executors.builtin.python import PythonExecutor
 from executors.protocol import FailureClass, Final, StepSpec
 
-HERE = "tests.executors.test_python_final"
+HERE = "tests.executors.builtin.test_python_final"
 
 
 def found_it(spec: StepSpec) -> Any:

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from plans.validation import Problem
 from tests.conftest import ApiClient
-from tests.plans.catalog.support import body
+from tests.plans.catalog.support import ACTIONS, body
+
+
+@pytest.fixture(autouse=True)
+def catalog(settings: Any) -> None:
+    """The test catalog (tests/plans/catalog/support.py), as the catalog's and the bindings' tests
+    have it."""
+    settings.PLANGATE_ACTIONS = ACTIONS
 
 
 def problems(api: ApiClient, *steps: dict[str, Any], **fields: Any) -> dict[str, str]:

@@ -11,8 +11,16 @@ from django.test import Client
 
 from plans.models import Plan
 from tests.factories import UserFactory, step, submit_plan
+from tests.plans.catalog.support import ACTIONS
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def catalog(settings: Any) -> None:
+    """The test catalog (tests/plans/catalog/support.py), as the catalog's and the bindings' tests
+    have it."""
+    settings.PLANGATE_ACTIONS = ACTIONS
 
 
 @pytest.fixture

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from plans.models import Action
 from tests.conftest import ApiClient
+from tests.plans.catalog.support import ACTIONS
+
+
+@pytest.fixture(autouse=True)
+def catalog(settings: Any) -> None:
+    """The test catalog (tests/plans/catalog/support.py), as the catalog's and the bindings' tests
+    have it."""
+    settings.PLANGATE_ACTIONS = ACTIONS
 
 
 def test_it_lists_the_teams_actions_with_their_schemas(
