@@ -55,6 +55,10 @@ async def started(task: asyncio.Task[Any], pid_file: Path) -> list[int]:
     # Its own group, led by the command, apart from the test's.
     assert {os.getpgid(pid) for pid in pids} == {leader}
     assert leader != os.getpgid(0)
+    # The `mv` that wrote the file may not have exited yet when the file appears: give it a
+    # moment, then the group must be exactly the three.
+    while sorted(live_members(leader)) != sorted(pids) and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
     assert sorted(live_members(leader)) == sorted(pids)
     return pids
 
