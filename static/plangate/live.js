@@ -1,4 +1,4 @@
-/* Plangate pages: htmx settings and the live-update client.
+/* Plangate pages: htmx settings, opening the box a link points at, and the live-update client.
  *
  * A page holding a [data-live-socket] element opens that WebSocket with ?after=<the last event id
  * it has rendered>, read from #live-state. The server only ever says
@@ -53,6 +53,25 @@
       window.location.assign(loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search));
     }
   });
+
+  // A link to a closed box (the inbox's "Request changes" goes to #request-changes) opens it,
+  // ready to type in. Without JavaScript the link still scrolls to the box: its summary opens it.
+  function openLinkedBox() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var box = id ? document.getElementById(id) : null;
+    if (!box || box.tagName !== "DETAILS") {
+      return;
+    }
+    box.open = true;
+    var field = box.querySelector("textarea, select, input:not([type=hidden])");
+    if (field) {
+      field.focus({ preventScroll: true });
+    }
+  }
+  // On load, not now: Chromium scrolls to the fragment after this script has run, and takes the
+  // focus off anything when the element it scrolls to (the box) cannot hold it.
+  window.addEventListener("load", openLinkedBox);
+  window.addEventListener("hashchange", openLinkedBox);
 
   // The page's own live root; else the top bar's, which keeps only the count live.
   var root =

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import html
 import re
 from typing import Any
 
@@ -9,6 +11,7 @@ from django.test import Client
 
 from plans import services
 from plans.models import Plan, PlanRevision
+from plans.web.templatetags.plan_tags import step_dom_id
 from tests.factories import approve, step, submit_plan
 
 
@@ -21,9 +24,9 @@ def form_data(client: Client, plan: Plan) -> dict[str, Any]:
     for name, value in re.findall(
         r'<textarea id="[^"]+" name="([\w-]+)"[^>]*>([^<]*)</textarea>', body
     ):
-        data[name] = value.replace("&quot;", '"')
-    for name in re.findall(r'<input id="[^"]+" name="([\w-]+)" value="[^"]*"', body):
-        data.setdefault(name, "")
+        data[name] = html.unescape(value)
+    for name, value in re.findall(r'<input id="[^"]+" name="([\w-]+)" value="([^"]*)"', body):
+        data[name] = html.unescape(value)
     for name, chosen in re.findall(
         r'<select id="[^"]+" name="([\w-]+)">.*?value="(\w+)" selected', body, re.S
     ):
@@ -57,6 +60,52 @@ def test_it_saves_edited_params_as_the_next_version(
     page = client.get(response["Location"]).content.decode()
     assert "Saved as version 2" in page
     assert "Approve version 2" in page
+
+
+def row(body: str, key: str) -> str:
+    start = body.index(f'<tr id="{step_dom_id(key)}"')
+    return body[start : body.index("</tr>", start)]
+
+
+def test_it_saves_a_hint_an_executor_a_removed_step_and_new_dependencies(
+    client: Client, reviewer: Any, team: Any
+) -> None:
+    plan = submit_plan(
+        team,
+        [
+            step("fetch", hint="the EU ledger"),
+            step("count", "fetch", executor="python", params={"function": "list_items"}),
+            step("check", "fetch"),
+            step("report", "count", "check"),
+        ],
+        title="Quarterly figures",
+    )
+    client.force_login(reviewer)
+    data = form_data(client, plan)
+    assert (data["title"], data["steps-0-hint"]) == ("Quarterly figures", "the EU ledger")
+    data["steps-0-hint"] = "the EU ledger, 2024 only"
+    data["steps-1-executor"] = "echo"
+    data["steps-2-remove"] = "1"
+    data["steps-3-depends_on"] = ["fetch", "count"]
+
+    response = client.post(f"/plans/{plan.pk}/edit", data)
+
+    assert response.status_code == 302
+    before = PlanRevision.objects.get(plan=plan, version=1).content
+    after = PlanRevision.objects.get(plan=plan, version=2).content
+    expected = copy.deepcopy(before)
+    fetch, count, _check, report = expected["steps"]
+    fetch["hint"] = "the EU ledger, 2024 only"
+    count["executor"] = "echo"
+    report["depends_on"] = ["count", "fetch"]
+    expected["steps"] = [fetch, count, report]
+    assert after == expected
+    page = client.get(response["Location"]).content.decode()
+    assert "Hint: the EU ledger, 2024 only" in row(page, "fetch")
+    assert 'Runs <code class="executor">echo</code>' in row(page, "count")
+    assert f'id="{step_dom_id("check")}"' not in page
+    receives = row(page, "report").split('class="deps"')[1].split("</td>")[0]
+    assert re.findall(r"<code>([^<]+)</code>", receives) == ["fetch", "count"]
 
 
 def test_it_shows_bad_json_next_to_the_params_field_and_saves_nothing(

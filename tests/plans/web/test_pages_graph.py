@@ -1,9 +1,10 @@
 """The plan page draws the plan: a box per step, coloured by status and linking to its row, an
 arrow per dependency, a fan-out step's items counted in its box; redrawn by the live updates, and
-quick enough at 200 steps."""
+quick enough at 200 steps, with no box over another or outside the picture whatever the shape."""
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from plans.validation import StepDraft
 from plans.web.templatetags.plan_tags import step_dom_id
 from tests.factories import approve, step, submit_plan
 from tests.orchestration.support import fanned_out, run_until_idle
@@ -19,6 +21,69 @@ from tests.orchestration.support import fanned_out, run_until_idle
 def graph(body: str) -> str:
     start = body.index('<section id="plan-graph"')
     return body[start : body.index("</section>", start)]
+
+
+Box = tuple[float, float, float, float]
+
+
+def assert_boxes_apart_and_inside(svg: str, count: int) -> None:
+    """`count` step boxes, no two overlapping, each wholly inside the SVG's viewBox."""
+    box = re.search(r'viewBox="(\S+) (\S+) (\S+) (\S+)"', svg)
+    assert box
+    left, top, width, height = (float(v) for v in box.groups())
+    rects: list[Box] = [
+        (float(x), float(y), float(w), float(h))
+        for x, y, w, h in re.findall(
+            r'<rect x="([\d.-]+)" y="([\d.-]+)" width="([\d.]+)" height="([\d.]+)"', svg
+        )
+    ]
+    assert len(rects) == count
+    outside = [
+        r
+        for r in rects
+        if r[0] < left or r[1] < top or r[0] + r[2] > left + width or r[1] + r[3] > top + height
+    ]
+    assert not outside, (outside[:5], (left, top, width, height))
+    overlapping = [
+        (a, b)
+        for i, a in enumerate(rects)
+        for b in rects[i + 1 :]
+        if a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+    ]
+    assert not overlapping, overlapping[:5]
+
+
+def chain() -> list[StepDraft]:
+    return [step("s000"), *(step(f"s{i:03d}", f"s{i - 1:03d}") for i in range(1, 200))]
+
+
+def fan_in() -> list[StepDraft]:
+    sources = [step(f"s{i:03d}") for i in range(199)]
+    return [*sources, step("s199", *(s.key for s in sources))]
+
+
+def random_dag() -> list[StepDraft]:
+    """Each step waits for up to three earlier ones, some for none; some stand alone."""
+    rng = random.Random(9)
+    steps = []
+    for i in range(200):
+        earlier = rng.sample(range(i), k=rng.randint(0, min(3, i)))
+        steps.append(step(f"s{i:03d}", *(f"s{j:03d}" for j in sorted(earlier))))
+    return steps
+
+
+@pytest.mark.parametrize("shape", [chain, fan_in, random_dag], ids=lambda shape: shape.__name__)
+def test_it_keeps_every_box_apart_and_inside_the_picture(
+    shape: Any, client: Client, reviewer: Any, team: Any
+) -> None:
+    steps = shape()
+    plan = submit_plan(team, steps)
+    client.force_login(reviewer)
+
+    svg = graph(client.get(f"/plans/{plan.pk}/").content.decode())
+
+    assert svg.count('<path class="edge"') == sum(len(s.depends_on) for s in steps)
+    assert_boxes_apart_and_inside(svg, 200)
 
 
 def test_it_draws_a_box_per_step_and_an_arrow_per_dependency(
@@ -97,7 +162,4 @@ def test_it_draws_a_200_step_plan_quickly(client: Client, reviewer: Any, team: A
     assert svg.count('class="node node-pending"') == 200
     assert svg.count('<path class="edge"') == sum(len(s.depends_on) for s in steps)
     assert elapsed < 5, elapsed
-    # Every box lies inside the picture, which says how big it is.
-    width, height = (float(v) for v in re.search(r'viewBox="0 0 (\S+) (\S+)"', svg).groups())
-    for x, y in re.findall(r'<rect x="(\d+)" y="(\d+)"', svg):
-        assert 0 <= float(x) < width and 0 <= float(y) < height
+    assert_boxes_apart_and_inside(svg, 200)
