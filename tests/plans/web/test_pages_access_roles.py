@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 # Pages that only show something (GET), the team settings page's own forms (tested with that
 # page), and the planner's form, which acts on no plan (tests/plans/web/test_pages_propose.py
 # tries it for every role).
-READS = {"list", "detail", "live", "inbox", "diff", "team_settings", "propose"}
+READS = {"list", "detail", "live", "inbox", "inbox_count", "diff", "team_settings", "propose"}
 
 
 def draft(team: Any) -> Plan:
