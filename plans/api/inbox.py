@@ -98,7 +98,7 @@ class InboxApproveIn(RequestBody):
 
 
 class InboxResultOut(Schema):
-    plan_id: UUID = Field(strict=False)
+    plan_id: UUID
     step_key: str | None = Field(description="The gated step, for a gate.")
     version: int = Field(description="The version this item asked to approve.")
     outcome: Literal["approved", "refused"]

@@ -62,8 +62,8 @@ class StrictSchema(Schema):
 class BodyPart(StrictSchema):
     """Part of a JSON request body, validated as strictly as the OpenAPI document describes it:
     an integer is an integer, not `true` or `"3"`; a boolean is `true` or `false`, not `1`; a
-    number is not `true`. (A field whose JSON form is a string, a time or an id or a choice,
-    says `strict=False`.)"""
+    number is not `true`. (A field that JSON carries as a string and Python holds as another
+    type, a time or an id, says `strict=False`.)"""
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
