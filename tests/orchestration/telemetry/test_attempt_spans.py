@@ -7,7 +7,7 @@ from opentelemetry.trace import StatusCode
 
 from orchestration.telemetry import tracing
 from tests.factories import approve, step, submit_plan
-from tests.orchestration.support import run_until_idle, steps_of
+from tests.orchestration.support import run_until, run_until_idle, steps_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,6 +66,8 @@ def test_each_attempt_of_a_retried_step_is_a_span_of_its_own(
 ):
     settings.PLANGATE_RETRY_BASE_SECONDS = 0.01
     plan = approve(submit_plan(team, [step("ask", executor="metered", params={"flaky": 2})]))
+    # Not until idle: a round may find nothing to do while the step waits out its backoff.
+    run_until(worker, lambda: steps_of(plan)["ask"].status == "completed", "the third attempt")
     run_until_idle(worker)
 
     found = attempt_spans(spans)
