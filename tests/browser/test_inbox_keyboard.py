@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -219,6 +220,14 @@ def test_key_r__opens_the_request_changes_form_on_the_plans_page(
     assert plan.status == "changes_requested"
 
 
+def answered(page: Page, asked: list[str], count: int) -> None:
+    """Wait until the page's dialog handlers have heard `count` questions."""
+    deadline = time.monotonic() + 5
+    while len(asked) < count:
+        assert time.monotonic() < deadline, f"asked only {asked}"
+        page.wait_for_timeout(20)
+
+
 def test_key_x__asks_first_then_cancels(server: str, team: Any, reviewer: Any) -> None:
     submit_plan(team, title="Alpha")
     submit_plan(team, title="Bravo")
@@ -241,6 +250,9 @@ def test_key_x__asks_first_then_cancels(server: str, team: Any, reviewer: Any) -
         page.keyboard.press("j")
         page.once("dialog", answer(accept=False))
         page.keyboard.press("x")
+        # The question reaches this handler after the key press returns: until it has been
+        # answered, a second handler would hear it too.
+        answered(page, asked, 1)
         # Declined: Alpha stays. Bravo, next, is cancelled once confirmed.
         page.keyboard.press("j")
         page.once("dialog", answer(accept=True))
